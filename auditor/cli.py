@@ -1,0 +1,713 @@
+"""The command line: parse options, build one settings object, call one function.
+
+No business logic lives here. Every command turns its options into a typed settings
+object (``auditor.config`` merges flags, env vars and the config file) and calls
+``auditor.commands.<name>.run(settings)``, which returns the exit code. Errors raised
+anywhere below become one stderr line and their exit code in ``AuditorGroup.invoke``.
+
+Only click is imported at start-up; everything else is imported inside the command
+that needs it, so ``auditor --version`` starts as fast as Python itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
+
+import click
+from click.core import ParameterSource
+
+from auditor._version import __version__
+from auditor.errors import EXIT_INTERRUPTED, EXIT_USAGE, AuditorError
+from auditor.settings import COLOR_MODES, EMAIL_ON, FORMATS, SEVERITY_CHOICES, Sourced
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+_GLOBALS_KEY = "auditor.globals"
+_log = logging.getLogger("auditor")
+
+
+class AuditorGroup(click.Group):
+    """A click group that turns every expected error into one line and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AuditorError as exc:
+            _fail(ctx, f"error: {exc.message}", exc.exit_code, exc)
+        except KeyboardInterrupt as exc:
+            _fail(
+                ctx,
+                "interrupted: nothing was written; run the command again",
+                EXIT_INTERRUPTED,
+                exc,
+            )
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # a bug: still one line, and never a green exit
+            _fail(
+                ctx,
+                f"internal error: {type(exc).__name__}: {exc} "
+                "(re-run with -v for the traceback and report it)",
+                EXIT_USAGE,
+                exc,
+            )
+
+
+def _fail(ctx: click.Context, line: str, code: int, exc: BaseException) -> NoReturn:
+    from auditor.redact import redact
+
+    if _verbosity(ctx) > 0:
+        import traceback
+
+        click.echo(redact("".join(traceback.format_exception(exc))), err=True, nl=False)
+        line = line.replace(
+            " (re-run with -v for the traceback and report it)", " (please report it)"
+        )
+    problems = list(getattr(exc, "problems", ()))
+    if len(problems) > 1:
+        for problem in problems:
+            click.echo(redact(f"error: {problem}"), err=True)
+        line = f"error: {len(problems)} problems found; fix them and run again"
+    click.echo(redact(" ".join(line.split())), err=True)
+    ctx.exit(code)
+
+
+# -- global options: accepted before and after the command ---------------------------------
+
+
+def _origin(ctx: click.Context, name: str) -> str:
+    source = ctx.get_parameter_source(name)
+    if source is ParameterSource.COMMANDLINE:
+        return "flag"
+    if source is ParameterSource.ENVIRONMENT:
+        return "env"
+    return "default"
+
+
+def _where(param: click.Parameter, origin: str) -> str:
+    if origin == "env":
+        return str(getattr(param, "envvar", "") or "")
+    if origin == "flag":
+        return "/".join(param.opts)
+    return ""
+
+
+def _remember_global(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Keep the strongest value of a global option given before and/or after the command."""
+    assert param.name is not None
+    store: dict[str, Sourced] = ctx.find_root().meta.setdefault(_GLOBALS_KEY, {})
+    origin = _origin(ctx, param.name)
+    new = Sourced(value, origin, _where(param, origin), secret=param.name == "api_key")
+    old = store.get(param.name)
+    if param.name == "verbose" and old is not None:
+        new = Sourced(old.value + value, max(old, new, key=lambda s: s.rank).origin)
+    if old is None or new.rank >= old.rank:
+        store[param.name] = new
+    return value
+
+
+def _global_options(func: F) -> F:
+    options = [
+        click.option(
+            "--base-url",
+            envvar="INTELLIXENT_BASE_URL",
+            metavar="URL",
+            help="API base URL  [env INTELLIXENT_BASE_URL; default https://portal.intellixent.ai/api]",
+        ),
+        click.option(
+            "--api-key",
+            envvar="INTELLIXENT_API_KEY",
+            metavar="KEY",
+            help="API key, sent as a Bearer token; never printed or stored  "
+            "[env INTELLIXENT_API_KEY]",
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0.1),
+            envvar="AUDITOR_TIMEOUT",
+            metavar="SECONDS",
+            help="Read timeout per request (connect: at most 10 s)  [default 30]",
+        ),
+        click.option(
+            "--concurrency",
+            type=click.IntRange(1, 64),
+            envvar="AUDITOR_CONCURRENCY",
+            metavar="N",
+            help="Pages fetched at once  [default 8]",
+        ),
+        click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv: debug)."),
+        click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress."),
+        click.option(
+            "--config",
+            "config_path",
+            envvar="AUDITOR_CONFIG",
+            metavar="PATH",
+            help="Config file  [default ./auditor.yaml, else [tool.auditor] in ./pyproject.toml]",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    for param in func.__click_params__:  # type: ignore[attr-defined]
+        if param.name in {
+            "base_url",
+            "api_key",
+            "timeout",
+            "concurrency",
+            "verbose",
+            "quiet",
+            "config_path",
+        }:
+            param.expose_value = False
+            param.callback = _remember_global
+    return func
+
+
+def _globals(ctx: click.Context) -> dict[str, Sourced]:
+    return dict(ctx.find_root().meta.get(_GLOBALS_KEY, {}))
+
+
+def _verbosity(ctx: click.Context) -> int:
+    verbose = _globals(ctx).get("verbose")
+    return int(verbose.value) if verbose is not None and verbose.value else 0
+
+
+def _options(ctx: click.Context, values: dict[str, Any]) -> dict[str, Sourced]:
+    """This command's own options as ``Sourced`` values, plus the global ones."""
+    collected = _globals(ctx)
+    by_name = {p.name: p for p in ctx.command.params}
+    for name, value in values.items():
+        origin = _origin(ctx, name)
+        param = by_name.get(name)
+        where = _where(param, origin) if param is not None else ""
+        collected[name] = Sourced(value, origin, where, secret=name == "smtp_password")
+    _configure_logging(collected)
+    return collected
+
+
+def _configure_logging(options: dict[str, Sourced]) -> None:
+    from auditor.redact import RedactingFilter, register_secret
+
+    for name in ("api_key", "smtp_password"):
+        if name in options:
+            register_secret(options[name].value)
+    verbose = int(options["verbose"].value or 0) if "verbose" in options else 0
+    quiet = bool(options["quiet"].value) if "quiet" in options else False
+    level = (
+        logging.ERROR
+        if quiet
+        else {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    )
+    _log.setLevel(level)
+    if not any(getattr(h, "_auditor", False) for h in _log.handlers):
+        handler: logging.StreamHandler[Any] = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        handler.addFilter(RedactingFilter())
+        handler._auditor = True  # type: ignore[attr-defined]
+        _log.addHandler(handler)
+    for existing in _log.handlers:
+        if getattr(existing, "_auditor", False) and isinstance(existing, logging.StreamHandler):
+            existing.setStream(sys.stderr)  # click's test runner swaps sys.stderr per run
+    _log.propagate = False
+
+
+# -- option groups shared by several commands -----------------------------------------------
+
+
+def _report_options(func: F) -> F:
+    options = [
+        click.option(
+            "--format",
+            "formats",
+            type=click.Choice(FORMATS),
+            multiple=True,
+            help="Report format; repeat with --output to write several  [default text]",
+        ),
+        click.option(
+            "-o",
+            "--output",
+            "outputs",
+            multiple=True,
+            metavar="PATH",
+            help="Where the matching --format goes (by position); '-' is stdout. "
+            "Without --format the format follows the extension (.json .html .md .xml .sarif).",
+        ),
+        click.option(
+            "--color",
+            type=click.Choice(COLOR_MODES),
+            default="auto",
+            show_default=True,
+            help="Colour in text output; auto means a TTY without NO_COLOR.",
+        ),
+        click.option(
+            "--ignore-field",
+            "ignore_fields",
+            multiple=True,
+            metavar="PATH",
+            help="Field left out of drift (repeatable)  [default updated_at]",
+        ),
+        click.option(
+            "--unordered-list",
+            "unordered_lists",
+            multiple=True,
+            metavar="PATH",
+            help="List whose order carries no meaning in drift (repeatable)  [default tools]",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _email_options(func: F) -> F:
+    options = [
+        click.option(
+            "--email-to",
+            multiple=True,
+            metavar="ADDR",
+            envvar="AUDITOR_EMAIL_TO",
+            help="Mail the report to ADDR (repeatable)  [env AUDITOR_EMAIL_TO]",
+        ),
+        click.option(
+            "--email-from",
+            metavar="ADDR",
+            envvar="AUDITOR_EMAIL_FROM",
+            help="Sender address  [env AUDITOR_EMAIL_FROM]",
+        ),
+        click.option(
+            "--smtp-host",
+            metavar="HOST",
+            envvar="AUDITOR_SMTP_HOST",
+            help="SMTP server  [env AUDITOR_SMTP_HOST; default localhost]",
+        ),
+        click.option(
+            "--smtp-port",
+            type=click.IntRange(1, 65535),
+            envvar="AUDITOR_SMTP_PORT",
+            help="SMTP port  [env AUDITOR_SMTP_PORT; default 25, 465 with --smtp-ssl]",
+        ),
+        click.option(
+            "--smtp-user",
+            metavar="USER",
+            envvar="AUDITOR_SMTP_USER",
+            help="SMTP login; the password comes from AUDITOR_SMTP_PASSWORD only",
+        ),
+        click.option(
+            "--smtp-starttls",
+            is_flag=True,
+            default=None,
+            envvar="AUDITOR_SMTP_STARTTLS",
+            help="Upgrade the connection with STARTTLS  [env AUDITOR_SMTP_STARTTLS]",
+        ),
+        click.option(
+            "--smtp-ssl",
+            is_flag=True,
+            default=None,
+            envvar="AUDITOR_SMTP_SSL",
+            help="Connect with implicit TLS (SMTPS)  [env AUDITOR_SMTP_SSL]",
+        ),
+        click.option(
+            "--email-on",
+            type=click.Choice(EMAIL_ON),
+            envvar="AUDITOR_EMAIL_ON",
+            help="When to send  [env AUDITOR_EMAIL_ON; default findings]",
+        ),
+        click.option(
+            "--email-dry-run",
+            metavar="FILE.eml",
+            help="Write the message to FILE.eml instead of sending it.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _smtp_password() -> Sourced:
+    value = os.environ.get("AUDITOR_SMTP_PASSWORD") or None
+    return Sourced(value, "env" if value else "default", "AUDITOR_SMTP_PASSWORD", secret=True)
+
+
+# -- commands --------------------------------------------------------------------------------
+
+
+@click.group(cls=AuditorGroup, context_settings=CONTEXT_SETTINGS)
+@_global_options
+@click.version_option(__version__, "--version", prog_name="auditor", message="%(prog)s %(version)s")
+def cli() -> None:
+    """Audit Intellixent voice assistants against policies and an approved baseline.
+
+    \b
+    Start here:   auditor demo              (no key, no setup)
+    Nightly gate: auditor audit --baseline baseline.json --fail-on-violation
+    Exit codes:   0 ok · 1 gate tripped · 2 usage/config/policy error
+                  3 the API could not be read completely · 4 report written, email failed
+    """
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@_global_options
+@click.option(
+    "--input",
+    "input_path",
+    metavar="SNAPSHOT",
+    help="Audit this snapshot file instead of the live API.",
+)
+@click.option(
+    "--policy",
+    "policies",
+    multiple=True,
+    metavar="PATH",
+    help="Policy file or folder (repeatable)  [default the bundled pack]",
+)
+@click.option(
+    "--baseline",
+    metavar="FILE",
+    help="Approved snapshot (or folder of per-account snapshots) to diff against.",
+)
+@_report_options
+@click.option(
+    "--fail-on-violation/--no-fail-on-violation",
+    default=False,
+    help="Exit 1 when violations at or above --severity-threshold remain.",
+)
+@click.option(
+    "--severity-threshold",
+    type=click.Choice(SEVERITY_CHOICES),
+    default="low",
+    show_default=True,
+    help="Lowest severity that trips --fail-on-violation.",
+)
+@click.option(
+    "--fail-on-drift/--no-fail-on-drift",
+    default=False,
+    help="Exit 1 when anything drifted from --baseline.",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="RULE_ID",
+    help="Check only these rules (repeatable or comma separated).",
+)
+@click.option(
+    "--ignore",
+    multiple=True,
+    metavar="RULE_ID",
+    help="Skip these rules (repeatable or comma separated).",
+)
+@click.option(
+    "--filter",
+    "filters",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="Audit only assistants matching FIELD=VALUE or FIELD!=VALUE (repeatable: all).",
+)
+@click.option(
+    "--account",
+    "account_names",
+    multiple=True,
+    metavar="NAME",
+    help="With accounts in the config file: audit only these (repeatable).",
+)
+@_email_options
+@click.pass_context
+def audit(ctx: click.Context, **values: Any) -> None:
+    """Fetch every assistant, check the policies, diff the baseline, report.
+
+    \b
+    Examples:
+      auditor audit                                   text report of the live fleet
+      auditor audit --baseline baseline.json --fail-on-violation --severity-threshold high
+      auditor audit --format html -o report.html --format json -o report.json
+      auditor audit --input snapshot.json --format sarif -o auditor.sarif
+    """
+    from auditor.commands import audit as command
+    from auditor.config import build_audit_settings
+
+    options = _options(ctx, values)
+    options["smtp_password"] = _smtp_password()
+    ctx.exit(command.run(build_audit_settings(options)))
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@_global_options
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    metavar="FILE",
+    help="Snapshot file to write (atomically; left untouched on any error).",
+)
+@click.option(
+    "--account",
+    "account_name",
+    metavar="NAME",
+    help="With accounts in the config file: the account to fetch.",
+)
+@click.pass_context
+def fetch(ctx: click.Context, **values: Any) -> None:
+    """Write the complete live listing as a snapshot file."""
+    from auditor.commands import fetch as command
+    from auditor.config import build_fetch_settings
+
+    ctx.exit(command.run(build_fetch_settings(_options(ctx, values))))
+
+
+@cli.group(cls=AuditorGroup, context_settings=CONTEXT_SETTINGS)
+def snapshot() -> None:
+    """Manage the approved baseline snapshot."""
+
+
+@snapshot.command(context_settings=CONTEXT_SETTINGS)
+@_global_options
+@click.option(
+    "--from",
+    "source_file",
+    metavar="SNAPSHOT",
+    help="Approve this snapshot file instead of the live listing.",
+)
+@click.option(
+    "-o",
+    "--output",
+    metavar="BASELINE",
+    help="Baseline file to write  [default: baseline from the config file]",
+)
+@click.option(
+    "--account",
+    "account_name",
+    metavar="NAME",
+    help="With accounts in the config file: the account to approve.",
+)
+@click.pass_context
+def approve(ctx: click.Context, **values: Any) -> None:
+    """Make the current listing (or --from FILE) the approved baseline.
+
+    The write is atomic and the previous baseline is kept as BASELINE.prev, so an
+    approval can be undone by renaming it back. An incomplete listing is never approved.
+    """
+    from auditor.commands import approve as command
+    from auditor.config import build_approve_settings
+
+    ctx.exit(command.run(build_approve_settings(_options(ctx, values))))
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@_global_options
+@click.argument("before", metavar="BEFORE")
+@click.argument("after", metavar="AFTER")
+@_report_options
+@click.option(
+    "--fail-on-drift/--no-fail-on-drift", default=False, help="Exit 1 when anything drifted."
+)
+@_email_options
+@click.pass_context
+def diff(ctx: click.Context, **values: Any) -> None:
+    """Show the drift between two snapshot files (no network).
+
+    \b
+    Example:
+      auditor diff baseline.json tonight.json --format markdown -o drift.md
+    """
+    from auditor.commands import diff as command
+    from auditor.config import build_diff_settings
+
+    options = _options(ctx, values)
+    options["smtp_password"] = _smtp_password()
+    ctx.exit(command.run(build_diff_settings(options)))
+
+
+@cli.group(cls=AuditorGroup, context_settings=CONTEXT_SETTINGS)
+def policy() -> None:
+    """Validate, test and list policy rules."""
+
+
+@policy.command(context_settings=CONTEXT_SETTINGS)
+@_global_options
+@click.argument("paths", nargs=-1, metavar="PATH...")
+@click.pass_context
+def validate(ctx: click.Context, **values: Any) -> None:
+    """Check policy files; print every problem as file:line: message (exit 0 or 2).
+
+    Without PATH, checks the policies from the config file or the bundled pack.
+    """
+    from auditor.commands import policy as command
+    from auditor.config import build_policy_settings
+
+    ctx.exit(command.run_validate(build_policy_settings(_options(ctx, values))))
+
+
+@policy.command(name="test", context_settings=CONTEXT_SETTINGS)
+@_global_options
+@click.argument("paths", nargs=-1, metavar="TESTFILE...")
+@click.pass_context
+def test_(ctx: click.Context, **values: Any) -> None:
+    """Run policy test files: example assistants with the outcomes they must get.
+
+    Without TESTFILE, runs the bundled pack's own tests. Exit 1 on any failure.
+    """
+    from auditor.commands import policy as command
+    from auditor.config import build_policy_settings
+
+    ctx.exit(command.run_test(build_policy_settings(_options(ctx, values))))
+
+
+@policy.command(name="list", context_settings=CONTEXT_SETTINGS)
+@_global_options
+@click.option(
+    "--policy",
+    "paths",
+    multiple=True,
+    metavar="PATH",
+    help="Policy file or folder (repeatable)  [default the bundled pack]",
+)
+@click.option(
+    "--format",
+    "format",
+    type=click.Choice(["table", "json", "markdown"]),
+    default="table",
+    show_default=True,
+    help="markdown is what docs/policies.md is generated from.",
+)
+@click.option("--select", multiple=True, metavar="RULE_ID", help="Only these rules.")
+@click.option("--ignore", multiple=True, metavar="RULE_ID", help="Not these rules.")
+@click.pass_context
+def list_(ctx: click.Context, **values: Any) -> None:
+    """The rules in force: id, severity, title and what each checks."""
+    from auditor.commands import policy as command
+    from auditor.config import build_policy_settings
+
+    ctx.exit(command.run_list(build_policy_settings(_options(ctx, values))))
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@_global_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="Port (0: any free port).",
+)
+@click.option(
+    "--count",
+    type=click.IntRange(0),
+    default=47,
+    show_default=True,
+    help="Assistants in the seeded fleet.",
+)
+@click.option("--seed", type=int, default=7, show_default=True, help="Seed of the sample data.")
+@click.option("--latency-ms", type=click.FloatRange(0), default=0, help="Delay every response.")
+@click.option(
+    "--rate-limit-every",
+    type=click.IntRange(0),
+    default=0,
+    metavar="N",
+    help="Answer every Nth request with 429 and Retry-After.",
+)
+@click.option(
+    "--retry-after",
+    type=click.FloatRange(0),
+    default=1,
+    show_default=True,
+    metavar="SECONDS",
+    help="Retry-After sent with 429.",
+)
+@click.option(
+    "--fail-pages", metavar="P,Q", default="", help="Pages that always answer --fail-status."
+)
+@click.option(
+    "--fail-rate",
+    type=click.FloatRange(0, 1),
+    default=0,
+    help="Fraction of requests that answer --fail-status.",
+)
+@click.option(
+    "--fail-status",
+    type=click.IntRange(500, 599),
+    default=503,
+    show_default=True,
+    help="Status of injected server errors.",
+)
+@click.option(
+    "--lie-about-total",
+    type=int,
+    default=0,
+    metavar="N",
+    help="Report total as the true count + N (N may be negative).",
+)
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    metavar="NAME[=ARG]",
+    help="More faults for testing clients; see the list below.",
+)
+@click.pass_context
+def sandbox(ctx: click.Context, **values: Any) -> None:
+    """Run a local Intellixent-compatible API with a seeded sample fleet.
+
+    It prints its URL and the key to use, and serves until Ctrl-C. Faults for --fault:
+    auth-401, auth-403, malformed-json=PAGE, data-not-list=PAGE, missing-uuid=PAGE,
+    duplicate-uuid, last-page-changes, hang=SECONDS, empty-account.
+    """
+    from auditor.commands import sandbox as command
+    from auditor.config import build_sandbox_settings
+
+    ctx.exit(command.run(build_sandbox_settings(_options(ctx, values))))
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@_global_options
+@click.option(
+    "--output-dir",
+    default="auditor-demo",
+    show_default=True,
+    metavar="DIR",
+    help="Where the demo writes its baseline and reports.",
+)
+@click.option(
+    "--count",
+    type=click.IntRange(1),
+    default=47,
+    show_default=True,
+    help="Assistants in the demo fleet.",
+)
+@click.pass_context
+def demo(ctx: click.Context, **values: Any) -> None:
+    """Run the whole audit end to end against a built-in sandbox: no key, no setup."""
+    from auditor.commands import demo as command
+    from auditor.config import build_demo_settings
+
+    ctx.exit(command.run(build_demo_settings(_options(ctx, values))))
+
+
+@cli.group(cls=AuditorGroup, context_settings=CONTEXT_SETTINGS)
+def config() -> None:
+    """Inspect the effective configuration."""
+
+
+@config.command(context_settings=CONTEXT_SETTINGS)
+@_global_options
+@click.pass_context
+def show(ctx: click.Context, **values: Any) -> None:
+    """Print every setting of a nightly audit and where it came from, secrets masked."""
+    from auditor.commands import config as command
+
+    options = _options(ctx, values)
+    options["smtp_password"] = _smtp_password()
+    ctx.exit(command.run_show(options))
+
+
+def main() -> None:
+    """The ``auditor`` console script."""
+    cli.main(prog_name="auditor")
+
+
+def audit_main() -> None:
+    """The ``audit`` console script: ``auditor audit`` under a shorter name."""
+    cli.main(args=["audit", *sys.argv[1:]], prog_name="auditor")

@@ -1,0 +1,1 @@
+"""One module per command: ``run(settings) -> exit code``. The CLI calls these."""

@@ -1,0 +1,12 @@
+"""`auditor audit`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditor.errors import ConfigError
+
+
+def run(settings: Any) -> int:
+    """Not built yet."""
+    raise ConfigError("'audit' is not available yet")

@@ -1,0 +1,12 @@
+"""`auditor diff`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditor.errors import ConfigError
+
+
+def run(settings: Any) -> int:
+    """Not built yet."""
+    raise ConfigError("'diff' is not available yet")

@@ -1,0 +1,621 @@
+"""Turn command-line options and the config file into one typed settings object.
+
+A nightly run is one short command next to its settings: ``auditor.yaml`` in the
+working directory (or ``--config PATH``, or ``[tool.auditor]`` in ``pyproject.toml``).
+Precedence is flag > env var > file > default; every resolved value keeps its origin so
+``auditor config show`` can say where it came from. Unknown keys and wrong types are
+exit 2 with ``file:line``. Paths in the file are relative to the file's folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import ConfigError, ConfigFileError
+from auditor.model import Severity
+from auditor.redact import register_secret
+from auditor.settings import (
+    COLOR_MODES,
+    DEFAULT_BASE_URL,
+    DEFAULT_CONCURRENCY,
+    DEFAULT_IGNORE_FIELDS,
+    DEFAULT_TIMEOUT,
+    DEFAULT_UNORDERED_LISTS,
+    EMAIL_ON,
+    FORMATS,
+    SEVERITY_CHOICES,
+    ApiSettings,
+    ApproveSettings,
+    AuditSettings,
+    DemoSettings,
+    DiffSettings,
+    DriftSettings,
+    EmailSettings,
+    FetchSettings,
+    GateSettings,
+    OutputSettings,
+    OutputSpec,
+    PolicySettings,
+    SandboxSettings,
+    Sourced,
+    split_list,
+)
+
+CONFIG_NAMES = ("auditor.yaml", "auditor.yml")
+_ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+_STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}}
+
+CONFIG_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "base_url": {"type": "string", "pattern": "^https?://"},
+        "api_key_env": {"type": "string", "pattern": _ENV_NAME},
+        "timeout": {"type": "number", "exclusiveMinimum": 0},
+        "concurrency": {"type": "integer", "minimum": 1, "maximum": 64},
+        "policies": {"anyOf": [{"type": "string"}, _STRINGS]},
+        "baseline": {"type": "string", "minLength": 1},
+        "ignore_fields": _STRINGS,
+        "unordered_lists": _STRINGS,
+        "select": _STRINGS,
+        "ignore": _STRINGS,
+        "filters": _STRINGS,
+        "reports": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["format"],
+                "properties": {
+                    "format": {"enum": list(FORMATS)},
+                    "output": {"type": "string", "minLength": 1},
+                },
+            },
+        },
+        "gate": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "fail_on_violation": {"type": "boolean"},
+                "severity_threshold": {"enum": list(SEVERITY_CHOICES)},
+                "fail_on_drift": {"type": "boolean"},
+            },
+        },
+        "email": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "to": {"anyOf": [{"type": "string"}, _STRINGS]},
+                "from": {"type": "string"},
+                "smtp_host": {"type": "string"},
+                "smtp_port": {"type": "integer", "minimum": 1, "maximum": 65535},
+                "starttls": {"type": "boolean"},
+                "ssl": {"type": "boolean"},
+                "user": {"type": "string"},
+                "on": {"enum": list(EMAIL_ON)},
+                "password_env": {"type": "string", "pattern": _ENV_NAME},
+            },
+        },
+        "accounts": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["name", "base_url", "api_key_env"],
+                "properties": {
+                    "name": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},
+                    "base_url": {"type": "string", "pattern": "^https?://"},
+                    "api_key_env": {"type": "string", "pattern": _ENV_NAME},
+                },
+            },
+        },
+    },
+}
+
+# config key path → option name (the name of the click parameter it stands in for)
+_KEYS: dict[tuple[str, ...], str] = {
+    ("base_url",): "base_url",
+    ("timeout",): "timeout",
+    ("concurrency",): "concurrency",
+    ("policies",): "policies",
+    ("baseline",): "baseline",
+    ("ignore_fields",): "ignore_fields",
+    ("unordered_lists",): "unordered_lists",
+    ("select",): "select",
+    ("ignore",): "ignore",
+    ("filters",): "filters",
+    ("reports",): "reports",
+    ("gate", "fail_on_violation"): "fail_on_violation",
+    ("gate", "severity_threshold"): "severity_threshold",
+    ("gate", "fail_on_drift"): "fail_on_drift",
+    ("email", "to"): "email_to",
+    ("email", "from"): "email_from",
+    ("email", "smtp_host"): "smtp_host",
+    ("email", "smtp_port"): "smtp_port",
+    ("email", "user"): "smtp_user",
+    ("email", "starttls"): "smtp_starttls",
+    ("email", "ssl"): "smtp_ssl",
+    ("email", "on"): "email_on",
+    ("accounts",): "accounts",
+    ("api_key_env",): "api_key_env",
+    ("email", "password_env"): "smtp_password_env",
+}
+_PATH_KEYS = {"policies", "baseline"}
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """A parsed, validated config file: option name → value with its ``file:line``."""
+
+    path: Path
+    values: Mapping[str, Sourced] = field(default_factory=dict)
+
+
+def find_config(explicit: str | None) -> Path | None:
+    """``--config`` if given, else ``./auditor.yaml``, else ``./pyproject.toml`` with a
+    ``[tool.auditor]`` table, else nothing."""
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"config file {explicit} not found; check --config / AUDITOR_CONFIG")
+        return path
+    for name in CONFIG_NAMES:
+        if Path(name).is_file():
+            return Path(name)
+    pyproject = Path("pyproject.toml")
+    if pyproject.is_file():
+        try:
+            text = pyproject.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        if re.search(r"^\s*\[\s*tool\s*\.\s*auditor\s*[.\]]", text, re.MULTILINE):
+            return pyproject
+    return None
+
+
+def load_config(path: Path) -> ConfigFile:
+    """Read and validate a config file; every problem is reported at once."""
+    if path.suffix == ".toml":
+        document, line_of = _load_toml(path)
+    else:
+        from auditor.yamlio import YamlError, line_at, load_yaml_file
+
+        try:
+            document = load_yaml_file(path)
+        except YamlError as exc:
+            raise ConfigFileError([str(exc)]) from None
+        if document is None:
+            document = {}
+
+        def line_of(keys: tuple[Any, ...]) -> int:
+            return line_at(document, keys)
+
+    problems = _validate(document, path, line_of)
+    if problems:
+        raise ConfigFileError(problems)
+    values: dict[str, Sourced] = {}
+    for keys, name in _KEYS.items():
+        node: Any = document
+        for key in keys:
+            node = node.get(key) if isinstance(node, Mapping) else None
+        if node is None:
+            continue
+        value = _plain(node)
+        if name in _PATH_KEYS:
+            items = [value] if isinstance(value, str) else value
+            value = [str(path.parent / item) for item in items]
+            if name == "baseline":
+                value = value[0]
+        elif name == "reports":
+            value = [
+                {"format": r["format"], "output": str(path.parent / r["output"])}
+                if r.get("output") not in (None, "-")
+                else {"format": r["format"], "output": None}
+                for r in value
+            ]
+        elif name == "email_to" and isinstance(value, str):
+            value = [value]
+        values[name] = Sourced(value, "file", f"{path}:{line_of(keys)}")
+    return ConfigFile(path, values)
+
+
+def _plain(value: Any) -> Any:
+    """Marked YAML containers → plain dicts and lists."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _validate(document: Any, path: Path, line_of: Any) -> list[str]:
+    import jsonschema
+
+    if not isinstance(document, Mapping):
+        return [f"{path}:{line_of(())}: the config file must be a mapping of settings"]
+    validator = jsonschema.Draft202012Validator(CONFIG_SCHEMA)
+    problems: list[tuple[int, str]] = []
+    for error in validator.iter_errors(document):
+        keys = tuple(error.absolute_path)
+        where = ".".join(str(k) for k in keys) or "(top level)"
+        if error.validator == "additionalProperties":
+            known = sorted(error.schema.get("properties", {}))
+            for extra in sorted(set(error.instance) - set(known), key=str):
+                problems.append(
+                    (
+                        line_of((*keys, extra)),
+                        f"unknown key {'.'.join([*map(str, keys), str(extra)])!r} "
+                        f"(known: {', '.join(known)})",
+                    )
+                )
+            continue
+        if error.validator == "enum":
+            message = (
+                f"{where}: {error.instance!r} is not one of "
+                f"{', '.join(map(str, error.validator_value))}"
+            )
+        elif error.validator == "type" or error.validator == "anyOf":
+            expected = error.validator_value if error.validator == "type" else "a list of strings"
+            message = f"{where}: expected {expected}, got {type(error.instance).__name__}"
+        elif error.validator == "pattern" and "base_url" in where:
+            message = f"{where}: {error.instance!r} must start with https:// (or http://)"
+        elif error.validator == "pattern":
+            message = f"{where}: {error.instance!r} is not a valid name"
+        else:
+            message = f"{where}: {error.message}"
+        problems.append((line_of(keys), message))
+    if isinstance(document.get("email"), Mapping) and "password" in document["email"]:
+        pass  # rejected above as an unknown key; the message below says why
+    return [
+        f"{path}:{line}: {message}"
+        + (
+            " — passwords never go in the config file; set AUDITOR_SMTP_PASSWORD"
+            if "'email.password'" in message
+            else ""
+        )
+        for line, message in sorted(problems, key=lambda p: p[0])
+    ]
+
+
+def _load_toml(path: Path) -> tuple[Any, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigFileError([f"{path}: cannot read: {exc}"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigFileError([f"{path}: invalid TOML: {exc}"]) from None
+    document = data.get("tool", {}).get("auditor", {})
+    lines = text.splitlines()
+    header = next(
+        (i + 1 for i, line in enumerate(lines) if re.match(r"\s*\[\s*tool\s*\.\s*auditor", line)),
+        0,
+    )
+
+    def line_of(keys: tuple[Any, ...]) -> int:
+        names = [k for k in keys if isinstance(k, str)]
+        if not names:
+            return header
+        pattern = re.compile(
+            rf"^\s*\"?{re.escape(names[-1])}\"?\s*=|[{{,]\s*{re.escape(names[-1])}\s*="
+        )
+        for number in range(max(header, 1), len(lines) + 1):
+            if pattern.search(lines[number - 1]):
+                return number
+        return header
+
+    return document, line_of
+
+
+# -- resolving options ----------------------------------------------------------------------
+
+
+def merge_config(options: dict[str, Sourced]) -> tuple[dict[str, Sourced], ConfigFile | None]:
+    """Fill every option left at its default from the config file, if there is one."""
+    explicit = options.get("config_path")
+    path = find_config(explicit.value if explicit is not None else None)
+    if path is None:
+        return options, None
+    config = load_config(path)
+    merged = dict(options)
+    for name, value in config.values.items():
+        current = merged.get(name)
+        if current is None or current.origin == "default" or _empty_default(current):
+            merged[name] = value
+    return merged, config
+
+
+def _empty_default(value: Sourced) -> bool:
+    return value.origin == "default" and value.value in (None, (), [])
+
+
+def _value(options: Mapping[str, Sourced], name: str, default: Any = None) -> Any:
+    item = options.get(name)
+    if item is None or item.value is None or item.value == ():
+        return default
+    return item.value
+
+
+def _output_settings(options: Mapping[str, Sourced]) -> OutputSettings:
+    color = _value(options, "color", "auto")
+    if color not in COLOR_MODES:
+        color = "auto"
+    return OutputSettings(
+        verbosity=int(_value(options, "verbose", 0) or 0),
+        quiet=bool(_value(options, "quiet", False)),
+        color=color,
+    )
+
+
+def _api_settings(options: Mapping[str, Sourced], progress: bool) -> ApiSettings:
+    key_env = _value(options, "api_key_env", "INTELLIXENT_API_KEY")
+    api_key = _value(options, "api_key")
+    if api_key is None and key_env != "INTELLIXENT_API_KEY":
+        api_key = os.environ.get(key_env) or None
+    register_secret(api_key)
+    return ApiSettings(
+        base_url=str(_value(options, "base_url", DEFAULT_BASE_URL)).rstrip("/"),
+        api_key=api_key,
+        timeout=float(_value(options, "timeout", DEFAULT_TIMEOUT)),
+        concurrency=int(_value(options, "concurrency", DEFAULT_CONCURRENCY)),
+        api_key_env=key_env,
+        progress=progress,
+    )
+
+
+def _accounts(
+    options: Mapping[str, Sourced], progress: bool, only: tuple[str, ...] = ()
+) -> tuple[ApiSettings, ...]:
+    """The accounts to read: the config file's list, or one from the flags/env."""
+    configured = _value(options, "accounts")
+    base_flag = options.get("base_url")
+    if not configured or (base_flag is not None and base_flag.origin == "flag"):
+        if only:
+            raise ConfigError("--account needs an 'accounts' list in the config file")
+        return (_api_settings(options, progress),)
+    names = [a["name"] for a in configured]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ConfigError(f"account names must be unique; {', '.join(duplicates)} is repeated")
+    unknown = [n for n in only if n not in names]
+    if unknown:
+        raise ConfigError(
+            f"unknown account {', '.join(unknown)} (accounts in the config file: "
+            f"{', '.join(names)})"
+        )
+    base = _api_settings(options, progress)
+    accounts = []
+    for entry in configured:
+        if only and entry["name"] not in only:
+            continue
+        key = os.environ.get(entry["api_key_env"]) or None
+        register_secret(key)
+        accounts.append(
+            ApiSettings(
+                base_url=entry["base_url"].rstrip("/"),
+                api_key=key,
+                timeout=base.timeout,
+                concurrency=base.concurrency,
+                account=entry["name"],
+                api_key_env=entry["api_key_env"],
+                progress=progress,
+            )
+        )
+    return tuple(accounts)
+
+
+_EXTENSIONS = {
+    ".json": "json",
+    ".html": "html",
+    ".htm": "html",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".xml": "junit",
+    ".sarif": "sarif",
+    ".txt": "text",
+}
+
+
+def _outputs(options: Mapping[str, Sourced], quiet: bool) -> tuple[OutputSpec, ...]:
+    """Pair ``--format`` with ``--output`` by position (or take the file's ``reports``)."""
+    formats = list(_value(options, "formats", ()))
+    paths = list(_value(options, "outputs", ()))
+    specs: list[OutputSpec] = []
+    if not formats and not paths and options.get("reports") is not None:
+        for entry in _value(options, "reports", []):
+            out = entry.get("output")
+            specs.append(OutputSpec(entry["format"], Path(out) if out else None))
+    else:
+        for index in range(max(len(formats), len(paths))):
+            target = paths[index] if index < len(paths) else None
+            fmt = formats[index] if index < len(formats) else None
+            if fmt is None:
+                assert target is not None
+                fmt = _EXTENSIONS.get(Path(target).suffix.lower())
+                if fmt is None:
+                    raise ConfigError(
+                        f"cannot tell the report format of {target} from its extension; "
+                        f"add --format ({', '.join(FORMATS)})"
+                    )
+            specs.append(OutputSpec(fmt, None if target in (None, "-") else Path(target)))
+    to_stdout = [s for s in specs if s.path is None]
+    if len(to_stdout) > 1:
+        raise ConfigError(
+            "only one report can go to stdout; give --output PATH for the other --format options"
+        )
+    if not to_stdout and not quiet:
+        specs.append(OutputSpec("text"))
+    return tuple(specs)
+
+
+def _drift_settings(options: Mapping[str, Sourced]) -> DriftSettings:
+    return DriftSettings(
+        ignore_fields=split_list(_value(options, "ignore_fields", DEFAULT_IGNORE_FIELDS)),
+        unordered_lists=split_list(_value(options, "unordered_lists", DEFAULT_UNORDERED_LISTS)),
+    )
+
+
+def _email_settings(options: Mapping[str, Sourced]) -> EmailSettings:
+    password = _value(options, "smtp_password")
+    password_env = _value(options, "smtp_password_env")
+    if password is None and password_env:
+        password = os.environ.get(password_env) or None
+    register_secret(password)
+    ssl = bool(_value(options, "smtp_ssl", False))
+    starttls = bool(_value(options, "smtp_starttls", False))
+    if ssl and starttls:
+        raise ConfigError("--smtp-ssl and --smtp-starttls exclude each other; choose one")
+    dry_run = _value(options, "email_dry_run")
+    return EmailSettings(
+        to=split_list(_value(options, "email_to", ())),
+        sender=_value(options, "email_from"),
+        smtp_host=_value(options, "smtp_host"),
+        smtp_port=_value(options, "smtp_port"),
+        smtp_user=_value(options, "smtp_user"),
+        smtp_password=password,
+        starttls=starttls,
+        ssl=ssl,
+        on=_value(options, "email_on", "findings"),
+        dry_run=Path(dry_run) if dry_run else None,
+    )
+
+
+def _progress(options: Mapping[str, Sourced]) -> bool:
+    quiet = bool(_value(options, "quiet", False))
+    return not quiet and sys.stderr.isatty() and not os.environ.get("CI")
+
+
+def build_audit_settings(options: dict[str, Sourced]) -> AuditSettings:
+    options, _ = merge_config(options)
+    output = _output_settings(options)
+    gate = GateSettings(
+        fail_on_violation=bool(_value(options, "fail_on_violation", False)),
+        severity_threshold=Severity.parse(_value(options, "severity_threshold", "low")),
+        fail_on_drift=bool(_value(options, "fail_on_drift", False)),
+    )
+    input_path = _value(options, "input_path")
+    baseline = _value(options, "baseline")
+    return AuditSettings(
+        accounts=_accounts(
+            options, _progress(options), split_list(_value(options, "account_names", ()))
+        ),
+        input=Path(input_path) if input_path else None,
+        policies=tuple(Path(p) for p in _value(options, "policies", ())),
+        baseline=Path(baseline) if baseline else None,
+        outputs=_outputs(options, output.quiet),
+        gate=gate,
+        select=split_list(_value(options, "select", ())),
+        ignore=split_list(_value(options, "ignore", ())),
+        filters=tuple(_value(options, "filters", ())),
+        drift=_drift_settings(options),
+        email=_email_settings(options),
+        output=output,
+        provenance=options,
+    )
+
+
+def _one_account(options: Mapping[str, Sourced]) -> ApiSettings:
+    name = _value(options, "account_name")
+    accounts = _accounts(options, _progress(options), (name,) if name else ())
+    if len(accounts) > 1:
+        names = ", ".join(a.account or "" for a in accounts)
+        raise ConfigError(
+            f"the config file lists several accounts ({names}); choose one with --account"
+        )
+    return accounts[0]
+
+
+def build_fetch_settings(options: dict[str, Sourced]) -> FetchSettings:
+    options, _ = merge_config(options)
+    return FetchSettings(
+        api=_one_account(options),
+        output=Path(_value(options, "output")),
+        output_settings=_output_settings(options),
+    )
+
+
+def build_approve_settings(options: dict[str, Sourced]) -> ApproveSettings:
+    options, _ = merge_config(options)
+    target = _value(options, "output") or _value(options, "baseline")
+    if not target:
+        raise ConfigError(
+            "say where the baseline goes: --output FILE (or 'baseline:' in auditor.yaml)"
+        )
+    source = _value(options, "source_file")
+    return ApproveSettings(
+        api=_one_account(options),
+        output=Path(target),
+        source_file=Path(source) if source else None,
+        output_settings=_output_settings(options),
+    )
+
+
+def build_diff_settings(options: dict[str, Sourced]) -> DiffSettings:
+    options, _ = merge_config(options)
+    output = _output_settings(options)
+    return DiffSettings(
+        before=Path(_value(options, "before")),
+        after=Path(_value(options, "after")),
+        outputs=_outputs(options, output.quiet),
+        fail_on_drift=bool(_value(options, "fail_on_drift", False)),
+        drift=_drift_settings(options),
+        email=_email_settings(options),
+        output=output,
+    )
+
+
+def build_policy_settings(options: dict[str, Sourced]) -> PolicySettings:
+    options, _ = merge_config(options)
+    paths = _value(options, "paths", ())
+    if not paths and options.get("policies") is not None and options["policies"].origin == "file":
+        paths = options["policies"].value
+    return PolicySettings(
+        paths=tuple(Path(p) for p in paths),
+        format=_value(options, "format", "table"),
+        select=split_list(_value(options, "select", ())),
+        ignore=split_list(_value(options, "ignore", ())),
+        output=_output_settings(options),
+    )
+
+
+def build_sandbox_settings(options: dict[str, Sourced]) -> SandboxSettings:
+    pages = []
+    for part in split_list((_value(options, "fail_pages", ""),)):
+        if not part.isdigit() or int(part) < 1:
+            raise ConfigError(f"--fail-pages takes page numbers like 2,5; {part!r} is not one")
+        pages.append(int(part))
+    return SandboxSettings(
+        host=_value(options, "host", "127.0.0.1"),
+        port=int(_value(options, "port", 8765)),
+        count=int(_value(options, "count", 47)),
+        seed=int(_value(options, "seed", 7)),
+        api_key=_value(options, "api_key", "sandbox-key"),
+        latency_ms=float(_value(options, "latency_ms", 0)),
+        rate_limit_every=int(_value(options, "rate_limit_every", 0)),
+        retry_after=float(_value(options, "retry_after", 1)),
+        fail_pages=tuple(pages),
+        fail_rate=float(_value(options, "fail_rate", 0)),
+        fail_status=int(_value(options, "fail_status", 503)),
+        lie_about_total=int(_value(options, "lie_about_total", 0)),
+        faults=tuple(_value(options, "faults", ())),
+        output=_output_settings(options),
+    )
+
+
+def build_demo_settings(options: dict[str, Sourced]) -> DemoSettings:
+    return DemoSettings(
+        output_dir=Path(_value(options, "output_dir", "auditor-demo")),
+        count=int(_value(options, "count", 47)),
+        output=_output_settings(options),
+    )

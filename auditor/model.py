@@ -1,0 +1,492 @@
+"""Domain values that flow through auditor: listings, findings, drift and the report.
+
+Data flows one way: a source (the live API or a snapshot file) yields a ``Listing``;
+the policy engine turns it into ``Violation`` values; the drift engine into a ``Drift``;
+both end up in one ``Report``, which every renderer takes as it is. Raw API records
+stay plain dicts (the API's fields are not a fixed list); everything we derive from
+them is a frozen dataclass.
+
+This module is imported by almost everything, so it imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+Record = Mapping[str, Any]
+"""One assistant as the API served it (or as a snapshot stored it)."""
+
+REPORT_SCHEMA_VERSION = 1
+
+
+class Severity(enum.IntEnum):
+    """How bad a broken rule is; ordered so that ``>=`` means "at least as bad"."""
+
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """``"high"`` → ``Severity.HIGH``; raises ``ValueError`` naming the valid ones."""
+        try:
+            return cls[str(text).strip().upper()]
+        except KeyError:
+            raise ValueError(
+                f"unknown severity {text!r} (expected one of: {', '.join(SEVERITY_NAMES)})"
+            ) from None
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+SEVERITY_NAMES = tuple(str(s) for s in Severity)
+"""``("info", "low", "medium", "high", "critical")``, mildest first."""
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A complete set of assistants from one account, live or read from a snapshot."""
+
+    source: str
+    """The API base URL the records came from (never carries a key)."""
+    fetched_at: str
+    """When the listing was read, ISO 8601 in UTC (``2026-11-24T03:00:00Z``)."""
+    assistants: Mapping[str, Record]
+    """Records keyed by ``uuid``, in the order the API served them (by id)."""
+    account: str | None = None
+    """The account name from the config file, or ``None`` for the single default account."""
+
+
+@dataclass(frozen=True)
+class AssistantRef:
+    """Enough of an assistant to name it in a finding: who, not what."""
+
+    id: Any
+    """The numeric id as served (an int, but the API's word is kept as is)."""
+    uuid: str
+    """The stable key of an assistant; drift and waivers rely on it."""
+    name: str | None
+    """The display name, which users recognise but which can change."""
+    account: str | None = None
+    """The account it belongs to, when several accounts are audited together."""
+
+    @classmethod
+    def of(cls, record: Record, account: str | None = None) -> AssistantRef:
+        """The reference for a raw record; tolerant of missing or odd fields."""
+        name = record.get("name")
+        return cls(
+            id=record.get("id"),
+            uuid=str(record.get("uuid", "")),
+            name=name if isinstance(name, str) else None if name is None else str(name),
+            account=account,
+        )
+
+    @property
+    def key(self) -> tuple[str | None, str]:
+        """Assistants are keyed by (account, uuid) everywhere."""
+        return (self.account, self.uuid)
+
+    @property
+    def label(self) -> str:
+        """``Support line (id 12)`` — how people name an assistant in prose."""
+        who = self.name if self.name else self.uuid or "?"
+        return f"{who} (id {self.id})"
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "uuid": self.uuid, "name": self.name}
+        if self.account is not None:
+            data["account"] = self.account
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AssistantRef:
+        return cls(
+            id=data.get("id"),
+            uuid=str(data.get("uuid", "")),
+            name=data.get("name"),
+            account=data.get("account"),
+        )
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What a report needs to know about a rule that was checked (not how it checks)."""
+
+    id: str
+    title: str
+    severity: Severity
+    description: str = ""
+    """Why the rule exists (its rationale); SARIF help text and ``policy list`` use it."""
+    remediation: str = ""
+    tags: tuple[str, ...] = ()
+    source: str = ""
+    """Where it was defined, ``file:line``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "severity": str(self.severity),
+            "description": self.description,
+            "remediation": self.remediation,
+            "tags": list(self.tags),
+            "source": self.source,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RuleInfo:
+        return cls(
+            id=data["id"],
+            title=data.get("title", ""),
+            severity=Severity.parse(data.get("severity", "medium")),
+            description=data.get("description", ""),
+            remediation=data.get("remediation", ""),
+            tags=tuple(data.get("tags", ())),
+            source=data.get("source", ""),
+        )
+
+
+@dataclass(frozen=True)
+class WaiverInfo:
+    """The waiver (policy ``exceptions`` entry) that covers, or used to cover, a finding."""
+
+    reason: str
+    expires: date | None
+    source: str
+    """Where the waiver is written, ``file:line``."""
+    expired: bool = False
+    """True when the expiry date has passed: the finding then counts as a violation."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "reason": self.reason,
+            "expires": self.expires.isoformat() if self.expires else None,
+            "source": self.source,
+            "expired": self.expired,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> WaiverInfo:
+        expires = data.get("expires")
+        return cls(
+            reason=data.get("reason", ""),
+            expires=date.fromisoformat(expires) if expires else None,
+            source=data.get("source", ""),
+            expired=bool(data.get("expired", False)),
+        )
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One rule broken by one assistant, at one path."""
+
+    rule: str
+    severity: Severity
+    title: str
+    assistant: AssistantRef
+    path: str
+    """The field path that failed, e.g. ``webhook_url`` or ``variables.region``."""
+    actual: Any
+    """The value found (``None`` when the field is missing; ``message`` says which)."""
+    expected: str
+    """What the rule wants, in words: ``≤ 1800``."""
+    message: str
+    """The whole finding in one sentence: ``max_duration must be ≤ 1800, is 3600``."""
+    remediation: str = ""
+    waiver: WaiverInfo | None = None
+    """Set when a waiver matched: active (then the finding is waived) or expired."""
+
+    @property
+    def waived(self) -> bool:
+        """True when an unexpired waiver covers this finding."""
+        return self.waiver is not None and not self.waiver.expired
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "rule": self.rule,
+            "severity": str(self.severity),
+            "title": self.title,
+            "assistant": self.assistant.to_dict(),
+            "path": self.path,
+            "actual": self.actual,
+            "expected": self.expected,
+            "message": self.message,
+            "remediation": self.remediation,
+        }
+        if self.waiver is not None:
+            data["waiver"] = self.waiver.to_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Violation:
+        waiver = data.get("waiver")
+        return cls(
+            rule=data["rule"],
+            severity=Severity.parse(data["severity"]),
+            title=data.get("title", ""),
+            assistant=AssistantRef.from_dict(data["assistant"]),
+            path=data.get("path", ""),
+            actual=data.get("actual"),
+            expected=data.get("expected", ""),
+            message=data.get("message", ""),
+            remediation=data.get("remediation", ""),
+            waiver=WaiverInfo.from_dict(waiver) if waiver else None,
+        )
+
+
+class ChangeKind(str, enum.Enum):
+    """What happened at one path of one assistant between two snapshots."""
+
+    CHANGED = "changed"
+    """Same type, other value."""
+    TYPE_CHANGED = "type_changed"
+    """Another type, e.g. ``1`` → ``true``: reported as such even when equal-ish."""
+    ADDED = "added"
+    """The path did not exist before (``before`` is ``None``)."""
+    REMOVED = "removed"
+    """The path no longer exists (``after`` is ``None``)."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference inside one assistant."""
+
+    path: str
+    """Dot and ``[i]`` path: ``variables.region``, ``tools[2].name``."""
+    before: Any
+    after: Any
+    kind: ChangeKind = ChangeKind.CHANGED
+    diff: str | None = None
+    """A unified diff, for long text such as ``system_prompt``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "path": self.path,
+            "before": self.before,
+            "after": self.after,
+            "kind": str(self.kind),
+        }
+        if self.diff is not None:
+            data["diff"] = self.diff
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Change:
+        return cls(
+            path=data["path"],
+            before=data.get("before"),
+            after=data.get("after"),
+            kind=ChangeKind(data.get("kind", "changed")),
+            diff=data.get("diff"),
+        )
+
+
+@dataclass(frozen=True)
+class AssistantChanges:
+    """Every change to one assistant that exists in both snapshots."""
+
+    assistant: AssistantRef
+    """The assistant as it is now (after); a rename shows as a change of ``name``."""
+    changes: tuple[Change, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "assistant": self.assistant.to_dict(),
+            "changes": [c.to_dict() for c in self.changes],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AssistantChanges:
+        return cls(
+            assistant=AssistantRef.from_dict(data["assistant"]),
+            changes=tuple(Change.from_dict(c) for c in data.get("changes", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Drift:
+    """What changed between the approved baseline (before) and now (after)."""
+
+    added: tuple[AssistantRef, ...] = ()
+    removed: tuple[AssistantRef, ...] = ()
+    changed: tuple[AssistantChanges, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.changed)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            "added": len(self.added),
+            "removed": len(self.removed),
+            "changed": len(self.changed),
+        }
+
+    @property
+    def total(self) -> int:
+        """How many assistants drifted in any way."""
+        return len(self.added) + len(self.removed) + len(self.changed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": [a.to_dict() for a in self.added],
+            "removed": [a.to_dict() for a in self.removed],
+            "changed": [c.to_dict() for c in self.changed],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Drift:
+        return cls(
+            added=tuple(AssistantRef.from_dict(a) for a in data.get("added", ())),
+            removed=tuple(AssistantRef.from_dict(a) for a in data.get("removed", ())),
+            changed=tuple(AssistantChanges.from_dict(c) for c in data.get("changed", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Gate:
+    """The verdict of ``--fail-on-violation`` / ``--fail-on-drift``."""
+
+    failed: bool
+    reason: str
+    """Why it failed, or why it passed: ``3 violations at or above high``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"failed": self.failed, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class AccountError:
+    """An account whose listing could not be read completely (the run exits 3)."""
+
+    account: str | None
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"account": self.account, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything one run found; the single input of every renderer."""
+
+    tool_version: str
+    generated_at: str
+    source: str
+    """Where the fleet came from: a base URL, several (comma separated), or a file."""
+    assistants: tuple[AssistantRef, ...]
+    """Every assistant that was checked (after ``--filter``)."""
+    rules: tuple[RuleInfo, ...]
+    """Every rule that was checked (after ``--select`` / ``--ignore``)."""
+    violations: tuple[Violation, ...]
+    """Findings that count: no waiver, or an expired one. Sorted worst first."""
+    waived: tuple[Violation, ...] = ()
+    """Findings covered by an active waiver: listed, never counted against the gate."""
+    drift: Drift | None = None
+    """``None`` when no baseline was given."""
+    gate: Gate = field(default_factory=lambda: Gate(False, "no gate requested"))
+    warnings: tuple[str, ...] = ()
+    """Things a user should know that are not findings: unused or expired waivers, …"""
+    errors: tuple[AccountError, ...] = ()
+    """Accounts that could not be read; any entry means the run is incomplete (exit 3)."""
+    baseline: str | None = None
+    """The baseline file (or folder) drift was computed against."""
+
+    @property
+    def accounts(self) -> tuple[str, ...]:
+        """Account names in first-seen order (empty for a single unnamed account)."""
+        seen: dict[str, None] = {}
+        for a in self.assistants:
+            if a.account is not None:
+                seen.setdefault(a.account, None)
+        for e in self.errors:
+            if e.account is not None:
+                seen.setdefault(e.account, None)
+        return tuple(seen)
+
+    def by_severity(self) -> dict[str, int]:
+        """Counts of (unwaived) violations per severity, worst first, zeros included."""
+        counts = Counter(v.severity for v in self.violations)
+        return {str(s): counts.get(s, 0) for s in sorted(Severity, reverse=True)}
+
+    def summary(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "assistants": len(self.assistants),
+            "rules": len(self.rules),
+            "violations": len(self.violations),
+            "by_severity": self.by_severity(),
+            "drift": self.drift.counts if self.drift is not None else None,
+            "waived": len(self.waived),
+            "gate": self.gate.to_dict(),
+        }
+        if self.accounts:
+            data["by_account"] = {name: self._account_summary(name) for name in self.accounts}
+        return data
+
+    def _account_summary(self, name: str) -> dict[str, Any]:
+        drift: dict[str, int] | None = None
+        if self.drift is not None:
+            drift = {
+                "added": sum(1 for a in self.drift.added if a.account == name),
+                "removed": sum(1 for a in self.drift.removed if a.account == name),
+                "changed": sum(1 for c in self.drift.changed if c.assistant.account == name),
+            }
+        return {
+            "assistants": sum(1 for a in self.assistants if a.account == name),
+            "violations": sum(1 for v in self.violations if v.assistant.account == name),
+            "waived": sum(1 for v in self.waived if v.assistant.account == name),
+            "drift": drift,
+            "error": next((e.message for e in self.errors if e.account == name), None),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON report (SPEC §5); key order is fixed so the output is stable."""
+        return {
+            "schema_version": REPORT_SCHEMA_VERSION,
+            "tool_version": self.tool_version,
+            "generated_at": self.generated_at,
+            "source": self.source,
+            "baseline": self.baseline,
+            "summary": self.summary(),
+            "violations": [v.to_dict() for v in self.violations],
+            "waivers": [v.to_dict() for v in self.waived],
+            "drift": self.drift.to_dict() if self.drift is not None else None,
+            "warnings": list(self.warnings),
+            "errors": [e.to_dict() for e in self.errors],
+            "rules": [r.to_dict() for r in self.rules],
+            "assistants": [a.to_dict() for a in self.assistants],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Report:
+        """Rebuild a report from its JSON form (for re-rendering a saved report)."""
+        gate = data.get("summary", {}).get("gate") or {"failed": False, "reason": ""}
+        drift = data.get("drift")
+        return cls(
+            tool_version=data.get("tool_version", ""),
+            generated_at=data.get("generated_at", ""),
+            source=data.get("source", ""),
+            assistants=tuple(AssistantRef.from_dict(a) for a in data.get("assistants", ())),
+            rules=tuple(RuleInfo.from_dict(r) for r in data.get("rules", ())),
+            violations=tuple(Violation.from_dict(v) for v in data.get("violations", ())),
+            waived=tuple(Violation.from_dict(v) for v in data.get("waivers", ())),
+            drift=Drift.from_dict(drift) if drift is not None else None,
+            gate=Gate(bool(gate.get("failed")), str(gate.get("reason", ""))),
+            warnings=tuple(data.get("warnings", ())),
+            errors=tuple(
+                AccountError(e.get("account"), e.get("message", "")) for e in data.get("errors", ())
+            ),
+            baseline=data.get("baseline"),
+        )

@@ -1,0 +1,145 @@
+"""Find secret-looking strings (API keys, tokens, passwords) in assistant settings.
+
+One detector serves two masters, so they can never disagree: the policy operator
+``no_secrets`` (a prompt that embeds a key is a violation) and the snapshot writer
+(the key is replaced by a stable salted hash before it reaches the disk, so a rotated
+key still shows as drift but the key itself is never stored).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+DEFAULT_SALT = "auditor-snapshot-v1"
+SALT_ENV = "AUDITOR_SNAPSHOT_SALT"
+
+# Each pattern names the part that is secret ``(?P<secret>…)``; only that part is masked,
+# so "api_key=<redacted…>" still tells a reader what was there. The hints are lower-case
+# words one of which every match contains: plain substring tests on the lower-cased text
+# skip a pattern far faster than the regex could (prompts are long, secrets are rare).
+_PATTERNS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("private key", ("private key",), r"(?P<secret>-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----)"),
+    ("AWS access key", ("akia", "asia"), r"\b(?P<secret>(?:AKIA|ASIA)[0-9A-Z]{16})\b"),
+    (
+        "GitHub token",
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+        r"\b(?P<secret>gh[pousr]_[A-Za-z0-9]{30,})\b",
+    ),
+    ("Slack token", ("xox",), r"\b(?P<secret>xox[abposr]-[A-Za-z0-9-]{10,})"),
+    ("Google API key", ("aiza",), r"\b(?P<secret>AIza[0-9A-Za-z_\-]{35})"),
+    (
+        "Stripe key",
+        ("_live_", "_test_"),
+        r"\b(?P<secret>(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,})\b",
+    ),
+    ("API key", ("sk-",), r"\b(?P<secret>sk-(?:proj-|ant-)?[A-Za-z0-9_\-]{20,})"),
+    (
+        "JSON web token",
+        ("eyj",),
+        r"\b(?P<secret>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})",
+    ),
+    ("bearer token", ("bearer",), r"(?i)\bbearer\s+(?P<secret>[A-Za-z0-9\-._~+/]{20,}=*)"),
+    (
+        "credential assignment",
+        ("key", "secret", "token", "passw", "pwd"),
+        r"(?i)\b(?:api[_-]?key|apikey|secret(?:[_-]?key)?|access[_-]?token|auth[_-]?token"
+        r"|token|password|passwd|pwd)\b[\"']?\s*[:=]\s*[\"']?(?P<secret>[^\s\"',;]{8,})",
+    ),
+    ("redacted secret", ("<redacted:",), r"(?P<secret><redacted:sha256:[0-9a-f]{16}>)"),
+)
+_COMPILED = tuple((kind, hints, re.compile(pattern)) for kind, hints, pattern in _PATTERNS)
+_ALL_HINTS = tuple(sorted({hint for _, hints, _ in _PATTERNS for hint in hints}))
+_MARKER = re.compile(r"<redacted:sha256:[0-9a-f]{16}>")
+
+
+@dataclass(frozen=True)
+class SecretMatch:
+    """Where a secret-looking value sits in a string, and what it looks like."""
+
+    kind: str
+    start: int
+    end: int
+
+
+def find_secrets(text: str) -> list[SecretMatch]:
+    """Every secret-looking span in ``text``, in order, overlaps merged."""
+    lowered = text.lower()
+    if not any(hint in lowered for hint in _ALL_HINTS):
+        return []
+    found: list[SecretMatch] = []
+    for kind, hints, pattern in _COMPILED:
+        if not any(hint in lowered for hint in hints):
+            continue
+        for m in pattern.finditer(text):
+            found.append(SecretMatch(kind, m.start("secret"), m.end("secret")))
+    found.sort(key=lambda s: (s.start, -s.end))
+    merged: list[SecretMatch] = []
+    for match in found:
+        if merged and match.start < merged[-1].end:
+            continue
+        merged.append(match)
+    return merged
+
+
+def secret_kind(value: Any) -> str | None:
+    """The kind of the first secret in a string (or in any string inside a list/dict)."""
+    for text in _strings(value):
+        matches = find_secrets(text)
+        if matches:
+            return matches[0].kind
+    return None
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str):
+                yield key
+            yield from _strings(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item)
+
+
+def _salt() -> bytes:
+    return os.environ.get(SALT_ENV, DEFAULT_SALT).encode()
+
+
+def secret_marker(secret: str, salt: bytes | None = None) -> str:
+    """A stable stand-in for a secret: the same secret always gives the same marker."""
+    digest = hmac.new(salt or _salt(), secret.encode(), hashlib.sha256).hexdigest()
+    return f"<redacted:sha256:{digest[:16]}>"
+
+
+def mask_secrets(value: Any, salt: bytes | None = None) -> Any:
+    """``value`` with every secret-looking span in every string replaced by its marker.
+
+    Markers are left as they are, so masking twice gives the same result.
+    """
+    if isinstance(value, str):
+        matches = find_secrets(value)
+        if not matches:
+            return value
+        salt = salt or _salt()
+        parts: list[str] = []
+        last = 0
+        for match in matches:
+            secret = value[match.start : match.end]
+            parts.append(value[last : match.start])
+            parts.append(secret if _MARKER.fullmatch(secret) else secret_marker(secret, salt))
+            last = match.end
+        parts.append(value[last:])
+        return "".join(parts)
+    if isinstance(value, dict):
+        return {key: mask_secrets(item, salt) for key, item in value.items()}
+    if isinstance(value, list):
+        return [mask_secrets(item, salt) for item in value]
+    return value

@@ -1,0 +1,153 @@
+"""Safe YAML loading that remembers line numbers, for ``file:line: message`` errors.
+
+Policy files and the config file are written by people, so every error must point at
+the line to fix. ``load_yaml`` is ``yaml.safe_load`` with three changes:
+
+- mappings come back as ``MarkedMap`` and sequences as ``MarkedSeq``, which carry the
+  line of the node, of each key and of each value/item (1-based);
+- a key given twice in one mapping is an error (plain YAML keeps the last silently);
+- only ``true``/``false`` are booleans: YAML 1.1's ``yes``/``no``/``on``/``off`` stay
+  strings, so ``email: {on: findings}`` means what it says.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError
+from yaml.nodes import MappingNode, SequenceNode
+
+
+class YamlError(Exception):
+    """A file that is not valid YAML; ``line`` is 1-based (0 when unknown)."""
+
+    def __init__(self, filename: str, line: int, message: str) -> None:
+        super().__init__(f"{filename}:{line}: {message}" if line else f"{filename}: {message}")
+        self.filename = filename
+        self.line = line
+        self.reason = message
+
+
+class MarkedMap(dict[Any, Any]):
+    """A dict that knows where it, its keys and its values were written."""
+
+    line: int = 0
+    key_lines: dict[Any, int]
+    value_lines: dict[Any, int]
+
+    def line_of(self, key: Any) -> int:
+        """The line of ``key`` (or of the mapping itself when the key is absent)."""
+        return self.key_lines.get(key, self.line)
+
+
+class MarkedSeq(list[Any]):
+    """A list that knows where it and each of its items were written."""
+
+    line: int = 0
+    item_lines: list[int]
+
+    def line_of(self, index: int) -> int:
+        return self.item_lines[index] if 0 <= index < len(self.item_lines) else self.line
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+# Booleans: YAML 1.2 spelling only.
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+def _construct_mapping(loader: _Loader, node: MappingNode) -> MarkedMap:
+    loader.flatten_mapping(node)
+    result = MarkedMap()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    result.value_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, Hashable):
+            raise ConstructorError(
+                None, None, "a mapping key must be a plain value", key_node.start_mark
+            )
+        if key in result:
+            first = result.key_lines[key]
+            raise ConstructorError(
+                None,
+                None,
+                f"duplicate key {key!r} (first given on line {first})",
+                key_node.start_mark,
+            )
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = key_node.start_mark.line + 1
+        result.value_lines[key] = value_node.start_mark.line + 1
+    return result
+
+
+def _construct_sequence(loader: _Loader, node: SequenceNode) -> MarkedSeq:
+    result = MarkedSeq(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1
+    result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+
+
+def load_yaml(text: str, filename: str = "<string>") -> Any:
+    """Parse one YAML document; raise ``YamlError`` with the line on any problem."""
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 0
+        reason = " ".join(part for part in (exc.context, exc.problem) if part)
+        raise YamlError(filename, line, f"invalid YAML: {reason or exc}") from None
+    except yaml.YAMLError as exc:
+        raise YamlError(filename, 0, f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise YamlError(filename, 0, "invalid YAML: nested too deeply") from None
+
+
+def load_yaml_file(path: Path) -> Any:
+    """Read and parse ``path``; unreadable files are a ``YamlError`` too."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise YamlError(str(path), 0, "not UTF-8 text") from None
+    except OSError as exc:
+        raise YamlError(str(path), 0, f"cannot read: {exc.strerror or exc}") from None
+    return load_yaml(text, str(path))
+
+
+def line_at(document: Any, path: Sequence[Any]) -> int:
+    """The best line for a problem at ``path`` (keys and indexes) inside ``document``.
+
+    Walks as deep as the path exists and returns the line of the deepest node reached,
+    preferring the line of the key itself, so errors point at what to edit.
+    """
+    node = document
+    line = getattr(node, "line", 0)
+    for step in path:
+        if isinstance(node, MarkedMap) and step in node:
+            line = node.key_lines.get(step, line)
+            node = node[step]
+        elif isinstance(node, MarkedSeq) and isinstance(step, int) and 0 <= step < len(node):
+            line = node.line_of(step)
+            node = node[step]
+        else:
+            break
+    return line
