@@ -1,10 +1,126 @@
-"""`auditor config show`."""
+"""`auditor config show`: the settings a nightly audit would run with, and their origin.
+
+Each line is one setting, its effective value and where that value came from
+(``default``, ``file`` with ``file:line``, ``env`` with the variable, ``flag``).
+Secrets (the API key, the SMTP password) show only whether they are set.
+"""
 
 from __future__ import annotations
 
-from auditor.errors import ConfigError
-from auditor.settings import Sourced
+from typing import Any
+
+import click
+
+from auditor.config import build_audit_settings, find_config
+from auditor.redact import mask
+from auditor.settings import AuditSettings, Sourced
+
+# setting shown → option name in the provenance map
+_ROWS: tuple[tuple[str, str], ...] = (
+    ("base_url", "base_url"),
+    ("api_key", "api_key"),
+    ("timeout", "timeout"),
+    ("concurrency", "concurrency"),
+    ("policies", "policies"),
+    ("baseline", "baseline"),
+    ("reports", "reports"),
+    ("ignore_fields", "ignore_fields"),
+    ("unordered_lists", "unordered_lists"),
+    ("select", "select"),
+    ("ignore", "ignore"),
+    ("filters", "filters"),
+    ("gate.fail_on_violation", "fail_on_violation"),
+    ("gate.severity_threshold", "severity_threshold"),
+    ("gate.fail_on_drift", "fail_on_drift"),
+    ("email.to", "email_to"),
+    ("email.from", "email_from"),
+    ("email.smtp_host", "smtp_host"),
+    ("email.smtp_port", "smtp_port"),
+    ("email.user", "smtp_user"),
+    ("email.password", "smtp_password"),
+    ("email.starttls", "smtp_starttls"),
+    ("email.ssl", "smtp_ssl"),
+    ("email.on", "email_on"),
+)
 
 
 def run_show(options: dict[str, Sourced]) -> int:
-    raise ConfigError("'config show' is not available yet")
+    """Print the effective settings table; exit 0 (config errors exit 2 as usual)."""
+    settings = build_audit_settings(options)
+    path = find_config(_explicit(options))
+    click.echo(f"config file: {path if path is not None else '(none found)'}")
+    rows = [(name, *_describe(name, settings)) for name, _ in _ROWS]
+    for account in settings.accounts if len(settings.accounts) > 1 else ():
+        rows.append(
+            (
+                f"account {account.account}",
+                f"{account.base_url} (key from ${account.api_key_env}: "
+                f"{'set' if account.api_key else 'NOT SET'})",
+                "file",
+            )
+        )
+    width = max(len(r[0]) for r in rows)
+    value_width = min(max(len(r[1]) for r in rows), 60)
+    for name, value, origin in rows:
+        click.echo(f"{name:<{width}}  {value:<{value_width}}  {origin}")
+    return 0
+
+
+def _explicit(options: dict[str, Sourced]) -> str | None:
+    item = options.get("config_path")
+    return item.value if item is not None else None
+
+
+def _describe(name: str, settings: AuditSettings) -> tuple[str, str]:
+    """The shown value and origin of one row."""
+    option = dict(_ROWS)[name]
+    source = settings.provenance.get(option)
+    value = _effective(name, settings)
+    if source is None or source.origin == "default":
+        origin = "default"
+    else:
+        origin = source.origin + (f" ({source.where})" if source.where else "")
+    return value, origin
+
+
+def _effective(name: str, settings: AuditSettings) -> str:
+    api = settings.accounts[0]
+    email = settings.email
+    gate = settings.gate
+    values: dict[str, Any] = {
+        "base_url": api.base_url if len(settings.accounts) == 1 else "(per account, below)",
+        "api_key": mask(api.api_key) if len(settings.accounts) == 1 else "(per account, below)",
+        "timeout": api.timeout,
+        "concurrency": api.concurrency,
+        "policies": [str(p) for p in settings.policies] or "(bundled pack)",
+        "baseline": settings.baseline,
+        "reports": [f"{o.format}:{o.path or 'stdout'}" for o in settings.outputs],
+        "ignore_fields": list(settings.drift.ignore_fields),
+        "unordered_lists": list(settings.drift.unordered_lists),
+        "select": list(settings.select) or "(all rules)",
+        "ignore": list(settings.ignore),
+        "filters": list(settings.filters),
+        "gate.fail_on_violation": gate.fail_on_violation,
+        "gate.severity_threshold": str(gate.severity_threshold),
+        "gate.fail_on_drift": gate.fail_on_drift,
+        "email.to": list(email.to),
+        "email.from": email.sender,
+        "email.smtp_host": email.smtp_host,
+        "email.smtp_port": email.smtp_port,
+        "email.user": email.smtp_user,
+        "email.password": mask(email.smtp_password),
+        "email.starttls": email.starttls,
+        "email.ssl": email.ssl,
+        "email.on": email.on,
+    }
+    return _text(values[name])
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) if value else "-"
+    return str(value)
