@@ -1,0 +1,688 @@
+"""Conditions (``when`` / ``require``) compiled once into closures over a record.
+
+A condition is a mapping of field path → value (equality) or → operator map, plus the
+combinators ``all``, ``any`` and ``not``; several keys in one mapping must all hold.
+``compile_condition`` turns it into a ``Node`` whose ``check`` is a plain function of
+the record: paths are pre-split, operators pre-built, regexes pre-compiled, and a
+single-key path is one ``dict.get``. Nothing is parsed while records are evaluated,
+and no exception is raised on the common path.
+
+Three outcomes, not two. A field that is absent or null is *missing*, and a condition
+on a missing field is *unknown* rather than false (Kleene logic: ``not unknown`` is
+unknown, ``any`` of false and unknown is unknown, ``all`` of true and unknown is unknown).
+In ``require`` an unknown outcome fails the rule ("… is missing": fail closed) unless
+the rule says ``missing: pass``; in ``when`` it means the precondition does not hold.
+``exists``, ``empty``, ``no_secrets``, ``type: null`` and comparisons with ``null``
+decide missing fields themselves, so they are never unknown.
+
+``[*]`` quantifies over the elements of a list (or the values of an object): in
+``require`` *every* element must satisfy the field's operators (an empty list passes);
+in ``when`` *some* element must (an empty list does not). ``[*]`` on a value that is not
+a list or object is a type failure in ``require`` and false in ``when``.
+
+The two modes compile to different closures: ``require`` returns ``None`` (pass) or a
+``Failure`` (which knows how to word itself, lazily); ``when`` returns ``True``,
+``False`` or ``None`` (unknown).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Final
+
+from auditor.policy.operators import OPERATORS, Op, OperandError, did_you_mean
+from auditor.policy.paths import MISSING, FieldPath, NotAList, PathError
+from auditor.policy.wording import describe, show
+
+FAIL: Final = 1
+"""A definite failure: the value is there and wrong (or ``exists``/``empty`` said so)."""
+UNKNOWN: Final = 2
+"""A field the condition needs is missing; the rule's ``missing`` setting decides."""
+
+
+class Mode(enum.Enum):
+    """Where a condition is written, which decides ``[*]`` and what the closure returns."""
+
+    REQUIRE = "require"
+    WHEN = "when"
+
+
+class Why:
+    """Something that can word a failure: an operator, or a combinator around failures."""
+
+    expected: str = ""
+
+    def message(self, path: str, actual: Any) -> str:
+        raise NotImplementedError
+
+
+class Failure:
+    """A condition that did not hold for a record: where, what was there, and why."""
+
+    __slots__ = ("actual", "path", "state", "why")
+
+    def __init__(self, path: str, actual: Any, state: int, why: Op | Why) -> None:
+        self.path = path
+        self.actual = actual
+        """The value found; ``MISSING`` when the field is absent."""
+        self.state = state
+        """``FAIL`` or ``UNKNOWN``."""
+        self.why = why
+
+    @property
+    def unknown(self) -> bool:
+        """True when only a missing field stands between the record and a pass."""
+        return self.state == UNKNOWN
+
+    @property
+    def expected(self) -> str:
+        return self.why.expected
+
+    @property
+    def value(self) -> Any:
+        """The value found, with ``None`` for a missing field (as findings store it)."""
+        return None if self.actual is MISSING or isinstance(self.actual, NotAList) else self.actual
+
+    def message(self) -> str:
+        """The finding in one sentence: ``max_duration must be ≤ 1800, is 3600``."""
+        return self.why.message(self.path, self.actual)
+
+    def __repr__(self) -> str:
+        return f"Failure({self.message()!r})"
+
+
+class _ListWanted(Why):
+    expected = "a list"
+
+    def message(self, path: str, actual: Any) -> str:
+        value = actual.value if isinstance(actual, NotAList) else actual
+        return f"{path} must be a list (for [*]), is {describe(value)}"
+
+
+_LIST_WANTED = _ListWanted()
+
+
+class _NotWhy(Why):
+    def __init__(self, text: str) -> None:
+        self.text = text.replace("`", "")
+        self.expected = f"not ({self.text})"
+
+    def message(self, path: str, actual: Any) -> str:
+        if isinstance(actual, NotAList):
+            actual = actual.value
+        found = "missing" if actual is MISSING else show(actual)
+        return f"{path} is {found}, but the rule requires: not ({self.text})"
+
+
+class _AnyWhy(Why):
+    def __init__(self, failures: list[Failure], text: str) -> None:
+        self.failures = failures
+        self.expected = text
+
+    def message(self, path: str, actual: Any) -> str:
+        *others, last = self.failures
+        text = last.message()
+        if others:
+            text += " (or else: " + "; or else: ".join(f.message() for f in others) + ")"
+        return text
+
+
+RequireCheck = Callable[[Any], Failure | None]
+WhenCheck = Callable[[Any], bool | None]
+
+
+@dataclass(frozen=True, eq=False)
+class Node:
+    """A compiled condition: ``check(record)`` and the words that describe it."""
+
+    check: Callable[[Any], Any]
+    """``require``: ``None`` or a ``Failure``; ``when``: ``True``, ``False`` or ``None``."""
+    text: str
+    """What it checks, in words (docs, ``not`` messages)."""
+    probe: Callable[[Any], tuple[str, Any]]
+    """The first field it reads and its value in a record (for ``not`` findings)."""
+    kind: str = "leaf"
+    """``leaf``, ``all``, ``any`` or ``not``: docs put brackets around the latter."""
+    params: tuple[str, ...] = field(default=())
+    """The parameters its operands came from."""
+
+
+def _probe_path(path: FieldPath) -> Callable[[Any], tuple[str, Any]]:
+    def probe(record: Any) -> tuple[str, Any]:
+        if path.wildcard:
+            pairs = path.each(record)
+            return pairs[0] if pairs else (path.text, [])
+        return path.text, path.get(record)
+
+    return probe
+
+
+class Problems:
+    """Collects ``file:line: message`` problems while a file is compiled."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.items: list[tuple[int, str]] = []
+
+    def add(self, line: int, message: str) -> None:
+        self.items.append((line, message))
+
+    def rendered(self) -> list[str]:
+        return [
+            f"{self.filename}:{line}: {msg}" if line else f"{self.filename}: {msg}"
+            for line, msg in self.items
+        ]
+
+
+@dataclass
+class CompileContext:
+    """What compiling a condition needs: where to report problems and the parameters."""
+
+    problems: Problems
+    params: Mapping[str, Any]
+    used_params: set[str] = field(default_factory=set)
+
+    def operand(self, value: Any, line: int, names: list[str]) -> tuple[bool, Any]:
+        """``value`` as plain Python with ``{param: name}`` references replaced.
+
+        Dates become ISO strings (records carry dates as text). ``names`` collects the
+        parameters used. Returns ``(False, None)`` after reporting an unknown parameter.
+        """
+        ok = True
+
+        def plain(v: Any) -> Any:
+            nonlocal ok
+            if isinstance(v, dict):
+                if set(v) == {"param"}:
+                    name = v["param"]
+                    if not isinstance(name, str) or name not in self.params:
+                        known = ", ".join(sorted(self.params)) or "none are defined"
+                        hint = did_you_mean(name, self.params) if isinstance(name, str) else ""
+                        self.problems.add(
+                            line, f"unknown parameter {show(name)}{hint} (parameters: {known})"
+                        )
+                        ok = False
+                        return None
+                    names.append(name)
+                    self.used_params.add(name)
+                    return plain_value(self.params[name])
+                return {k: plain(x) for k, x in v.items()}
+            if isinstance(v, list):
+                return [plain(x) for x in v]
+            return plain_value(v)
+
+        result = plain(value)
+        return ok, result
+
+
+def plain_value(value: Any) -> Any:
+    """YAML's extras made JSON-like: dates → ISO strings, marked maps/lists → plain ones."""
+    import datetime as _dt
+
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: plain_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_value(v) for v in value]
+    return value
+
+
+def _line_of(node: Any, key: Any) -> int:
+    line_of = getattr(node, "line_of", None)
+    return int(line_of(key)) if callable(line_of) else int(getattr(node, "line", 0))
+
+
+def _item_line(node: Any, index: int) -> int:
+    line_of = getattr(node, "line_of", None)
+    return int(line_of(index)) if callable(line_of) else int(getattr(node, "line", 0))
+
+
+def _shape(value: Any) -> str:
+    return (
+        describe(value)
+        if not isinstance(value, (dict, list))
+        else ("a list" if isinstance(value, list) else "a mapping")
+    )
+
+
+# -- compiling --------------------------------------------------------------------------------
+
+
+def _never(record: Any) -> Any:
+    return None
+
+
+def _dummy(mode: Mode) -> Node:
+    """Stands in for a condition that had problems, so compiling can go on."""
+    return Node(_never, "?", lambda record: ("?", MISSING))
+
+
+def compile_condition(
+    node: Any, ctx: CompileContext, mode: Mode, line: int, what: str = "condition"
+) -> Node:
+    """Compile one condition mapping; problems go to ``ctx.problems`` (never raised)."""
+    if not isinstance(node, dict):
+        ctx.problems.add(
+            line,
+            f"{what} must be a mapping of field → value or operators (like "
+            f"{{status: active}}), not {_shape(node)}",
+        )
+        return _dummy(mode)
+    if not node:
+        ctx.problems.add(line, f"{what} is empty; give at least one field or all/any/not")
+        return _dummy(mode)
+    parts: list[Node] = []
+    for key, value in node.items():
+        key_line = _line_of(node, key)
+        if key in ("all", "any"):
+            parts.append(_compile_group(str(key), value, ctx, mode, key_line))
+        elif key == "not":
+            inner = compile_condition(value, ctx, mode, key_line, "not")
+            parts.append(_not(inner, mode))
+        elif not isinstance(key, str):
+            ctx.problems.add(key_line, f"a field path must be a string, not {describe(key)}")
+        elif key in OPERATORS and key != "type":
+            ctx.problems.add(
+                key_line,
+                f"{key!r} is an operator, not a field: write it under a field, like "
+                f"{{FIELD: {{{key}: …}}}}",
+            )
+        else:
+            leaf = _compile_field(key, value, ctx, mode, key_line, node)
+            if leaf is not None:
+                parts.append(leaf)
+    if not parts:
+        return _dummy(mode)
+    if len(parts) == 1:
+        return parts[0]
+    return _all(parts, mode)
+
+
+def _compile_group(key: str, value: Any, ctx: CompileContext, mode: Mode, line: int) -> Node:
+    if not isinstance(value, list) or not value:
+        ctx.problems.add(line, f"{key} takes a non-empty list of conditions, not {_shape(value)}")
+        return _dummy(mode)
+    children = [
+        compile_condition(item, ctx, mode, _item_line(value, i), f"{key}[{i}]")
+        for i, item in enumerate(value)
+    ]
+    if len(children) == 1:
+        return children[0]
+    return _all(children, mode) if key == "all" else _any(children, mode)
+
+
+def _compile_field(
+    key: str, value: Any, ctx: CompileContext, mode: Mode, line: int, parent: Any
+) -> Node | None:
+    try:
+        path = FieldPath(key)
+    except PathError as exc:
+        ctx.problems.add(line, str(exc))
+        return None
+    value_line = getattr(parent, "value_lines", {}).get(key, line)
+    ops: list[Op] = []
+    params: list[str] = []
+    if isinstance(value, dict) and set(value) != {"param"}:
+        if not value:
+            ctx.problems.add(
+                line, f"{key}: empty operator map; give an operator like {{equals: …}}"
+            )
+            return None
+        for name, operand in value.items():
+            op_line = _line_of(value, name)
+            if name not in OPERATORS:
+                known = ", ".join(OPERATORS)
+                hint = did_you_mean(name, OPERATORS)
+                extra = "" if hint else " (to compare with an object, write {equals: {…}})"
+                ctx.problems.add(
+                    op_line,
+                    f"{key}: unknown operator {show(name)}{hint}{extra}; operators: {known}",
+                )
+                continue
+            op = _build(str(name), operand, ctx, op_line, params, key)
+            if op is not None:
+                ops.append(op)
+    else:
+        op = _build("equals", value, ctx, value_line, params, key)
+        if op is not None:
+            ops.append(op)
+    if not ops:
+        return None
+    if len(ops) > 1:  # every failure states the whole requirement: "a number > 0 and ≤ 1800"
+        together = " and ".join(op.expected for op in ops)
+        ops = [replace(op, expected=together) for op in ops]
+    return _leaf(path, ops, mode, tuple(params))
+
+
+def _build(
+    name: str, operand: Any, ctx: CompileContext, line: int, params: list[str], key: str
+) -> Op | None:
+    ok, plain = ctx.operand(operand, line, params)
+    if not ok:
+        return None
+    try:
+        return OPERATORS[name].build(plain)
+    except OperandError as exc:
+        ctx.problems.add(line, f"{key}: {exc}")
+    except RecursionError:
+        ctx.problems.add(line, f"{key}: {name}: operand nested too deeply")
+    return None
+
+
+# -- leaves -----------------------------------------------------------------------------------
+
+
+def _missing_verdict(ops: list[Op], null: bool) -> tuple[int, Op] | None:
+    """What a missing (or null) value gets from these operators: pass, fail or unknown."""
+    unknown: Op | None = None
+    for op in ops:
+        verdict = op.on_null if null else op.on_missing
+        if verdict is False:
+            return FAIL, op
+        if verdict is None and unknown is None:
+            unknown = op
+    return (UNKNOWN, unknown) if unknown is not None else None
+
+
+def _judge(where: str, value: Any, ops: list[Op]) -> Failure | None:
+    """The general leaf verdict for one value (missing, null, wrong shape or present)."""
+    if value is MISSING or value is None:
+        verdict = _missing_verdict(ops, null=value is None)
+        return None if verdict is None else Failure(where, value, verdict[0], verdict[1])
+    if isinstance(value, NotAList):
+        return Failure(where, value, FAIL, _LIST_WANTED)
+    for op in ops:
+        if not op.test(value):
+            return Failure(where, value, FAIL, op)
+    return None
+
+
+def _leaf_text(path: FieldPath, ops: list[Op], mode: Mode, params: tuple[str, ...]) -> str:
+    holds = " and ".join(op.holds for op in ops)
+    text = f"`{path.text}` {holds}"
+    if path.wildcard:
+        text = ("every " if mode is Mode.REQUIRE else "some ") + text
+    if params:
+        text += " (parameter " + ", ".join(f"`{p}`" for p in dict.fromkeys(params)) + ")"
+    return text
+
+
+def _leaf(path: FieldPath, ops: list[Op], mode: Mode, params: tuple[str, ...]) -> Node:
+    text = _leaf_text(path, ops, mode, params)
+    probe = _probe_path(path)
+    if mode is Mode.REQUIRE:
+        check: Callable[[Any], Any] = (
+            _each_require(path, ops) if path.wildcard else _require_leaf(path, ops)
+        )
+    else:
+        check = _each_when(path, ops) if path.wildcard else _when_leaf(path, ops)
+    return Node(check, text, probe, "leaf", params)
+
+
+def _preset(path: FieldPath, ops: list[Op], null: bool) -> Failure | None:
+    verdict = _missing_verdict(ops, null)
+    if verdict is None:
+        return None
+    return Failure(path.text, None if null else MISSING, verdict[0], verdict[1])
+
+
+def _require_leaf(path: FieldPath, ops: list[Op]) -> RequireCheck:
+    text = path.text
+    on_missing = _preset(path, ops, null=False)
+    on_null = _preset(path, ops, null=True)
+    key = path.key
+    if key is not None and len(ops) == 1:
+        op = ops[0]
+        if op.name == "equals":
+            wanted = op.operand
+
+            def check_equals(record: Any) -> Failure | None:
+                v = record.get(key, MISSING)
+                if v == wanted:
+                    return None
+                if v is MISSING:
+                    return on_missing
+                if v is None:
+                    return on_null
+                return Failure(text, v, FAIL, op)
+
+            return check_equals
+        test = op.test
+
+        def check_one(record: Any) -> Failure | None:
+            v = record.get(key, MISSING)
+            if v is MISSING:
+                return on_missing
+            if v is None:
+                return on_null
+            if test(v):
+                return None
+            return Failure(text, v, FAIL, op)
+
+        return check_one
+    get = path.get
+    op_list = tuple(ops)
+
+    def check(record: Any) -> Failure | None:
+        v = get(record)
+        if v is MISSING:
+            return on_missing
+        if v is None:
+            return on_null
+        for op in op_list:
+            if not op.test(v):
+                return Failure(text, v, FAIL, op)
+        return None
+
+    return check
+
+
+def _tri(verdict: tuple[int, Op] | None) -> bool | None:
+    if verdict is None:
+        return True
+    return False if verdict[0] == FAIL else None
+
+
+def _when_leaf(path: FieldPath, ops: list[Op]) -> WhenCheck:
+    on_missing = _tri(_missing_verdict(ops, null=False))
+    on_null = _tri(_missing_verdict(ops, null=True))
+    key = path.key
+    if key is not None and len(ops) == 1:
+        op = ops[0]
+        if op.name == "equals":
+            wanted = op.operand
+
+            def holds_equals(record: Any) -> bool | None:
+                v = record.get(key, MISSING)
+                if v == wanted:
+                    return True
+                if v is MISSING:
+                    return on_missing
+                if v is None:
+                    return on_null
+                return False
+
+            return holds_equals
+        test = op.test
+
+        def holds_one(record: Any) -> bool | None:
+            v = record.get(key, MISSING)
+            if v is MISSING:
+                return on_missing
+            if v is None:
+                return on_null
+            return bool(test(v))
+
+        return holds_one
+    get = path.get
+    tests = tuple(op.test for op in ops)
+
+    def holds(record: Any) -> bool | None:
+        v = get(record)
+        if v is MISSING:
+            return on_missing
+        if v is None:
+            return on_null
+        return all(t(v) for t in tests)
+
+    return holds
+
+
+def _each_require(path: FieldPath, ops: list[Op]) -> RequireCheck:
+    each = path.each
+    text = path.text
+
+    def check(record: Any) -> Failure | None:
+        unknown: Failure | None = None
+        for where, v in each(record):
+            f = _judge(where or text, v, ops)
+            if f is not None:
+                if f.state == FAIL:
+                    return f
+                if unknown is None:
+                    unknown = f
+        return unknown
+
+    return check
+
+
+def _each_when(path: FieldPath, ops: list[Op]) -> WhenCheck:
+    each = path.each
+
+    def holds(record: Any) -> bool | None:
+        unknown = False
+        for where, v in each(record):
+            f = _judge(where, v, ops)
+            if f is None:
+                return True
+            if f.state == UNKNOWN:
+                unknown = True
+        return None if unknown else False
+
+    return holds
+
+
+# -- combinators ------------------------------------------------------------------------------
+
+
+def _group_text(children: list[Node], joiner: str) -> str:
+    return f" {joiner} ".join(
+        f"({c.text})" if c.kind in ("all", "any") else c.text for c in children
+    )
+
+
+def _params(children: list[Node]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(p for c in children for p in c.params))
+
+
+def _all(children: list[Node], mode: Mode) -> Node:
+    checks = tuple(c.check for c in children)
+    check: Callable[[Any], Any]
+    if mode is Mode.REQUIRE:
+        if len(checks) == 2:
+            first, second = checks
+
+            def check_pair(record: Any) -> Failure | None:
+                a = first(record)
+                if a is not None and a.state == FAIL:
+                    return a
+                b = second(record)
+                if b is not None and (b.state == FAIL or a is None):
+                    return b
+                return a
+
+            check = check_pair
+        else:
+
+            def check_all(record: Any) -> Failure | None:
+                unknown: Failure | None = None
+                for c in checks:
+                    f = c(record)
+                    if f is not None:
+                        if f.state == FAIL:
+                            return f
+                        if unknown is None:
+                            unknown = f
+                return unknown
+
+            check = check_all
+    else:
+
+        def holds_all(record: Any) -> bool | None:
+            unknown = False
+            for c in checks:
+                x = c(record)
+                if x is None:
+                    unknown = True
+                elif not x:
+                    return False
+            return None if unknown else True
+
+        check = holds_all
+    return Node(check, _group_text(children, "and"), children[0].probe, "all", _params(children))
+
+
+def _any(children: list[Node], mode: Mode) -> Node:
+    checks = tuple(c.check for c in children)
+    text = _group_text(children, "or")
+    expected = text.replace("`", "")
+    check: Callable[[Any], Any]
+    if mode is Mode.REQUIRE:
+
+        def check_any(record: Any) -> Failure | None:
+            failures: list[Failure] = []
+            for c in checks:
+                f = c(record)
+                if f is None:
+                    return None
+                failures.append(f)
+            state = UNKNOWN if any(f.state == UNKNOWN for f in failures) else FAIL
+            last = failures[-1]
+            return Failure(last.path, last.actual, state, _AnyWhy(failures, expected))
+
+        check = check_any
+    else:
+
+        def holds_any(record: Any) -> bool | None:
+            unknown = False
+            for c in checks:
+                x = c(record)
+                if x is None:
+                    unknown = True
+                elif x:
+                    return True
+            return None if unknown else False
+
+        check = holds_any
+    return Node(check, text, children[-1].probe, "any", _params(children))
+
+
+def _not(inner: Node, mode: Mode) -> Node:
+    check_inner = inner.check
+    text = f"not ({inner.text})"
+    check: Callable[[Any], Any]
+    if mode is Mode.REQUIRE:
+        why = _NotWhy(inner.text)
+        probe = inner.probe
+
+        def check_not(record: Any) -> Failure | None:
+            f = check_inner(record)
+            if f is None:
+                where, actual = probe(record)
+                return Failure(where, actual, FAIL, why)
+            if f.state == UNKNOWN:
+                return f
+            return None
+
+        check = check_not
+    else:
+
+        def holds_not(record: Any) -> bool | None:
+            x = check_inner(record)
+            return None if x is None else not x
+
+        check = holds_not
+    return Node(check, text, inner.probe, "not", inner.params)

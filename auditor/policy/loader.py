@@ -1,0 +1,642 @@
+"""Reading policy files: every problem in every file, as ``file:line: message``, at once.
+
+``load_policies`` reads the files (and what they ``include``), checks every key, type,
+operator, regex, severity, parameter and waiver, compiles every rule once, and returns
+a ``PolicySet``, or raises one ``PolicyError`` that lists all the problems found, in
+file order and line order, so a user fixes them in one go. No exception other than
+``PolicyError`` escapes, whatever the files contain.
+
+Load order: for each path given, its includes first (depth first), then the file
+itself; a file reached twice is read once; an include cycle is an error that shows the
+chain. Parameters set in later files override earlier ones, so a team file that
+includes ``builtin:default`` and sets ``params: {max_duration_seconds: 3600}`` changes
+the bundled limit. ``defaults`` apply to the rules of their own file only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import PolicyError
+from auditor.model import SEVERITY_NAMES, RuleInfo, Severity
+from auditor.policy.conditions import CompileContext, Mode, Problems, compile_condition, plain_value
+from auditor.policy.operators import did_you_mean
+from auditor.policy.rules import CompiledRule, Param, PolicySet
+from auditor.policy.waivers import Waiver, parse_selector
+from auditor.policy.wording import describe
+from auditor.yamlio import YamlError, load_yaml_file
+
+BUILTIN_DIR = Path(__file__).resolve().parent.parent / "policies"
+"""Where the bundled packs live (inside the package, so they ship in the wheel)."""
+DEFAULT_PACK = BUILTIN_DIR / "default.yaml"
+"""The bundled policy pack, used when no ``--policy`` is given."""
+BUILTIN_PREFIX = "builtin:"
+
+POLICY_VERSION = 1
+TOP_KEYS = ("version", "defaults", "include", "params", "rules", "exceptions", "drift")
+DEFAULT_KEYS = ("severity", "missing")
+RULE_KEYS = (
+    "id",
+    "title",
+    "severity",
+    "description",
+    "rationale",
+    "when",
+    "require",
+    "remediation",
+    "tags",
+    "missing",
+    "enabled",
+)
+WAIVER_KEYS = ("rule", "assistants", "account", "reason", "expires")
+DRIFT_KEYS = ("ignore_fields", "unordered_lists")
+MISSING_CHOICES = ("fail", "pass")
+
+RULE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def is_test_file(path: Path) -> bool:
+    """``*_test.yaml`` / ``*_test.yml``: policy test files, skipped when loading a folder."""
+    return path.name.endswith(("_test.yaml", "_test.yml"))
+
+
+def policy_files_in(folder: Path) -> list[Path]:
+    """The policy files of a folder: ``*.yaml`` and ``*.yml`` except tests, sorted."""
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.suffix in (".yaml", ".yml") and p.is_file() and not is_test_file(p)
+    )
+
+
+def display_path(path: Path) -> str:
+    """How a file is named in messages: relative to the working directory when inside it."""
+    text = os.path.normpath(str(path))
+    if os.path.isabs(text):
+        try:
+            rel = os.path.relpath(text)
+        except ValueError:
+            return text
+        return rel if not rel.startswith("..") else text
+    return text
+
+
+@dataclass
+class _File:
+    path: Path
+    name: str
+    order: int
+    doc: Any = None
+    problems: Problems = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.problems = Problems(self.name)
+
+
+def _line(node: Any, key: Any) -> int:
+    line_of = getattr(node, "line_of", None)
+    return int(line_of(key)) if callable(line_of) else int(getattr(node, "line", 0))
+
+
+class _Loader:
+    def __init__(self) -> None:
+        self.files: list[_File] = []  # parsed, in load order (includes first)
+        self.seen: dict[Path, _File] = {}
+        self.stack: list[Path] = []
+        self.all_files: list[_File] = []  # every file met, for problem order
+        self.loose: list[tuple[int, str]] = []  # problems not inside any file
+        self.params: dict[str, Param] = {}
+        self.param_sites: dict[str, tuple[_File, int]] = {}
+        self.rules: list[CompiledRule] = []
+        self.rule_sources: dict[str, str] = {}
+        self.waivers: list[Waiver] = []
+        self.ignore_fields: list[str] = []
+        self.unordered_lists: list[str] = []
+
+    # -- phase 1: read files and includes ------------------------------------------------
+
+    def load_target(self, target: Path) -> None:
+        if target.is_dir():
+            found = policy_files_in(target)
+            if not found:
+                self._loose(
+                    f"{display_path(target)}: no policy files (*.yaml, *.yml) in this folder"
+                )
+            for path in found:
+                self.load_file(path, None, 0)
+        else:
+            self.load_file(target, None, 0)
+
+    def _loose(self, message: str) -> None:
+        self.loose.append((len(self.all_files), message))
+
+    def load_file(self, path: Path, parent: _File | None, line: int) -> None:
+        try:
+            key = path.resolve()
+        except (OSError, RuntimeError):
+            key = path.absolute()
+        if key in self.stack:
+            chain = [*self.stack[self.stack.index(key) :], key]
+            names = " → ".join(display_path(p) for p in chain)
+            assert parent is not None  # a top-level file cannot be on the stack
+            parent.problems.add(line, f"include cycle: {names}")
+            return
+        if key in self.seen:
+            return
+        file = _File(path, display_path(path), len(self.all_files))
+        self.seen[key] = file
+        self.all_files.append(file)
+        try:
+            doc = load_yaml_file(path)
+        except YamlError as exc:
+            if parent is not None and not path.exists():
+                parent.problems.add(line, f"include {display_path(path)}: no such file")
+            else:
+                file.problems.add(exc.line, exc.reason)
+            return
+        except RecursionError:
+            file.problems.add(0, "invalid YAML: nested too deeply")
+            return
+        if doc is None:
+            file.problems.add(
+                0, "the file is empty; a policy file is a mapping with version and rules"
+            )
+            return
+        if not isinstance(doc, dict):
+            file.problems.add(
+                getattr(doc, "line", 1),
+                f"a policy file must be a mapping (version, rules, …), not {describe(doc)}",
+            )
+            return
+        file.doc = doc
+        self._check_keys(doc, TOP_KEYS, file.problems, "top-level")
+        if "version" in doc and doc["version"] != POLICY_VERSION:
+            file.problems.add(
+                _line(doc, "version"),
+                f"unsupported version {describe(doc['version'])}; "
+                f"this auditor reads version {POLICY_VERSION}",
+            )
+        self.stack.append(key)
+        try:
+            self._includes(file)
+        finally:
+            self.stack.pop()
+        self.files.append(file)
+
+    def _includes(self, file: _File) -> None:
+        doc = file.doc
+        if "include" not in doc:
+            return
+        entries = doc["include"]
+        if isinstance(entries, str):
+            entries = [entries]
+        if not isinstance(entries, list):
+            file.problems.add(
+                _line(doc, "include"), f"include takes a list of paths, not {describe(entries)}"
+            )
+            return
+        for i, entry in enumerate(entries):
+            line = _line(entries, i) if hasattr(entries, "line_of") else _line(doc, "include")
+            if not isinstance(entry, str) or not entry.strip():
+                file.problems.add(
+                    line, f"include entries are paths (strings), not {describe(entry)}"
+                )
+                continue
+            if entry.startswith(BUILTIN_PREFIX):
+                name = entry[len(BUILTIN_PREFIX) :]
+                target = BUILTIN_DIR / f"{name}.yaml"
+                if not re.fullmatch(r"[A-Za-z0-9_-]+", name) or not target.is_file():
+                    known = ", ".join(BUILTIN_PREFIX + p.stem for p in policy_files_in(BUILTIN_DIR))
+                    file.problems.add(line, f"unknown bundled pack {entry!r} (bundled: {known})")
+                    continue
+            else:
+                target = file.path.parent / entry
+            if target.is_dir():
+                inner = policy_files_in(target)
+                if not inner:
+                    file.problems.add(line, f"include {entry}: no policy files in this folder")
+                for p in inner:
+                    self.load_file(p, file, line)
+            else:
+                self.load_file(target, file, line)
+
+    # -- phase 2: parameters ---------------------------------------------------------------
+
+    def merge_params(self) -> None:
+        for file in self.files:
+            doc = file.doc
+            if "params" not in doc:
+                continue
+            params = doc["params"]
+            if not isinstance(params, dict):
+                file.problems.add(
+                    _line(doc, "params"),
+                    f"params must be a mapping of name → value, not {describe(params)}",
+                )
+                continue
+            for name, value in params.items():
+                line = _line(params, name)
+                if not isinstance(name, str) or not PARAM_NAME.match(name):
+                    file.problems.add(
+                        line, f"parameter name {describe(name)} must be letters, digits and _"
+                    )
+                    continue
+                self.params[name] = Param(name, plain_value(value), f"{file.name}:{line}")
+                self.param_sites[name] = (file, line)
+
+    # -- phase 3: rules ----------------------------------------------------------------------
+
+    def compile_rules(self) -> set[str]:
+        used: set[str] = set()
+        for file in self.files:
+            doc = file.doc
+            severity, missing = self._defaults(file)
+            if "rules" not in doc:
+                continue
+            rules = doc["rules"]
+            if rules is None:
+                continue
+            if not isinstance(rules, list):
+                file.problems.add(
+                    _line(doc, "rules"), f"rules must be a list of rules, not {describe(rules)}"
+                )
+                continue
+            ctx = CompileContext(file.problems, {n: p.value for n, p in self.params.items()})
+            for i, raw in enumerate(rules):
+                rule = self._rule(file, raw, _line(rules, i), ctx, severity, missing)
+                if rule is not None:
+                    self.rules.append(rule)
+            used |= ctx.used_params
+        return used
+
+    def _defaults(self, file: _File) -> tuple[Severity, bool]:
+        doc = file.doc
+        severity, missing = Severity.MEDIUM, False
+        if "defaults" not in doc:
+            return severity, missing
+        defaults = doc["defaults"]
+        if not isinstance(defaults, dict):
+            file.problems.add(
+                _line(doc, "defaults"),
+                f"defaults must be a mapping like {{severity: medium}}, not {describe(defaults)}",
+            )
+            return severity, missing
+        self._check_keys(defaults, DEFAULT_KEYS, file.problems, "defaults")
+        if "severity" in defaults:
+            parsed = self._severity(defaults["severity"], _line(defaults, "severity"), file)
+            severity = parsed if parsed is not None else severity
+        if "missing" in defaults:
+            missing = self._missing(defaults["missing"], _line(defaults, "missing"), file) or False
+        return severity, missing
+
+    def _severity(self, value: Any, line: int, file: _File) -> Severity | None:
+        if isinstance(value, str) and value in SEVERITY_NAMES:
+            return Severity.parse(value)
+        hint = did_you_mean(value, SEVERITY_NAMES) if isinstance(value, str) else ""
+        file.problems.add(
+            line,
+            f"unknown severity {describe(value)}{hint}; use one of: {', '.join(SEVERITY_NAMES)}",
+        )
+        return None
+
+    def _missing(self, value: Any, line: int, file: _File) -> bool | None:
+        if value in MISSING_CHOICES and isinstance(value, str):
+            return value == "pass"
+        file.problems.add(line, f"missing takes fail or pass, not {describe(value)}")
+        return None
+
+    def _text(self, raw: Any, key: str, file: _File) -> str | None:
+        if key not in raw:
+            return None
+        value = raw[key]
+        if isinstance(value, str):
+            return value.strip()
+        file.problems.add(_line(raw, key), f"{key} must be text, not {describe(value)}")
+        return None
+
+    def _rule(
+        self,
+        file: _File,
+        raw: Any,
+        line: int,
+        ctx: CompileContext,
+        default_severity: Severity,
+        default_missing: bool,
+    ) -> CompiledRule | None:
+        problems = file.problems
+        if not isinstance(raw, dict):
+            problems.add(line, f"a rule must be a mapping with id and require, not {describe(raw)}")
+            return None
+        before = len(problems.items)
+        self._check_keys(raw, RULE_KEYS, problems, "rule")
+        rule_id = raw.get("id")
+        if "id" not in raw:
+            problems.add(line, "rule without id: give it a unique id like my-rule")
+            rule_id = None
+        elif not isinstance(rule_id, str) or not RULE_ID.match(rule_id):
+            problems.add(
+                _line(raw, "id"),
+                f"rule id {describe(rule_id)} must be letters, digits, '-', '_' or '.' "
+                "(like max-duration), at most 100 characters",
+            )
+            rule_id = None
+        else:
+            first = self.rule_sources.get(rule_id)
+            if first is not None:
+                problems.add(
+                    _line(raw, "id"), f"duplicate rule id {rule_id!r} (first defined at {first})"
+                )
+            else:
+                self.rule_sources[rule_id] = f"{file.name}:{line}"
+        label = f"rule {rule_id}" if rule_id else "rule"
+        title = self._text(raw, "title", file)
+        description = self._text(raw, "description", file)
+        rationale = self._text(raw, "rationale", file)
+        if description is not None and rationale is not None:
+            problems.add(
+                _line(raw, "rationale"), "give either description or rationale (they mean the same)"
+            )
+        remediation = self._text(raw, "remediation", file)
+        severity = default_severity
+        if "severity" in raw:
+            severity = self._severity(raw["severity"], _line(raw, "severity"), file) or severity
+        missing = default_missing
+        if "missing" in raw:
+            parsed = self._missing(raw["missing"], _line(raw, "missing"), file)
+            missing = parsed if parsed is not None else missing
+        enabled = True
+        if "enabled" in raw:
+            if isinstance(raw["enabled"], bool):
+                enabled = raw["enabled"]
+            else:
+                problems.add(
+                    _line(raw, "enabled"),
+                    f"enabled takes true or false, not {describe(raw['enabled'])}",
+                )
+        tags: tuple[str, ...] = ()
+        if "tags" in raw:
+            value = raw["tags"]
+            if isinstance(value, list) and all(isinstance(t, str) and t for t in value):
+                tags = tuple(value)
+            else:
+                problems.add(
+                    _line(raw, "tags"), f"tags must be a list of words, not {describe(value)}"
+                )
+        when = None
+        if "when" in raw:
+            when = compile_condition(
+                raw["when"], ctx, Mode.WHEN, _line(raw, "when"), f"{label}: when"
+            )
+        if "require" not in raw:
+            problems.add(line, f"{label} has no require: say what must hold, like {{record: true}}")
+            return None
+        require = compile_condition(
+            raw["require"], ctx, Mode.REQUIRE, _line(raw, "require"), f"{label}: require"
+        )
+        if rule_id is None or len(problems.items) > before:
+            return None
+        info = RuleInfo(
+            id=rule_id,
+            title=title or rule_id,
+            severity=severity,
+            description=description or rationale or "",
+            remediation=remediation or "",
+            tags=tags,
+            source=f"{file.name}:{line}",
+        )
+        return CompiledRule(info, require, when, missing_pass=missing, enabled=enabled)
+
+    # -- phase 4: waivers ----------------------------------------------------------------------
+
+    def compile_waivers(self) -> None:
+        ids = list(self.rule_sources)
+        for file in self.files:
+            doc = file.doc
+            if "exceptions" not in doc or doc["exceptions"] is None:
+                continue
+            entries = doc["exceptions"]
+            if not isinstance(entries, list):
+                file.problems.add(
+                    _line(doc, "exceptions"),
+                    f"exceptions must be a list of waivers, not {describe(entries)}",
+                )
+                continue
+            for i, raw in enumerate(entries):
+                waiver = self._waiver(file, raw, _line(entries, i), ids)
+                if waiver is not None:
+                    self.waivers.append(waiver)
+
+    def _waiver(self, file: _File, raw: Any, line: int, ids: list[str]) -> Waiver | None:
+        import fnmatch
+
+        problems = file.problems
+        if not isinstance(raw, dict):
+            problems.add(
+                line,
+                f"a waiver must be a mapping with rule, assistants and reason, not {describe(raw)}",
+            )
+            return None
+        before = len(problems.items)
+        self._check_keys(raw, WAIVER_KEYS, problems, "waiver")
+        patterns: list[str] = []
+        matched: set[str] = set()
+        value = raw.get("rule")
+        if "rule" not in raw:
+            problems.add(line, "waiver without rule: name the rule id(s) it waives")
+        else:
+            listed = [value] if isinstance(value, str) else value
+            if (
+                not isinstance(listed, list)
+                or not listed
+                or not all(isinstance(p, str) and p for p in listed)
+            ):
+                problems.add(
+                    _line(raw, "rule"),
+                    f"rule takes a rule id (or a list of them), not {describe(value)}",
+                )
+            else:
+                for pattern in listed:
+                    hits = (
+                        fnmatch.filter(ids, pattern)
+                        if any(c in pattern for c in "*?[")
+                        else [i for i in ids if i == pattern]
+                    )
+                    if not hits:
+                        problems.add(
+                            _line(raw, "rule"),
+                            f"waiver names rule {pattern!r}, which is not defined"
+                            + did_you_mean(pattern, ids),
+                        )
+                    patterns.append(pattern)
+                    matched.update(hits)
+        selectors = []
+        if "assistants" not in raw:
+            problems.add(
+                line, 'waiver without assistants: list them, like ["id:127", "name:Support *"]'
+            )
+        else:
+            value = raw["assistants"]
+            if not isinstance(value, list) or not value:
+                problems.add(
+                    _line(raw, "assistants"),
+                    'assistants takes a list like ["id:127", "uuid:…", "name:Support *"], '
+                    f"not {describe(value)}",
+                )
+            else:
+                for i, item in enumerate(value):
+                    item_line = _line(value, i)
+                    if not isinstance(item, (str, int)) or isinstance(item, bool):
+                        problems.add(
+                            item_line,
+                            f'assistant selector must be text like "id:127", not {describe(item)}',
+                        )
+                        continue
+                    try:
+                        selectors.append(parse_selector(str(item)))
+                    except ValueError as exc:
+                        problems.add(item_line, str(exc))
+        reason = raw.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            problems.add(
+                _line(raw, "reason") if "reason" in raw else line,
+                "waiver needs a reason (who approved it and why, e.g. a ticket)",
+            )
+        account = raw.get("account")
+        if account is not None and not isinstance(account, str):
+            problems.add(
+                _line(raw, "account"), f"account must be an account name, not {describe(account)}"
+            )
+        expires = self._date(raw, file)
+        if len(problems.items) > before:
+            return None
+        assert isinstance(reason, str)
+        return Waiver(
+            rules=tuple(patterns),
+            rule_ids=frozenset(matched),
+            assistants=tuple(selectors),
+            reason=reason.strip(),
+            expires=expires,
+            source=f"{file.name}:{line}",
+            account=account,
+        )
+
+    def _date(self, raw: Any, file: _File) -> date | None:
+        if "expires" not in raw or raw["expires"] is None:
+            return None
+        value = raw["expires"]
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        file.problems.add(
+            _line(raw, "expires"), f"expires takes a date like 2027-01-31, not {describe(value)}"
+        )
+        return None
+
+    # -- phase 5: drift settings ----------------------------------------------------------------
+
+    def merge_drift(self) -> None:
+        for file in self.files:
+            doc = file.doc
+            if "drift" not in doc:
+                continue
+            drift = doc["drift"]
+            if not isinstance(drift, dict):
+                file.problems.add(
+                    _line(doc, "drift"),
+                    "drift must be a mapping like {ignore_fields: [updated_at]}, "
+                    f"not {describe(drift)}",
+                )
+                continue
+            self._check_keys(drift, DRIFT_KEYS, file.problems, "drift")
+            for key, target in (
+                ("ignore_fields", self.ignore_fields),
+                ("unordered_lists", self.unordered_lists),
+            ):
+                if key not in drift:
+                    continue
+                value = drift[key]
+                if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
+                    target.extend(v for v in value if v not in target)
+                else:
+                    file.problems.add(
+                        _line(drift, key),
+                        f"{key} must be a list of field paths, not {describe(value)}",
+                    )
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _check_keys(node: Any, known: Sequence[str], problems: Problems, where: str) -> None:
+        for key in node:
+            if key not in known:
+                hint = did_you_mean(key, known) if isinstance(key, str) else ""
+                name = repr(key) if isinstance(key, str) else describe(key)
+                problems.add(
+                    _line(node, key),
+                    f"unknown {where} key {name}{hint}; known keys: {', '.join(known)}",
+                )
+
+    def check_params_used(self, used: set[str]) -> None:
+        for name, (file, line) in self.param_sites.items():
+            if name not in used:
+                file.problems.add(
+                    line, f"parameter {name!r} is not used by any rule{did_you_mean(name, used)}"
+                )
+
+    def problems(self) -> list[str]:
+        ordered: list[tuple[int, int, int, str]] = []
+        for file in self.all_files:
+            rendered = file.problems.rendered()
+            for n, (line, _msg) in enumerate(file.problems.items):
+                ordered.append((file.order, line, n, rendered[n]))
+        for n, (order, message) in enumerate(self.loose):
+            ordered.append((order, 0, -1 - n, message))
+        ordered.sort(key=lambda item: (item[0], item[1], item[2]))
+        return [item[3] for item in ordered]
+
+
+def load_policies(paths: Sequence[Path] = ()) -> PolicySet:
+    """Load policy files and folders (default: the bundled pack) into a ``PolicySet``.
+
+    A folder means every ``*.yaml``/``*.yml`` in it except ``*_test.yaml``, sorted.
+    Raises ``PolicyError`` listing every problem, each ``file:line: message``.
+    """
+    loader = _Loader()
+    try:
+        for target in paths or (DEFAULT_PACK,):
+            target = Path(target)
+            if not target.exists():
+                loader._loose(f"{display_path(target)}: no such file or folder")
+                continue
+            loader.load_target(target)
+        loader.merge_params()
+        used = loader.compile_rules()
+        loader.compile_waivers()
+        loader.merge_drift()
+        loader.check_params_used(used)
+    except RecursionError:
+        raise PolicyError(["a policy file is nested too deeply to read"]) from None
+    problems = loader.problems()
+    if problems:
+        raise PolicyError(problems)
+    return PolicySet(
+        rules=tuple(loader.rules),
+        files=tuple(f.path for f in loader.files),
+        drift_ignore_fields=tuple(loader.ignore_fields),
+        drift_unordered_lists=tuple(loader.unordered_lists),
+        waivers=tuple(loader.waivers),
+        params=dict(loader.params),
+    )

@@ -1,0 +1,111 @@
+"""Waivers: the ``exceptions`` entries of a policy file, and matching them to findings.
+
+A waiver names one or more rules (ids or globs) and the assistants it covers
+(``id:127``, ``uuid:…``, ``name:Support *`` with shell-style globs), optionally one
+account, always a reason and optionally an expiry date (the last day it applies). An
+active waiver moves a finding from ``violations`` to ``waived`` — listed, never dropped;
+an expired one stops waiving, and the finding says which waiver expired.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from auditor.model import AssistantRef, WaiverInfo
+
+SELECTOR_KINDS = ("id", "uuid", "name")
+
+
+@dataclass(frozen=True)
+class AssistantSelector:
+    """One entry of a waiver's ``assistants``: ``id:127``, ``uuid:…`` or ``name:<glob>``."""
+
+    kind: str
+    value: str
+
+    def matches(self, ref: AssistantRef) -> bool:
+        if self.kind == "id":
+            return ref.id is not None and _id_text(ref.id) == self.value
+        if self.kind == "uuid":
+            return ref.uuid == self.value
+        return ref.name is not None and fnmatch.fnmatchcase(ref.name, self.value)
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+
+def _id_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def parse_selector(text: str) -> AssistantSelector:
+    """``"name:Support *"`` → a selector; ``ValueError`` with the accepted forms otherwise."""
+    kind, sep, value = text.partition(":")
+    kind = kind.strip()
+    value = value.strip()
+    if not sep or kind not in SELECTOR_KINDS or not value:
+        raise ValueError(
+            f"assistant selector {text!r} must be id:NUMBER, uuid:UUID or name:GLOB "
+            '(like "name:Support *")'
+        )
+    return AssistantSelector(kind, value)
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """One compiled ``exceptions`` entry."""
+
+    rules: tuple[str, ...]
+    """The rule ids or globs as written."""
+    rule_ids: frozenset[str]
+    """The defined rules they name."""
+    assistants: tuple[AssistantSelector, ...]
+    reason: str
+    expires: date | None
+    source: str
+    """Where it is written, ``file:line``."""
+    account: str | None = None
+
+    def expired(self, today: date) -> bool:
+        """True after the expiry day (a waiver is valid through the day it names)."""
+        return self.expires is not None and today > self.expires
+
+    def covers(self, rule_id: str, ref: AssistantRef) -> bool:
+        """Does this waiver name this rule and this assistant (in this account)?"""
+        if rule_id not in self.rule_ids:
+            return False
+        if self.account is not None and ref.account != self.account:
+            return False
+        return any(s.matches(ref) for s in self.assistants)
+
+    def info(self, today: date) -> WaiverInfo:
+        return WaiverInfo(
+            reason=self.reason,
+            expires=self.expires,
+            source=self.source,
+            expired=self.expired(today),
+        )
+
+    @property
+    def rules_text(self) -> str:
+        return ", ".join(self.rules)
+
+
+def find_waiver(
+    waivers: Sequence[Waiver], rule_id: str, ref: AssistantRef, today: date
+) -> Waiver | None:
+    """The waiver for a finding: an active one if any covers it, else an expired one."""
+    expired: Waiver | None = None
+    for waiver in waivers:
+        if waiver.covers(rule_id, ref):
+            if not waiver.expired(today):
+                return waiver
+            if expired is None:
+                expired = waiver
+    return expired
