@@ -1,12 +1,50 @@
-"""`auditor fetch`."""
+"""`auditor fetch -o FILE`: write the complete live listing as a snapshot.
+
+The fetch must be complete (``auditor.api``) before anything is written; the write is
+atomic (``auditor.snapshot``), with secret-looking values masked. On any error the
+target file is left exactly as it was. ``-o -`` writes the snapshot to stdout.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+from pathlib import Path
+
+import click
 
 from auditor.errors import ConfigError
+from auditor.settings import FetchSettings
 
 
-def run(settings: Any) -> int:
-    """Not built yet."""
-    raise ConfigError("'fetch' is not available yet")
+def run(settings: FetchSettings) -> int:
+    """Fetch, write, say so on stderr (unless ``-q``); 0 on success."""
+    from auditor.api import fetch_listing
+    from auditor.snapshot import dumps_snapshot, write_snapshot
+
+    to_stdout = str(settings.output) == "-"
+    if not to_stdout:
+        check_writable(settings.output)
+    listing = fetch_listing(settings.api)
+    count = len(listing.assistants)
+    if to_stdout:
+        sys.stdout.buffer.write(dumps_snapshot(listing))
+        sys.stdout.flush()
+        where = "stdout"
+    else:
+        write_snapshot(listing, settings.output)
+        where = str(settings.output)
+    if not settings.output_settings.quiet:
+        click.echo(
+            f"wrote {count} assistant{'' if count == 1 else 's'} from {listing.source} to {where}",
+            err=True,
+        )
+    return 0
+
+
+def check_writable(path: Path) -> None:
+    """Fail before any request when ``path`` cannot be written (exit 2)."""
+    if path.is_dir():
+        raise ConfigError(f"cannot write {path}: it is a folder; give a file name")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ConfigError(f"cannot write {path}: folder {folder} does not exist; create it first")

@@ -43,7 +43,7 @@ from __future__ import annotations
 import functools
 import gc
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -469,7 +469,7 @@ def _id_key(value: Any) -> tuple[int, Any]:
     return (0, value) if isinstance(value, int) and not isinstance(value, bool) else (1, 0)
 
 
-def summarize(fleet: list[Mapping[str, Any]]) -> str:
+def summarize(fleet: Sequence[Mapping[str, Any]]) -> str:
     """``47 assistants (38 active, 14 outbound)``: a one-line description for humans."""
     active = sum(1 for r in fleet if r.get("status") == "active")
     outbound = sum(1 for r in fleet if r.get("type") == "outbound")
