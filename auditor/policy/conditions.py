@@ -28,7 +28,7 @@ The two modes compile to different closures: ``require`` returns ``None`` (pass)
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
@@ -147,6 +147,13 @@ class Node:
     """``leaf``, ``all``, ``any`` or ``not``: docs put brackets around the latter."""
     params: tuple[str, ...] = field(default=())
     """The parameters its operands came from."""
+    path: FieldPath | None = None
+    """A leaf's field path."""
+    ops: tuple[Op, ...] = ()
+    """A leaf's operators (all must hold)."""
+    children: tuple[Node, ...] = ()
+    """The conditions an ``all``, ``any`` or ``not`` combines."""
+    mode: Mode = Mode.REQUIRE
 
 
 def _probe_path(path: FieldPath) -> Callable[[Any], tuple[str, Any]]:
@@ -257,7 +264,7 @@ def _never(record: Any) -> Any:
 
 def _dummy(mode: Mode) -> Node:
     """Stands in for a condition that had problems, so compiling can go on."""
-    return Node(_never, "?", lambda record: ("?", MISSING))
+    return Node(_never, "?", lambda record: ("?", MISSING), "dummy", mode=mode)
 
 
 def compile_condition(
@@ -375,7 +382,7 @@ def _build(
 # -- leaves -----------------------------------------------------------------------------------
 
 
-def _missing_verdict(ops: list[Op], null: bool) -> tuple[int, Op] | None:
+def missing_verdict(ops: Sequence[Op], null: bool) -> tuple[int, Op] | None:
     """What a missing (or null) value gets from these operators: pass, fail or unknown."""
     unknown: Op | None = None
     for op in ops:
@@ -390,7 +397,7 @@ def _missing_verdict(ops: list[Op], null: bool) -> tuple[int, Op] | None:
 def _judge(where: str, value: Any, ops: list[Op]) -> Failure | None:
     """The general leaf verdict for one value (missing, null, wrong shape or present)."""
     if value is MISSING or value is None:
-        verdict = _missing_verdict(ops, null=value is None)
+        verdict = missing_verdict(ops, null=value is None)
         return None if verdict is None else Failure(where, value, verdict[0], verdict[1])
     if isinstance(value, NotAList):
         return Failure(where, value, FAIL, _LIST_WANTED)
@@ -419,11 +426,11 @@ def _leaf(path: FieldPath, ops: list[Op], mode: Mode, params: tuple[str, ...]) -
         )
     else:
         check = _each_when(path, ops) if path.wildcard else _when_leaf(path, ops)
-    return Node(check, text, probe, "leaf", params)
+    return Node(check, text, probe, "leaf", params, path, tuple(ops), (), mode)
 
 
 def _preset(path: FieldPath, ops: list[Op], null: bool) -> Failure | None:
-    verdict = _missing_verdict(ops, null)
+    verdict = missing_verdict(ops, null)
     if verdict is None:
         return None
     return Failure(path.text, None if null else MISSING, verdict[0], verdict[1])
@@ -487,8 +494,8 @@ def _tri(verdict: tuple[int, Op] | None) -> bool | None:
 
 
 def _when_leaf(path: FieldPath, ops: list[Op]) -> WhenCheck:
-    on_missing = _tri(_missing_verdict(ops, null=False))
-    on_null = _tri(_missing_verdict(ops, null=True))
+    on_missing = _tri(missing_verdict(ops, null=False))
+    on_null = _tri(missing_verdict(ops, null=True))
     key = path.key
     if key is not None and len(ops) == 1:
         op = ops[0]
@@ -622,7 +629,10 @@ def _all(children: list[Node], mode: Mode) -> Node:
             return None if unknown else True
 
         check = holds_all
-    return Node(check, _group_text(children, "and"), children[0].probe, "all", _params(children))
+    text = _group_text(children, "and")
+    return Node(
+        check, text, children[0].probe, "all", _params(children), None, (), tuple(children), mode
+    )
 
 
 def _any(children: list[Node], mode: Mode) -> Node:
@@ -657,7 +667,9 @@ def _any(children: list[Node], mode: Mode) -> Node:
             return None if unknown else False
 
         check = holds_any
-    return Node(check, text, children[-1].probe, "any", _params(children))
+    return Node(
+        check, text, children[-1].probe, "any", _params(children), None, (), tuple(children), mode
+    )
 
 
 def _not(inner: Node, mode: Mode) -> Node:
@@ -685,4 +697,4 @@ def _not(inner: Node, mode: Mode) -> Node:
             return None if x is None else not x
 
         check = holds_not
-    return Node(check, text, inner.probe, "not", inner.params)
+    return Node(check, text, inner.probe, "not", inner.params, None, (), (inner,), mode)

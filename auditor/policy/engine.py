@@ -8,13 +8,16 @@ for records that fail. Whatever a record contains, evaluation does not raise.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import gc
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from auditor.model import AssistantRef, Listing, RuleInfo, Violation
+from auditor.model import AssistantRef, Listing, Record, RuleInfo, Violation
 from auditor.policy.conditions import Failure
+from auditor.policy.fastpath import build_runner
 from auditor.policy.filters import parse_filters
 from auditor.policy.rules import CompiledRule, PolicySet
 from auditor.policy.waivers import Waiver, find_waiver
@@ -74,6 +77,57 @@ def _as_record(record: Any) -> dict[str, Any]:
     return {}
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while scanning.
+
+    Evaluation allocates one ``AssistantRef`` per assistant and one ``Violation`` per
+    finding, none of which form cycles; with a large fleet in memory, the collector's
+    repeated passes over it would otherwise cost as much as the evaluation itself.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _scan(
+    listings: Sequence[Listing],
+    rules: Sequence[CompiledRule],
+    keep: Callable[[Record], bool] | None,
+) -> tuple[list[AssistantRef], list[Violation], int]:
+    """Every assistant checked, every finding (before waivers), how many records were seen."""
+    run = build_runner(rules)
+    slow = tuple((rule, rule.require.check, rule.missing_pass) for rule in rules)
+    assistants: list[AssistantRef] = []
+    found: list[Violation] = []
+    seen_total = 0
+    for listing in listings:
+        account = listing.account
+        for uuid, raw in listing.assistants.items():
+            seen_total += 1
+            record = _as_record(raw)
+            if keep is not None and not keep(record):
+                continue
+            ref = AssistantRef.of(record, account)
+            if not ref.uuid:
+                ref = replace(ref, uuid=str(uuid))
+            assistants.append(ref)
+            bad = run(record)
+            if not bad:
+                continue
+            for index in bad:  # the fast pass only preselects; the closures decide and explain
+                rule, require, missing_pass = slow[index]
+                failure = require(record)
+                if failure is None or (missing_pass and failure.unknown):
+                    continue
+                found.append(violation_of(rule, failure, ref))
+    return assistants, found, seen_total
+
+
 def evaluate(
     policy_set: PolicySet,
     listings: Sequence[Listing],
@@ -89,45 +143,27 @@ def evaluate(
     assistants (``FIELD=VALUE`` / ``FIELD!=VALUE``; bad syntax: ``ConfigError``);
     ``today`` decides which waivers have expired (default: the local date).
     """
-    today = today or date.today()
+    with _gc_paused():
+        return _evaluate(policy_set, listings, select, ignore, filters, today or date.today())
+
+
+def _evaluate(
+    policy_set: PolicySet,
+    listings: Sequence[Listing],
+    select: Sequence[str],
+    ignore: Sequence[str],
+    filters: Sequence[str],
+    today: date,
+) -> Evaluation:
     rules = policy_set.selected(select, ignore)
     keep = parse_filters(filters) if filters else None
-    plan = tuple(
-        (
-            rule,
-            rule.when.check if rule.when is not None else None,
-            rule.require.check,
-            rule.missing_pass,
-        )
-        for rule in rules
-    )
     in_force = {rule.id for rule in rules}
     waivers = tuple(w for w in policy_set.waivers if w.rule_ids & in_force)
     by_rule: dict[str, tuple[Waiver, ...]] = {
         rule_id: tuple(w for w in waivers if rule_id in w.rule_ids) for rule_id in in_force
     }
 
-    assistants: list[AssistantRef] = []
-    found: list[Violation] = []
-    seen_total = 0
-    for listing in listings:
-        account = listing.account
-        for uuid, raw in listing.assistants.items():
-            seen_total += 1
-            record = _as_record(raw)
-            if keep is not None and not keep(record):
-                continue
-            ref = AssistantRef.of(record, account)
-            if not ref.uuid:
-                ref = replace(ref, uuid=str(uuid))
-            assistants.append(ref)
-            for rule, when, require, missing_pass in plan:
-                if when is not None and not when(record):
-                    continue
-                failure = require(record)
-                if failure is None or (missing_pass and failure.unknown):
-                    continue
-                found.append(violation_of(rule, failure, ref))
+    assistants, found, seen_total = _scan(listings, rules, keep)
 
     violations: list[Violation] = []
     waived: list[Violation] = []

@@ -486,7 +486,7 @@ def _empty(operand: Any) -> Op:
         "empty",
         test,
         expected=word,
-        must=f"must be {word}",
+        must="must be empty" if wanted else "must not be empty",
         holds=f"is {word}",
         on_missing=wanted,
         on_null=wanted,
