@@ -36,7 +36,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import parse_qs, urlsplit
 
 from auditor.errors import ConfigError
@@ -157,6 +157,12 @@ class ServedRequest:
     started: float
     """``time.monotonic()`` when the request arrived."""
     finished: float
+
+
+class _Asked(TypedDict):
+    number: int
+    page: int | None
+    per_page: int | None
 
 
 @dataclass(frozen=True)
@@ -381,15 +387,17 @@ class Sandbox:
         with self._lock:
             self._in_flight += 1
             self._max_in_flight = max(self._max_in_flight, self._in_flight)
-        answer = _Answer(500, b"")
         try:
-            answer = self._answer(handler.path, handler.headers.get("Authorization"))
-            if not self._stopping.is_set():
-                handler.send_answer(answer)
-        finally:
+            try:
+                answer = self._answer(handler.path, handler.headers.get("Authorization"))
+            except Exception as exc:  # a sandbox bug: answer like Laravel does, say so if -v
+                if self.verbose:
+                    sys.stderr.write(f"sandbox: internal error: {exc!r}\n")
+                answer = _json(500, {"message": "Server Error"})
             finished = time.monotonic()
+            # Logged before the answer leaves, so a client that asks one thing after the
+            # other always finds its requests in the log in order.
             with self._lock:
-                self._in_flight -= 1
                 self._log.append(
                     ServedRequest(
                         answer.number,
@@ -406,6 +414,11 @@ class Sandbox:
                     f"sandbox: GET {handler.path} → {answer.status} "
                     f"({(finished - started) * 1000:.0f} ms)\n"
                 )
+            if not self._stopping.is_set():
+                handler.send_answer(answer)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
 
     def _answer(self, raw_path: str, authorization: str | None) -> _Answer:
         url = urlsplit(raw_path)
@@ -415,14 +428,24 @@ class Sandbox:
             self._count += 1
             number = self._count
         settings, faults = self.settings, self.faults
+        query = parse_qs(url.query, keep_blank_values=True)
+        per_page, per_page_errors = _integer(query, "per_page", "per page", 10)
+        page, page_errors = _integer(query, "page", "page", 1)
+        # What was asked for, for the request log (answers below are in Laravel's order:
+        # authentication, then throttling, then validation).
+        asked = _Asked(
+            number=number,
+            page=page if not page_errors else None,
+            per_page=per_page if not per_page_errors else None,
+        )
         if settings.latency_ms > 0:
             self._stopping.wait(settings.latency_ms / 1000)
         if faults.hang > 0:
             self._stopping.wait(faults.hang)
         if faults.auth_401 or authorization != f"Bearer {settings.api_key}":
-            return _json(401, {"message": "Unauthenticated."}, number=number)
+            return _json(401, {"message": "Unauthenticated."}, **asked)
         if faults.auth_403:
-            return _json(403, {"message": "This action is unauthorized."}, number=number)
+            return _json(403, {"message": "This action is unauthorized."}, **asked)
         if settings.rate_limit_every and number % settings.rate_limit_every == 0:
             headers = [("X-RateLimit-Limit", "60"), ("X-RateLimit-Remaining", "0")]
             if settings.retry_after > 0:
@@ -431,18 +454,15 @@ class Sandbox:
                 429,
                 json.dumps({"message": "Too Many Attempts."}).encode(),
                 tuple(headers),
-                number=number,
+                **asked,
             )
-        query = parse_qs(url.query, keep_blank_values=True)
-        per_page, per_page_errors = _integer(query, "per_page", "per page", 10)
-        page, page_errors = _integer(query, "page", "page", 1)
         if per_page is not None and per_page > faults.max_per_page:
             per_page_errors.append(
                 f"The per page field must not be greater than {faults.max_per_page}."
             )
         errors = {k: v for k, v in (("per_page", per_page_errors), ("page", page_errors)) if v}
         if errors:
-            return _validation_error(errors, number, page, per_page)
+            return _json(422, _validation_document(errors), **asked)
         assert page is not None
         assert per_page is not None
         extra = {"number": number, "page": page, "per_page": per_page}
@@ -520,19 +540,12 @@ def _integer(
     return value, []
 
 
-def _validation_error(
-    errors: dict[str, list[str]], number: int, page: int | None, per_page: int | None
-) -> _Answer:
+def _validation_document(errors: dict[str, list[str]]) -> dict[str, Any]:
+    """Laravel's 422 body: the first message (plus how many more) and every error."""
     messages = [m for ms in errors.values() for m in ms]
     more = len(messages) - 1
     message = messages[0] + (f" (and {more} more error{'s' if more > 1 else ''})" if more else "")
-    return _json(
-        422,
-        {"message": message, "errors": errors},
-        number=number,
-        page=page if page is not None and page >= 1 else None,
-        per_page=per_page if per_page is not None and per_page >= 1 else None,
-    )
+    return {"message": message, "errors": errors}
 
 
 def _sorted(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

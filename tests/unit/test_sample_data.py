@@ -20,7 +20,7 @@ from auditor.sandbox.data import (
 )
 from auditor.secretscan import find_secrets
 
-SPEC_FIELDS = (
+_SPEC_FIELD_NAMES = (
     "id user_id name type mode status initial_message system_prompt voice_id language_id "
     "phone_number_id timezone max_duration record allow_interruptions noise_cancellation "
     "wait_for_customer end_call_on_voicemail post_call_evaluation variables tools "
@@ -30,7 +30,9 @@ SPEC_FIELDS = (
     "reengagement_interval ambient_sound ambient_sound_volume fillers fillers_config uuid "
     "send_webhook_only_on_completed include_recording_in_webhook min_interrupt_words "
     "widget_settings created_at updated_at deleted_at"
-).split()
+)
+SPEC_FIELDS = tuple(_SPEC_FIELD_NAMES.split())
+"""Every assistant field SPEC §1 lists."""
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000000Z$")
 DISCLOSURE = re.compile(r"(?i)\b(AI|automated|virtual assistant)\b")
 
