@@ -3,7 +3,10 @@
 The new baseline is the live listing (complete, or nothing is written) or a snapshot
 file that passes the full snapshot check. The write is atomic; the baseline it replaces
 is kept as ``BASELINE.prev``, so an approval is undone by renaming that file back.
-With ``-o FOLDER`` and a named account, the file is ``FOLDER/<account>.json``.
+
+With several accounts (``ApproveSettings.accounts``), ``-o`` is a folder and each account's
+baseline is ``<folder>/<account>.json``. Every account is fetched before anything is
+written: if one cannot be read completely, no baseline changes.
 """
 
 from __future__ import annotations
@@ -14,51 +17,79 @@ from pathlib import Path
 import click
 
 from auditor.errors import ConfigError
-from auditor.settings import ApproveSettings
+from auditor.model import Listing
+from auditor.settings import ApiSettings, ApproveSettings
 
 
 def run(settings: ApproveSettings) -> int:
     """Approve, say what happened and how to undo it; 0 on success."""
+    accounts: tuple[ApiSettings, ...] = getattr(settings, "accounts", ())  # newer settings
+    if accounts:
+        return _run_accounts(settings, accounts)
     from auditor.commands.fetch import check_writable
-    from auditor.snapshot import previous_path, read_snapshot, write_snapshot
+    from auditor.snapshot import read_snapshot
 
-    target = baseline_path(settings)
+    target = settings.output
+    if target.is_dir():
+        raise ConfigError(
+            f"{target} is a folder; give the baseline file (e.g. {target / 'baseline.json'}), "
+            "or name accounts in the config file to approve one <account>.json each"
+        )
     check_writable(target)
     if settings.source_file is not None:
         listing = read_snapshot(settings.source_file)
         origin = f"{settings.source_file} (fetched from {listing.source} at {listing.fetched_at})"
     else:
-        from auditor.api import fetch_listing
-
-        listing = fetch_listing(settings.api)
+        listing = _fetch(settings.api)
         origin = listing.source
-    had_previous = target.exists()
-    write_snapshot(listing, target, keep_previous=True)
-    if not settings.output_settings.quiet:
-        count = len(listing.assistants)
-        click.echo(
-            f"approved {count} assistant{'' if count == 1 else 's'} from {origin} "
-            f"as the baseline {target}",
-            err=True,
-        )
-        if had_previous:
-            previous = previous_path(target)
-            undo = f"mv {shlex.quote(str(previous))} {shlex.quote(str(target))}"
-            click.echo(f"the previous baseline is kept as {previous} (undo: {undo})", err=True)
-        else:
-            click.echo("there was no previous baseline", err=True)
+    _approve(listing, target, origin, settings.output_settings.quiet)
     return 0
 
 
-def baseline_path(settings: ApproveSettings) -> Path:
-    """The file to write: ``-o`` itself, or ``<folder>/<account>.json`` for a folder."""
-    target = settings.output
-    if target.is_dir():
-        account = settings.api.account
-        if account is None:
-            raise ConfigError(
-                f"{target} is a folder; give the baseline file (e.g. {target / 'baseline.json'}) "
-                "or name accounts in the config file"
-            )
-        return target / f"{account}.json"
-    return target
+def _run_accounts(settings: ApproveSettings, accounts: tuple[ApiSettings, ...]) -> int:
+    folder = settings.output
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(
+            f"with several accounts -o must be a folder for one <account>.json each, and "
+            f"{folder} is a file; try: -o {folder.with_suffix('')}/"
+        )
+    parent = folder.parent if str(folder.parent) else Path(".")
+    if not parent.is_dir():
+        raise ConfigError(f"cannot write {folder}: folder {parent} does not exist; create it first")
+    listings = [_fetch(account) for account in accounts]  # all of them before any write
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create {folder}: {exc.strerror or exc}") from None
+    for listing in listings:
+        target = folder / f"{listing.account}.json"
+        origin = f"account {listing.account} ({listing.source})"
+        _approve(listing, target, origin, settings.output_settings.quiet)
+    return 0
+
+
+def _fetch(api: ApiSettings) -> Listing:
+    from auditor.api import fetch_listing
+
+    return fetch_listing(api)
+
+
+def _approve(listing: Listing, target: Path, origin: str, quiet: bool) -> None:
+    from auditor.snapshot import previous_path, write_snapshot
+
+    had_previous = target.exists()
+    write_snapshot(listing, target, keep_previous=True)
+    if quiet:
+        return
+    count = len(listing.assistants)
+    click.echo(
+        f"approved {count} assistant{'' if count == 1 else 's'} from {origin} "
+        f"as the baseline {target}",
+        err=True,
+    )
+    if had_previous:
+        previous = previous_path(target)
+        undo = f"mv {shlex.quote(str(previous))} {shlex.quote(str(target))}"
+        click.echo(f"the previous baseline is kept as {previous} (undo: {undo})", err=True)
+    else:
+        click.echo("there was no previous baseline", err=True)
