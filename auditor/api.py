@@ -336,7 +336,7 @@ class ApiClient:
     def _final_error(self, number: int, status: int, message: str) -> FetchError:
         if status == 401:
             return AuthError(
-                f"the API rejected the key (401 {message.rstrip('.') or 'Unauthenticated'}) for "
+                f"the API rejected the key (401 {message or 'Unauthenticated'}) for "
                 f"{self.base_url}; {self._how_to_set_key()}"
             )
         if status == 403:
@@ -578,7 +578,7 @@ def _server_message(response: requests.Response) -> str:
         text = document["message"]
     if not text:
         text = response.reason or ""
-    text = " ".join(str(text).split())
+    text = " ".join(str(text).split()).rstrip(".")  # it goes inside our own sentence
     return text[:200] + "…" if len(text) > 200 else text
 
 

@@ -1,0 +1,220 @@
+"""The fault matrix (issue 9) as data, shared by every command that reads the API.
+
+Each ``FaultCase`` says how to set up the sandbox (``make_sandbox`` overrides), what to
+add to the command line, and what must happen: the exit code, and for failures a regex
+the one stderr line must match. A command's test runs every case through the real CLI
+against the real sandbox over HTTP; see ``tests/e2e/test_fault_matrix.py`` for
+``auditor fetch``. Use the ``fast_retries`` fixture so the retrying cases take
+milliseconds.
+
+    from tests.e2e.faults import FAULT_CASES, FaultCase
+
+    @pytest.mark.parametrize("case", FAULT_CASES, ids=lambda c: c.id)
+    def test_audit_under_fault(case, make_sandbox, fast_retries): ...
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.errors import EXIT_FETCH, EXIT_OK
+from auditor.sandbox.server import RunningSandbox
+
+PAGES_3 = 250
+"""A fleet of 250 is three pages at per_page=100: room for faults on later pages."""
+
+
+@dataclass(frozen=True)
+class FaultCase:
+    """One row of the fault matrix."""
+
+    id: str
+    sandbox: Mapping[str, Any]
+    """``make_sandbox(**sandbox)``: SandboxSettings fields (``count``, ``faults``, …)."""
+    exit_code: int
+    stderr: str = ""
+    """A regex the single stderr line must match (failures); empty for successes."""
+    assistants: int | None = None
+    """For successes: how many assistants the result holds."""
+    args: tuple[str, ...] = ()
+    """Extra command-line options, e.g. ``("--timeout", "0.1")``."""
+    base_url: str = "{api}"
+    """``{api}`` the sandbox's base URL, ``{root}`` without ``/api``, ``{closed}`` a port
+    nobody listens on."""
+    api_key: str | None = "{key}"
+    """``{key}`` the sandbox's key, another string for a wrong key, ``None`` for none."""
+    notes: str = field(default="", compare=False)
+
+    def cli_args(self, sandbox: RunningSandbox) -> list[str]:
+        """``--base-url … [--api-key …] [args]`` for this case against ``sandbox``."""
+        url = self.base_url.format(
+            api=sandbox.base_url,
+            root=sandbox.root_url,
+            closed=f"http://127.0.0.1:{closed_port()}/api",
+        )
+        args = ["--base-url", url]
+        if self.api_key is not None:
+            args += ["--api-key", self.api_key.format(key=sandbox.api_key)]
+        return [*args, *self.args]
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (connection refused)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+FAULT_CASES: tuple[FaultCase, ...] = (
+    FaultCase("complete", {"count": PAGES_3}, EXIT_OK, assistants=PAGES_3),
+    FaultCase(
+        "empty-account",
+        {"faults": ("empty-account",)},
+        EXIT_OK,
+        assistants=0,
+        notes="0 assistants is a clean, explicit result",
+    ),
+    FaultCase(
+        "401-wrong-key",
+        {},
+        EXIT_FETCH,
+        r"^error: the API rejected the key \(401 Unauthenticated\) for http://\S+/api; "
+        r"set INTELLIXENT_API_KEY or pass --api-key$",
+        api_key="wrong-key-0123456789",
+    ),
+    FaultCase(
+        "401-no-key",
+        {},
+        EXIT_FETCH,
+        r"^error: no API key for http://\S+/api: set INTELLIXENT_API_KEY or pass --api-key$",
+        api_key=None,
+    ),
+    FaultCase(
+        "403-forbidden",
+        {"faults": ("auth-403",)},
+        EXIT_FETCH,
+        r"^error: the API refused access \(403 Forbidden: This action is unauthorized\)",
+    ),
+    FaultCase(
+        "404-wrong-base-url",
+        {},
+        EXIT_FETCH,
+        r"^error: http://\S+/user/assistants/get not found \(404\): check --base-url "
+        r"\(it should end in /api",
+        base_url="{root}",
+    ),
+    FaultCase(
+        "422-per-page-cap",
+        {"faults": ("max-per-page=50",)},
+        EXIT_FETCH,
+        r"^error: the API rejected the request for page 1 \(422: The per page field must "
+        r"not be greater than 50\); this API may not accept per_page=100$",
+    ),
+    FaultCase(
+        "429-with-retry-after",
+        {"count": PAGES_3, "rate_limit_every": 2, "retry_after": 0.01},
+        EXIT_OK,
+        assistants=PAGES_3,
+    ),
+    FaultCase(
+        "429-without-retry-after",
+        {"count": PAGES_3, "rate_limit_every": 2, "retry_after": 0},
+        EXIT_OK,
+        assistants=PAGES_3,
+    ),
+    FaultCase(
+        "429-forever",
+        {"rate_limit_every": 1, "retry_after": 0},
+        EXIT_FETCH,
+        r"^error: page 1 of \S+: still rate limited \(429\) after 5 tries; try again later "
+        r"or lower --concurrency$",
+    ),
+    FaultCase(
+        "429-retry-after-too-long",
+        {"rate_limit_every": 1, "retry_after": 3600},
+        EXIT_FETCH,
+        r"^error: page 1 of \S+: the API asked to wait 3600 s before trying again",
+    ),
+    *(
+        FaultCase(
+            f"{status}-transient",
+            {"count": PAGES_3, "fail_status": status, "faults": ("transient-5xx=2:2",)},
+            EXIT_OK,
+            assistants=PAGES_3,
+        )
+        for status in (500, 502, 503)
+    ),
+    *(
+        FaultCase(
+            f"{status}-permanent",
+            {"count": PAGES_3, "fail_status": status, "fail_pages": (3,)},
+            EXIT_FETCH,
+            rf"^error: page 3 of \S+: the server answered {status} 5 times \(last: .+\); "
+            r"try again later or lower --concurrency$",
+        )
+        for status in (500, 502, 503)
+    ),
+    FaultCase(
+        "connection-refused",
+        {},
+        EXIT_FETCH,
+        r"^error: cannot connect to http://127\.0\.0\.1:\d+/api: connection refused "
+        r"\(5 times\); check --base-url and the network$",
+        base_url="{closed}",
+    ),
+    FaultCase(
+        "read-timeout",
+        {"faults": ("hang=30",)},
+        EXIT_FETCH,
+        r"^error: page 1 of \S+: no answer within 0\.1 s \(5 times\); try again later or "
+        r"raise --timeout$",
+        args=("--timeout", "0.1"),
+    ),
+    FaultCase(
+        "malformed-json",
+        {"count": PAGES_3, "faults": ("malformed-json=2",)},
+        EXIT_FETCH,
+        r"^error: page 2 of \S+ is not valid JSON \(cut off or damaged at line 1, column \d+\)",
+    ),
+    FaultCase(
+        "data-not-a-list",
+        {"count": PAGES_3, "faults": ("data-not-list=3",)},
+        EXIT_FETCH,
+        r"^error: incomplete listing: page 3 of \S+ has no 'data' list \(a JSON object\)",
+    ),
+    FaultCase(
+        "record-without-uuid",
+        {"count": PAGES_3, "faults": ("missing-uuid=2",)},
+        EXIT_FETCH,
+        r"^error: incomplete listing: record 1 on page 2 of \S+ \(id 101\) has no uuid",
+    ),
+    FaultCase(
+        "duplicate-uuid-across-pages",
+        {"count": PAGES_3, "faults": ("duplicate-uuid",)},
+        EXIT_FETCH,
+        r"^error: incomplete listing: uuid [0-9a-f-]{36} appears twice \(pages 1 and 3\)",
+    ),
+    FaultCase(
+        "total-says-more",
+        {"count": PAGES_3, "lie_about_total": 7},
+        EXIT_FETCH,
+        r"^error: incomplete listing: \S+ says total 257 but served 250 assistants on 3 pages",
+    ),
+    FaultCase(
+        "total-says-fewer",
+        {"count": PAGES_3, "lie_about_total": -7},
+        EXIT_FETCH,
+        r"^error: incomplete listing: \S+ says total 243 but served 250 assistants on 3 pages",
+    ),
+    FaultCase(
+        "last-page-changes",
+        {"count": PAGES_3, "faults": ("last-page-changes",)},
+        EXIT_FETCH,
+        r"^error: incomplete listing: last_page changed between pages of \S+ "
+        r"\(page 1: 3, page \d: 4\)",
+    ),
+)
+"""Every row of the fault matrix, successes first."""
