@@ -454,7 +454,7 @@ def _outputs(options: Mapping[str, Sourced], quiet: bool) -> tuple[OutputSpec, .
         raise ConfigError(
             "only one report can go to stdout; give --output PATH for the other --format options"
         )
-    if not to_stdout and not quiet:
+    if not to_stdout and not (quiet and specs):  # -q with report files: nothing on stdout
         specs.append(OutputSpec("text"))
     return tuple(specs)
 
@@ -553,11 +553,21 @@ def build_approve_settings(options: dict[str, Sourced]) -> ApproveSettings:
             "say where the baseline goes: --output FILE (or 'baseline:' in auditor.yaml)"
         )
     source = _value(options, "source_file")
+    name = _value(options, "account_name")
+    accounts = _accounts(options, _progress(options), (name,) if name else ())
+    if len(accounts) > 1 and source:
+        raise ConfigError("--from approves one snapshot file; say which account with --account")
+    output = Path(target)
+    if len(accounts) == 1:
+        from auditor.audit import baseline_file
+
+        output = baseline_file(output, accounts[0].account)
     return ApproveSettings(
-        api=_one_account(options),
-        output=Path(target),
+        api=accounts[0],
+        output=output,
         source_file=Path(source) if source else None,
         output_settings=_output_settings(options),
+        accounts=accounts if len(accounts) > 1 else (),
     )
 
 

@@ -146,6 +146,9 @@ class ApproveSettings:
     source_file: Path | None = None
     """Approve this snapshot file instead of fetching the live listing."""
     output_settings: OutputSettings = OutputSettings()
+    accounts: tuple[ApiSettings, ...] = ()
+    """With several accounts in the config file and no ``--account``: all of them, each
+    approved into ``<output>/<account>.json`` (``output`` is then a folder)."""
 
 
 @dataclass(frozen=True)
