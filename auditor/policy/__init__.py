@@ -12,7 +12,7 @@ is its reference, generated from the operator registry.
 """
 
 from auditor.policy.conditions import Failure
-from auditor.policy.engine import Evaluation, evaluate
+from auditor.policy.engine import Evaluation, compile_checker, evaluate
 from auditor.policy.filters import parse_filters
 from auditor.policy.loader import DEFAULT_PACK, load_policies
 from auditor.policy.rules import CompiledRule, Param, PolicySet
@@ -26,6 +26,7 @@ __all__ = [
     "Param",
     "PolicySet",
     "Waiver",
+    "compile_checker",
     "evaluate",
     "load_policies",
     "parse_filters",

@@ -94,6 +94,17 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _ref(record: dict[str, Any], account: str | None, key: Any) -> AssistantRef:
+    """``AssistantRef.of`` (with the listing key as the uuid of last resort), fast when the
+    record is well-formed, as nearly all are."""
+    uuid = record.get("uuid")
+    name = record.get("name")
+    if type(uuid) is str and uuid and (name is None or type(name) is str):
+        return AssistantRef(record.get("id"), uuid, name, account)
+    ref = AssistantRef.of(record, account)
+    return ref if ref.uuid else replace(ref, uuid=str(key))
+
+
 def _scan(
     listings: Sequence[Listing],
     rules: Sequence[CompiledRule],
@@ -112,9 +123,7 @@ def _scan(
             record = _as_record(raw)
             if keep is not None and not keep(record):
                 continue
-            ref = AssistantRef.of(record, account)
-            if not ref.uuid:
-                ref = replace(ref, uuid=str(uuid))
+            ref = _ref(record, account, uuid)
             assistants.append(ref)
             bad = run(record)
             if not bad:
@@ -126,6 +135,34 @@ def _scan(
                     continue
                 found.append(violation_of(rule, failure, ref))
     return assistants, found, seen_total
+
+
+def compile_checker(
+    policy_set: PolicySet, select: Sequence[str] = (), ignore: Sequence[str] = ()
+) -> Callable[[Record], tuple[str, ...]]:
+    """The bare engine: a function of one record → the ids of the rules it violates.
+
+    No references, findings, waivers or messages: for embedding the rules elsewhere and
+    for measuring the engine itself. ``evaluate`` is this plus the findings.
+    """
+    rules = policy_set.selected(select, ignore)
+    run = build_runner(rules)
+    slow = tuple((rule.id, rule.require.check, rule.missing_pass) for rule in rules)
+
+    def check(record: Record) -> tuple[str, ...]:
+        data = _as_record(record)
+        bad = run(data)
+        if not bad:
+            return ()
+        out = []
+        for index in bad:
+            rule_id, require, missing_pass = slow[index]
+            failure = require(data)
+            if failure is not None and not (missing_pass and failure.unknown):
+                out.append(rule_id)
+        return tuple(out)
+
+    return check
 
 
 def evaluate(

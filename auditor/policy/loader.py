@@ -218,6 +218,11 @@ class _Loader:
                     continue
             else:
                 target = file.path.parent / entry
+            if not target.exists():
+                file.problems.add(
+                    line, f"include {entry!r}: no such file or folder ({display_path(target)})"
+                )
+                continue
             if target.is_dir():
                 inner = policy_files_in(target)
                 if not inner:
@@ -300,9 +305,9 @@ class _Loader:
         if isinstance(value, str) and value in SEVERITY_NAMES:
             return Severity.parse(value)
         hint = did_you_mean(value, SEVERITY_NAMES) if isinstance(value, str) else ""
+        what = repr(value) if isinstance(value, str) else describe(value)
         file.problems.add(
-            line,
-            f"unknown severity {describe(value)}{hint}; use one of: {', '.join(SEVERITY_NAMES)}",
+            line, f"unknown severity {what}{hint}; use one of: {', '.join(SEVERITY_NAMES)}"
         )
         return None
 

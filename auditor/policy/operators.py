@@ -70,7 +70,10 @@ class Op:
             return f"{path} {self.must}, is null"
         if self.type_ok is not None and not self.type_ok(actual):
             return f"{path} must be {self.type_word} {self.expected}, is {describe(actual)}"
-        tail = self.found(actual) if self.found is not None else f"is {show(actual)}"
+        if self.found is not None:
+            tail = self.found(actual)
+        else:
+            tail = f"is {describe(actual) if isinstance(actual, (list, dict)) else show(actual)}"
         return f"{path} {self.must}, {tail}"
 
 
@@ -573,7 +576,9 @@ _ARTICLE = {"object": "an object", "integer": "an integer", "list": "a list", "n
 
 
 def _type(operand: Any) -> Op:
-    names = [operand] if isinstance(operand, str) else operand
+    names = [operand] if isinstance(operand, str) or operand is None else operand
+    if isinstance(names, list):  # YAML reads a bare null as None: it names the null type
+        names = ["null" if n is None else n for n in names]
     if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
         raise OperandError(
             f"type takes a type name or a list of them ({', '.join(TYPES)}), "
@@ -780,9 +785,26 @@ OPERATORS: dict[str, OperatorSpec] = {spec.name: spec for spec in _SPECS}
 COMBINATORS = ("all", "any", "not")
 
 
-def did_you_mean(word: str, known: Any) -> str:
-    """`` (did you mean 'lte'?)`` for a near miss, else an empty string."""
+SYNONYMS = {
+    "eq": "equals", "equal": "equals", "==": "equals", "is": "equals", "value": "equals",
+    "ne": "not_equals", "neq": "not_equals", "not_equal": "not_equals", "!=": "not_equals",
+    "less_than": "lt", "lessthan": "lt", "<": "lt", "le": "lte", "<=": "lte",
+    "greater_than": "gt", "greaterthan": "gt", ">": "gt", "ge": "gte", ">=": "gte",
+    "max": "lte", "min": "gte", "range": "between", "one_of": "in", "none_of": "not_in",
+    "regex": "matches", "match": "matches", "pattern": "matches", "includes": "contains",
+    "startswith": "starts_with", "endswith": "ends_with", "present": "exists",
+    "len": "length", "size": "length", "is_empty": "empty", "secrets": "no_secrets",
+}  # fmt: skip
+"""Names people reach for from other tools, mapped to ours for "did you mean"."""
+
+
+def did_you_mean(word: Any, known: Any) -> str:
+    """`` (did you mean 'lte'?)`` for a near miss or a synonym, else an empty string."""
     import difflib
 
-    close = difflib.get_close_matches(str(word), [str(k) for k in known], n=1, cutoff=0.6)
+    names = [str(k) for k in known]
+    synonym = SYNONYMS.get(str(word).lower())
+    if synonym in names:
+        return f" (did you mean {synonym!r}?)"
+    close = difflib.get_close_matches(str(word), names, n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""

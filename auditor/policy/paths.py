@@ -103,15 +103,19 @@ class FieldPath:
     def each(self, record: Any) -> list[tuple[str, Any]]:
         """Every ``(concrete path, value)`` this path reaches; ``[*]`` expanded.
 
-        A missing container gives one ``(path so far, MISSING)``; ``[*]`` on a scalar gives
-        ``(path so far, NotAList(value))``; an empty list gives no pairs at all.
+        A missing container gives one ``(path, MISSING)`` (the path written out in full,
+        ``[*]`` included); ``[*]`` on a scalar gives ``(path so far, NotAList(value))``; an
+        empty list gives no pairs at all.
         """
         current: list[tuple[str, Any]] = [("", record)]
         for kind, arg in self.steps:
             following: list[tuple[str, Any]] = []
             for where, node in current:
-                if node is MISSING or isinstance(node, NotAList):
+                if isinstance(node, NotAList):
                     following.append((where, node))
+                elif node is MISSING:  # keep naming the whole path: "tools[*].name is missing"
+                    step = f".{arg}" if kind == KEY else "[*]" if kind == EACH else f"[{arg}]"
+                    following.append((where + step if where else str(arg), node))
                 elif kind == KEY:
                     here = f"{where}.{arg}" if where else arg
                     following.append(
@@ -129,7 +133,7 @@ class FieldPath:
                         for k, v in node.items()
                     )
                 elif node is None:
-                    following.append((where, MISSING))
+                    following.append((where + "[*]", MISSING))
                 else:
                     following.append((where, NotAList(node)))
             current = following

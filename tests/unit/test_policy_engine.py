@@ -1,0 +1,309 @@
+"""evaluate(): findings, their order and words, --select/--ignore, --filter, odd records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import pytest
+
+from auditor.errors import ConfigError
+from auditor.model import AssistantRef, Listing, Severity
+from auditor.policy import PolicySet, compile_checker, evaluate, load_policies, parse_filters
+
+POLICY = """
+version: 1
+rules:
+  - id: recording-enabled
+    title: Calls are recorded
+    severity: high
+    when: {status: active}
+    require: {record: true}
+    remediation: Turn recording on.
+  - id: max-duration
+    title: Calls are short
+    severity: medium
+    require: {max_duration: {gt: 0, lte: 1800}}
+    remediation: Lower max_duration.
+  - id: temperature-range
+    severity: low
+    require: {temperature: {between: [0, 1]}}
+    missing: pass
+  - id: stability-range
+    severity: low
+    require: {stability: {between: [0, 1]}}
+    missing: pass
+  - id: experimental
+    severity: critical
+    enabled: false
+    require: {name: {starts_with: X}}
+"""
+
+
+@pytest.fixture
+def policy_set(tmp_path: Path) -> PolicySet:
+    path = tmp_path / "p.yaml"
+    path.write_text(POLICY, encoding="utf-8")
+    return load_policies([path])
+
+
+def assistant(ident: int, **fields: Any) -> dict[str, Any]:
+    record = {
+        "id": ident,
+        "uuid": f"u-{ident}",
+        "name": f"Assistant {ident}",
+        "status": "active",
+        "record": True,
+        "max_duration": 600,
+    }
+    record.update(fields)
+    return record
+
+
+def listing(*records: dict[str, Any], account: str | None = None) -> Listing:
+    return Listing(
+        "https://api.example", "2026-01-01T00:00:00Z", {r["uuid"]: r for r in records}, account
+    )
+
+
+def test_a_finding_carries_everything_a_report_needs(policy_set: PolicySet) -> None:
+    result = evaluate(policy_set, [listing(assistant(7, max_duration=3600))])
+    (v,) = result.violations
+    assert v.rule == "max-duration"
+    assert v.severity is Severity.MEDIUM
+    assert v.title == "Calls are short"
+    assert v.assistant == AssistantRef(7, "u-7", "Assistant 7", None)
+    assert v.path == "max_duration"
+    assert v.actual == 3600
+    assert v.expected == "> 0 and ≤ 1800"
+    assert v.message == "max_duration must be ≤ 1800, is 3600"
+    assert v.remediation == "Lower max_duration."
+    assert v.waiver is None
+    assert result.waived == ()
+    assert result.warnings == ()
+    assert [r.id for r in result.rules] == [
+        "recording-enabled",
+        "max-duration",
+        "temperature-range",
+        "stability-range",
+    ]
+    assert result.assistants == (AssistantRef(7, "u-7", "Assistant 7", None),)
+
+
+def test_findings_are_sorted_worst_first_then_rule_then_assistant(policy_set: PolicySet) -> None:
+    records = [
+        assistant(12, temperature=2),
+        assistant(3, record=False, temperature=5),
+        assistant(10, max_duration="900", record=0),
+        assistant(2, stability=-1),
+    ]
+    result = evaluate(policy_set, [listing(*records)])
+    order = [(str(v.severity), v.rule, v.assistant.id) for v in result.violations]
+    assert order == [
+        ("high", "recording-enabled", 3),
+        ("high", "recording-enabled", 10),
+        ("medium", "max-duration", 10),
+        ("low", "stability-range", 2),
+        ("low", "temperature-range", 3),
+        ("low", "temperature-range", 12),
+    ]
+    (numeric_string,) = [v for v in result.violations if v.rule == "max-duration"]
+    assert (
+        numeric_string.message
+        == "max_duration must be a number > 0 and ≤ 1800, is the string '900'"
+    )
+    assert numeric_string.actual == "900"
+
+
+def test_accounts_tag_assistants_and_findings(policy_set: PolicySet) -> None:
+    north = listing(assistant(1, record=False), account="north")
+    south = listing(assistant(1, record=False), account="south")
+    result = evaluate(policy_set, [north, south])
+    assert [a.account for a in result.assistants] == ["north", "south"]
+    assert [v.assistant.account for v in result.violations] == ["north", "south"]
+
+
+def test_missing_fields_fail_closed_unless_missing_pass(policy_set: PolicySet) -> None:
+    record = assistant(1)
+    del record["max_duration"]
+    del record["record"]
+    result = evaluate(policy_set, [listing(record)])
+    messages = sorted(v.message for v in result.violations)
+    assert messages == ["max_duration must be > 0, is missing", "record must be true, is missing"]
+    assert all(v.actual is None for v in result.violations)
+
+
+def test_select_and_ignore(policy_set: PolicySet) -> None:
+    records = [assistant(1, record=False, temperature=3, stability=3)]
+
+    def rules(**kw: Any) -> list[str]:
+        return sorted(v.rule for v in evaluate(policy_set, [listing(*records)], **kw).violations)
+
+    assert rules() == ["recording-enabled", "stability-range", "temperature-range"]
+    assert rules(select=["recording-enabled"]) == ["recording-enabled"]
+    assert rules(select=["*-range"]) == ["stability-range", "temperature-range"]
+    assert rules(ignore=["*-range"]) == ["recording-enabled"]
+    assert rules(select=["*-range"], ignore=["stability-range"]) == ["temperature-range"]
+    # a disabled rule runs only when selected
+    assert rules(select=["experimental"]) == ["experimental"]
+    assert "experimental" not in [r.id for r in policy_set.rule_infos()]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"select": ["max-duraton"]},
+            "--select: unknown rule id 'max-duraton' (did you mean 'max-duration'?); "
+            "known rule ids: recording-enabled, max-duration",
+        ),
+        (
+            {"ignore": ["nope", "zilch"]},
+            "--ignore: unknown rule id 'nope', 'zilch'; known rule ids:",
+        ),
+        ({"select": ["*-rnage"]}, "--select: unknown rule id '*-rnage'"),
+    ],
+)
+def test_unknown_rule_ids_are_config_errors(
+    policy_set: PolicySet, kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        evaluate(policy_set, [listing(assistant(1))], **kwargs)
+    assert message in str(caught.value)
+    with pytest.raises(ConfigError):
+        policy_set.rule_infos(**kwargs)
+
+
+FILTER_CASES = [
+    ("status=active", {"status": "active"}, True),
+    ("status=active", {"status": "inactive"}, False),
+    ("status=active", {}, False),
+    ("status!=active", {}, True),
+    ("status!=active", {"status": "inactive"}, True),
+    ("type!=outbound", {"type": "outbound"}, False),
+    ("record=1", {"record": True}, True),
+    ("record=true", {"record": 1}, True),
+    ("record=TRUE", {"record": True}, True),
+    ("record=false", {"record": 0}, True),
+    ("record=0", {"record": False}, True),
+    ("record=1", {"record": False}, False),
+    ("record=yes", {"record": True}, False),
+    ("max_duration=1800", {"max_duration": 1800.0}, True),
+    ("max_duration=1800", {"max_duration": "1800"}, True),
+    ("max_duration=abc", {"max_duration": 5}, False),
+    ("id=2", {"id": 2}, True),
+    ("id=2", {"id": 1}, False),
+    ("variables.region=eu", {"variables": {"region": "eu"}}, True),
+    ("variables.region=eu", {"variables": "eu"}, False),
+    ("tools[*].type=transfer", {"tools": [{"type": "x"}, {"type": "transfer"}]}, True),
+    ("tools[*].type!=transfer", {"tools": [{"type": "transfer"}]}, False),
+    ("webhook_url=null", {"webhook_url": None}, True),
+    ("name=a=b", {"name": "a=b"}, True),
+    ("name=", {"name": ""}, True),
+    ("variables=x", {"variables": {"a": 1}}, False),
+]
+
+
+@pytest.mark.parametrize(("expression", "record", "kept"), FILTER_CASES)
+def test_filters(expression: str, record: dict[str, Any], kept: bool) -> None:
+    assert parse_filters([expression])(record) is kept
+
+
+def test_several_filters_must_all_match() -> None:
+    keep = parse_filters(["status=active", "type!=outbound"])
+    assert keep({"status": "active", "type": "inbound"})
+    assert not keep({"status": "active", "type": "outbound"})
+    assert not keep({"status": "inactive", "type": "inbound"})
+
+
+@pytest.mark.parametrize("expression", ["status", "=active", "!=x", "a..b=1", "a[x]=1", ""])
+def test_bad_filters_are_config_errors(expression: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_filters([expression])
+    assert "--filter" in str(caught.value)
+
+
+def test_evaluate_applies_filters(policy_set: PolicySet) -> None:
+    records = [
+        assistant(1, record=False),
+        assistant(2, status="inactive", record=False, temperature=9),
+    ]
+    result = evaluate(policy_set, [listing(*records)], filters=["status=active"])
+    assert [a.id for a in result.assistants] == [1]
+    assert [v.assistant.id for v in result.violations] == [1]
+    nothing = evaluate(policy_set, [listing(*records)], filters=["status=archived"])
+    assert nothing.assistants == ()
+    assert nothing.warnings == ("--filter status=archived matched no assistant",)
+
+
+def test_bad_filters_are_rejected_by_evaluate(policy_set: PolicySet) -> None:
+    with pytest.raises(ConfigError):
+        evaluate(policy_set, [listing(assistant(1))], filters=["oops"])
+
+
+class _Record(Mapping[str, Any]):
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+def test_odd_records_do_not_crash(policy_set: PolicySet) -> None:
+    records: dict[str, Any] = {
+        "a": ["not", "a", "dict"],
+        "b": None,
+        "c": MappingProxyType(
+            {"id": 3, "uuid": "c", "status": "active", "record": 0, "max_duration": 5}
+        ),
+        "d": _Record({"id": 4, "status": "active", "record": True, "max_duration": 5}),
+        "e": {
+            "id": [1],
+            "uuid": 5,
+            "name": {"x": 1},
+            "status": ["active"],
+            "max_duration": {"a": 1},
+        },
+    }
+    result = evaluate(policy_set, [Listing("s", "t", records)])
+    uuids = [a.uuid for a in result.assistants]
+    assert uuids == ["a", "b", "c", "d", "5"]
+    by_uuid = {(v.assistant.uuid, v.rule) for v in result.violations}
+    assert ("c", "recording-enabled") in by_uuid
+    assert ("a", "max-duration") in by_uuid
+    assert ("5", "max-duration") in by_uuid
+    (odd,) = [v for v in result.violations if v.assistant.uuid == "5"]
+    assert odd.message == 'max_duration must be a number > 0 and ≤ 1800, is an object {"a": 1}'
+    assert odd.assistant.name == "{'x': 1}"
+
+
+def test_compile_checker_is_the_bare_engine(policy_set: PolicySet) -> None:
+    check = compile_checker(policy_set)
+    assert check(assistant(1)) == ()
+    assert check(assistant(1, record=0, temperature="0.5")) == (
+        "recording-enabled",
+        "temperature-range",
+    )
+    assert compile_checker(policy_set, select=["max-duration"])(assistant(1, record=0)) == ()
+    assert check({"temperature": None, "stability": None, "status": None}) == ("max-duration",)
+
+
+def test_the_bundled_pack_over_the_sandbox_fleet_finds_exactly_the_planted_violations() -> None:
+    from auditor.sandbox.data import generate_fleet, known_violations
+    from auditor.secretscan import mask_secrets
+
+    fleet = [mask_secrets(r) for r in generate_fleet(94)]
+    result = evaluate(load_policies(), [Listing("sandbox", "t", {r["uuid"]: r for r in fleet})])
+    found: dict[int, list[str]] = {}
+    for v in result.violations:
+        found.setdefault(v.assistant.id, []).append(v.rule)
+    expected = known_violations(94)
+    assert {k: sorted(v) for k, v in found.items()} == {k: sorted(v) for k, v in expected.items()}
