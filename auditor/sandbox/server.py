@@ -414,7 +414,9 @@ class Sandbox:
                     f"sandbox: GET {handler.path} → {answer.status} "
                     f"({(finished - started) * 1000:.0f} ms)\n"
                 )
-            if not self._stopping.is_set():
+            if self._stopping.is_set():
+                handler.close_connection = True  # hang up: the sandbox is shutting down
+            else:
                 handler.send_answer(answer)
         finally:
             with self._lock:
