@@ -177,3 +177,21 @@ def test_drift_of_an_empty_or_tiny_fleet_does_not_fail() -> None:
     assert [r["id"] for r in simulate_drift([])] == [1]
     one = simulate_drift(generate_fleet(1))
     assert [r["id"] for r in one] == [2]
+
+
+@pytest.mark.parametrize(("count", "seed"), [(47, 7), (300, 3)])
+def test_the_bundled_policy_pack_finds_exactly_the_known_violations(count: int, seed: int) -> None:
+    from collections import defaultdict
+
+    from auditor.model import Listing
+    from auditor.policy.engine import evaluate
+    from auditor.policy.loader import load_policies
+    from auditor.snapshot import mask_listing
+
+    fleet = generate_fleet(count, seed)
+    listing = mask_listing(Listing("sandbox", "now", {r["uuid"]: r for r in fleet}))
+    found: dict[int, list[str]] = defaultdict(list)
+    for violation in evaluate(load_policies(), [listing]).violations:
+        found[violation.assistant.id].append(violation.rule)
+    expected = {i: sorted(rules) for i, rules in known_violations(count).items()}
+    assert {i: sorted(rules) for i, rules in found.items()} == expected
