@@ -23,9 +23,8 @@ from auditor.settings import ApiSettings, ApproveSettings
 
 def run(settings: ApproveSettings) -> int:
     """Approve, say what happened and how to undo it; 0 on success."""
-    accounts: tuple[ApiSettings, ...] = getattr(settings, "accounts", ())  # newer settings
-    if accounts:
-        return _run_accounts(settings, accounts)
+    if settings.accounts:
+        return _run_accounts(settings, settings.accounts)
     from auditor.commands.fetch import check_writable
     from auditor.snapshot import read_snapshot
 
