@@ -83,7 +83,9 @@ class Failure:
     @property
     def value(self) -> Any:
         """The value found, with ``None`` for a missing field (as findings store it)."""
-        return None if self.actual is MISSING or isinstance(self.actual, NotAList) else self.actual
+        if isinstance(self.actual, NotAList):
+            return self.actual.value
+        return None if self.actual is MISSING else self.actual
 
     def message(self) -> str:
         """The finding in one sentence: ``max_duration must be ≤ 1800, is 3600``."""

@@ -100,6 +100,11 @@ class _Generator:
         ):
             return f"({getter} == {self.const(ops[0].operand)})"
         tests = " and ".join(self._inline(op) for op in ops)
+        if on_missing == on_null and path.key is not None:  # absent and null alike: get → None
+            key = self.const(path.key)
+            if on_missing:
+                return f"((v := get({key})) is None or ({tests}))"
+            return f"((v := get({key})) is not None and ({tests}))"
         otherwise = (
             repr(on_missing)
             if on_missing == on_null

@@ -101,5 +101,7 @@ def test_docs_page_is_the_generated_markdown(
 
 def test_policies_folder_at_the_root_is_the_bundled_pack() -> None:
     link = ROOT / "policies"
+    if not link.exists() and not (ROOT / ".git").exists():
+        pytest.skip("an unpacked sdist has no policies/ link; the pack is in auditor/policies")
     assert link.is_symlink()
     assert (link / "default.yaml").resolve() == DEFAULT_PACK.resolve()

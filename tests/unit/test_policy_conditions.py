@@ -488,6 +488,12 @@ def test_params_are_resolved_at_compile_time() -> None:
     assert node.check({"x": "z"}) is None
 
 
+def test_a_scalar_under_a_wildcard_is_the_actual_value() -> None:
+    failure = compile_text("{'tools[*].name': {exists: true}}").check({"tools": "abc"})
+    assert failure is not None
+    assert (failure.path, failure.value, failure.unknown) == ("tools", "abc", False)
+
+
 def test_expected_words() -> None:
     failure = compile_text("{x: {gt: 0, lte: 1800}}").check({"x": 3600})
     assert failure is not None

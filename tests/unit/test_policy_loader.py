@@ -356,9 +356,10 @@ def test_a_folder_include(tmp_path: Path) -> None:
 
 def test_the_symlinked_policies_folder_is_the_bundled_pack() -> None:
     root = Path(__file__).resolve().parents[2]
+    if not (root / "policies").exists() and not (root / ".git").exists():
+        pytest.skip("an unpacked sdist has no policies/ link; the pack is in auditor/policies")
     policy_set = load_policies([root / "policies"])
     assert [f.resolve() for f in policy_set.files] == [DEFAULT_PACK.resolve()]
-    assert policy_set == policy_set  # loads fine, no duplicate ids with itself
     both = load_policies([root / "policies" / "default.yaml", DEFAULT_PACK])
     assert len(both.rules) == len(policy_set.rules)
 
