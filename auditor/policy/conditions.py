@@ -146,7 +146,7 @@ class Node:
     probe: Callable[[Any], tuple[str, Any]]
     """The first field it reads and its value in a record (for ``not`` findings)."""
     kind: str = "leaf"
-    """``leaf``, ``all``, ``any`` or ``not``: docs put brackets around the latter."""
+    """``leaf``, ``all``, ``any``, ``not`` (or ``dummy`` for a condition with problems)."""
     params: tuple[str, ...] = field(default=())
     """The parameters its operands came from."""
     path: FieldPath | None = None
@@ -156,6 +156,7 @@ class Node:
     children: tuple[Node, ...] = ()
     """The conditions an ``all``, ``any`` or ``not`` combines."""
     mode: Mode = Mode.REQUIRE
+    """Compiled for ``require`` or for ``when`` (they return different things)."""
 
 
 def _probe_path(path: FieldPath) -> Callable[[Any], tuple[str, Any]]:
