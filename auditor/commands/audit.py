@@ -1,12 +1,19 @@
-"""`auditor audit`."""
+"""`auditor audit`: run the audit, write every report, mail ops, return the exit code."""
 
 from __future__ import annotations
 
-from typing import Any
+from auditor.audit import run_audit
+from auditor.commands.deliver import finish
+from auditor.settings import AuditSettings
 
-from auditor.errors import ConfigError
 
-
-def run(settings: Any) -> int:
-    """Not built yet."""
-    raise ConfigError("'audit' is not available yet")
+def run(settings: AuditSettings) -> int:
+    """Audit, then hand the report to the reports and the mailer (``finish``)."""
+    outcome = run_audit(settings)
+    return finish(
+        outcome.report,
+        outcome.exit_code,
+        outputs=settings.outputs,
+        email=settings.email,
+        output=settings.output,
+    )

@@ -1,0 +1,55 @@
+"""The common tail of `audit` and `diff`: write the reports, mail them, say what happened.
+
+Order matters for a nightly job: the reports are written first (so CI can upload them
+whatever happens next), then the mail is sent, then the verdict goes to stderr. A mail
+failure never hides the audit result: when the gate or the fetch already failed, their
+exit code wins and the mail error is printed beside it; otherwise the run exits 4.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import click
+
+from auditor.errors import EXIT_DELIVERY, EXIT_OK, DeliveryError
+from auditor.model import Report
+from auditor.redact import redact
+from auditor.settings import EmailSettings, OutputSettings, OutputSpec
+
+
+def finish(
+    report: Report,
+    exit_code: int,
+    *,
+    outputs: Sequence[OutputSpec],
+    email: EmailSettings,
+    output: OutputSettings,
+) -> int:
+    """Write ``outputs``, deliver the email if asked, print the verdict; the exit code."""
+    from auditor.report import write_reports
+
+    written = write_reports(report, outputs, color=output.color, quiet=output.quiet)
+    if not output.quiet:
+        for path in written:
+            _say(f"wrote {path}")
+    for error in report.errors:
+        name = f"account {error.account}: " if error.account else ""
+        click.echo(redact(f"error: {name}{error.message}"), err=True)
+    if report.gate.failed:
+        click.echo(redact(f"gate failed: {report.gate.reason}"), err=True)
+    if email.enabled:
+        from auditor.email import deliver_report
+
+        try:
+            sent = deliver_report(report, email)
+        except DeliveryError as exc:
+            click.echo(redact(f"error: {exc.message}"), err=True)
+            return exit_code if exit_code != EXIT_OK else EXIT_DELIVERY
+        if sent and not output.quiet:
+            _say(sent)
+    return exit_code
+
+
+def _say(line: str) -> None:
+    click.echo(redact(line), err=True)

@@ -1,0 +1,94 @@
+"""Several accounts in one audit: two sandbox servers, per-account baselines, one failing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from auditor.cli import cli
+from auditor.sandbox.data import simulate_drift
+from auditor.sandbox.server import RunningSandbox
+
+
+@pytest.fixture
+def two(
+    make_sandbox: Callable[..., RunningSandbox], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[RunningSandbox, RunningSandbox]:
+    north = make_sandbox(count=12, seed=1, api_key="north-key-0001")
+    south = make_sandbox(count=9, seed=2, api_key="south-key-0002")
+    (tmp_path / "auditor.yaml").write_text(
+        "accounts:\n"
+        f"  - {{name: north, base_url: '{north.base_url}', api_key_env: NORTH_KEY}}\n"
+        f"  - {{name: south, base_url: '{south.base_url}', api_key_env: SOUTH_KEY}}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NORTH_KEY", "north-key-0001")
+    monkeypatch.setenv("SOUTH_KEY", "south-key-0002")
+    return north, south
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+def as_json(result: Result) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def test_findings_are_tagged_and_summed_per_account(
+    two: tuple[RunningSandbox, RunningSandbox],
+) -> None:
+    result = invoke("audit", "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = as_json(result)
+    by_account = report["summary"]["by_account"]
+    assert by_account["north"]["assistants"] == 12
+    assert by_account["south"]["assistants"] == 9
+    assert report["summary"]["assistants"] == 21
+    assert {v["assistant"]["account"] for v in report["violations"]} <= {"north", "south"}
+    assert all("account" in a for a in report["assistants"])
+
+
+def test_one_failing_account_is_exit_3_and_the_other_is_still_reported(
+    two: tuple[RunningSandbox, RunningSandbox], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOUTH_KEY", "wrong-key-99999")
+    result = invoke("audit", "--format", "json")
+    assert result.exit_code == 3, result.output
+    report = as_json(result)
+    assert report["summary"]["by_account"]["north"]["assistants"] == 12
+    assert [e["account"] for e in report["errors"]] == ["south"]
+    assert "SOUTH_KEY" in report["errors"][0]["message"]
+    assert "south" in result.stderr
+    assert "wrong-key-99999" not in result.output
+
+
+def test_per_account_baselines_and_drift(two: tuple[RunningSandbox, RunningSandbox]) -> None:
+    _, south = two
+    approved = invoke("snapshot", "approve", "-o", "baselines/")
+    assert approved.exit_code == 0, approved.output
+    assert sorted(p.name for p in Path("baselines").iterdir()) == ["north.json", "south.json"]
+    south.set_fleet(simulate_drift(south.fleet))
+    result = invoke("audit", "--baseline", "baselines", "--format", "json", "--fail-on-drift")
+    assert result.exit_code == 1, result.output
+    drift = as_json(result)["drift"]
+    entries = [*drift["added"], *drift["removed"], *(c["assistant"] for c in drift["changed"])]
+    assert entries
+    assert {e["account"] for e in entries} == {"south"}
+
+
+def test_waiver_scoped_to_an_account(two: tuple[RunningSandbox, RunningSandbox]) -> None:
+    Path("team.yaml").write_text(
+        "version: 1\ninclude: [builtin:default]\nexceptions:\n"
+        "  - rule: '*'\n    assistants: ['name:*']\n    account: north\n"
+        "    reason: north is audited elsewhere\n"
+    )
+    report = as_json(invoke("audit", "--policy", "team.yaml", "--format", "json"))
+    assert {v["assistant"]["account"] for v in report["violations"]} == {"south"}
+    assert {v["assistant"]["account"] for v in report["waivers"]} == {"north"}
