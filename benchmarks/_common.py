@@ -40,7 +40,7 @@ class Table:
             max(len(r[i]) for r in [self.columns, *self.rows]) for i in range(len(self.columns))
         ]
         for row in [self.columns, ["-" * w for w in widths], *self.rows]:
-            print("  ".join(cell.rjust(width) for cell, width in zip(row, widths)))
+            print("  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)))
 
 
 def write_results(name: str, data: dict[str, Any]) -> Path:

@@ -30,6 +30,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -127,12 +128,12 @@ def bench_fetch(
         limit = latency * (1 + math.ceil((pages - 1) / concurrency))
         with sandbox(size, latency_ms) as url:
             assert fetch_auditor(url, concurrency) == size  # warm-up and truth
-            seconds = best_of(lambda u=url: fetch_auditor(u, concurrency), repeat)
+            seconds = best_of(partial(fetch_auditor, url, concurrency), repeat)
             naive: float | None = None
             estimated = False
             if size <= naive_max:
                 assert fetch_naive(url) == size
-                naive = best_of(lambda u=url: fetch_naive(u), 1)
+                naive = best_of(partial(fetch_naive, url), 1)
             else:
                 naive = math.ceil(size / 10) * latency  # at least one latency per page
                 estimated = True

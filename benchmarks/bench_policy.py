@@ -126,7 +126,7 @@ def run_python(fleet: list[dict[str, Any]]) -> Pairs:
                 add((uuid, "webhook-active-needs-url"))
             elif not (isinstance(url, str) and _HTTPS.match(url)):
                 add((uuid, "webhook-https"))
-        duration = r.get("max_duration")
+        duration: Any = r.get("max_duration")
         if not (_is_number(duration) and 0 < duration <= 1800):
             add((uuid, "max-duration"))
         if r.get("type") == "outbound" and not _is_true(r.get("end_call_on_voicemail")):
