@@ -90,7 +90,8 @@ def read_snapshot(path: Path) -> Listing:
     except UnicodeDecodeError:
         raise SnapshotError(f"snapshot {path} is not UTF-8 text; {hint}") from None
     except json.JSONDecodeError as exc:
-        what = "truncated" if exc.pos >= len(raw.rstrip()) - 1 else "not valid JSON"
+        cut = exc.pos >= len(raw.rstrip()) - 1 or exc.msg.startswith("Unterminated string")
+        what = "truncated" if cut else "not valid JSON"
         raise SnapshotError(
             f"snapshot {path} is {what} (line {exc.lineno}, column {exc.colno}: {exc.msg}); {hint}"
         ) from None

@@ -1,0 +1,51 @@
+"""`auditor diff A B` through the CLI: reports, --fail-on-drift, damaged files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from auditor.cli import cli
+from auditor.model import Listing
+from auditor.sandbox.data import generate_fleet, simulate_drift
+from auditor.snapshot import write_snapshot
+
+
+def snapshots(tmp_path: Path) -> tuple[Path, Path]:
+    fleet = generate_fleet(20)
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    write_snapshot(Listing("http://x/api", "t1", {r["uuid"]: r for r in fleet}), a)
+    drifted = simulate_drift(fleet)
+    write_snapshot(Listing("http://x/api", "t2", {r["uuid"]: r for r in drifted}), b)
+    return a, b
+
+
+def test_diff_text_and_json(tmp_path: Path) -> None:
+    a, b = snapshots(tmp_path)
+    result = CliRunner().invoke(cli, ["diff", str(a), str(b)])
+    assert result.exit_code == 0, result.output
+    assert "Drift since the baseline: 1 added, 1 removed" in result.stdout
+    result = CliRunner().invoke(cli, ["diff", str(a), str(b), "--format", "json"])
+    drift = json.loads(result.stdout)["drift"]
+    changed = {c["assistant"]["id"] for c in drift["changed"]}
+    assert changed == {1, 2, 3, 4}  # 5 only reordered tools, 6 and 7 only touched updated_at
+    assert CliRunner().invoke(cli, ["diff", str(a), str(a), "--fail-on-drift"]).exit_code == 0
+
+
+def test_fail_on_drift(tmp_path: Path) -> None:
+    a, b = snapshots(tmp_path)
+    result = CliRunner().invoke(cli, ["diff", str(a), str(b), "--fail-on-drift"])
+    assert result.exit_code == 1
+    assert "gate failed" in result.stderr
+
+
+def test_damaged_snapshot_is_exit_2(tmp_path: Path) -> None:
+    a, b = snapshots(tmp_path)
+    b.write_bytes(b.read_bytes()[:200])
+    result = CliRunner().invoke(cli, ["diff", str(a), str(b)])
+    assert result.exit_code == 2
+    assert str(b) in result.stderr
+    assert "truncated" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
