@@ -107,8 +107,15 @@ def _dump(value: Any) -> str:
 
 
 def _fingerprint(record: Record, ignore: Any, unordered: Any) -> str:
-    if not ignore and not unordered:
-        text = _dump(record)
+    if all(len(p) == 1 for p in (*ignore, *unordered)):  # the usual case: top-level fields
+        drop = {p[0] for p in ignore}
+        sort = {p[0] for p in unordered}
+        shallow = {
+            k: (sorted(v, key=_dump) if k in sort and isinstance(v, list) else v)
+            for k, v in record.items()
+            if k not in drop
+        }
+        text = _dump(shallow)
     else:
         text = _dump(_canonical(record, (), ignore, unordered))
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
