@@ -25,6 +25,7 @@ from auditor.report.junit import JunitFormat
 from auditor.report.markdown import MarkdownFormat
 from auditor.report.sarif import SarifFormat
 from auditor.report.text import TextFormat
+from auditor.settings import OutputSpec
 
 _REGISTRY: dict[str, ReportFormat] = {
     f.name: f
@@ -39,11 +40,13 @@ _REGISTRY: dict[str, ReportFormat] = {
     )
 }
 FORMATS: tuple[str, ...] = tuple(_REGISTRY)
+"""``("text", "json", "markdown", "html", "junit", "sarif", "github")``, as the CLI offers."""
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
+"""The JSON Schema (draft 2020-12) of the ``json`` format."""
 
 
 def get(name: str) -> ReportFormat:
-    """The format called ``name``; a clear error for anything else."""
+    """The format called ``name``; a ``ConfigError`` naming the known ones for anything else."""
     try:
         return _REGISTRY[name]
     except KeyError:
@@ -53,12 +56,15 @@ def get(name: str) -> ReportFormat:
 
 
 def render(report: Report, fmt: str, *, color: bool = False) -> str:
-    """``report`` as format ``fmt``."""
+    """``report`` as format ``fmt`` (``color`` only changes ``text``)."""
     return get(fmt).render(report, color=color)
 
 
 def use_color(mode: str) -> bool:
-    """``always``, ``never``, or ``auto``: stdout is a terminal and ``NO_COLOR`` is unset."""
+    """``always``, ``never``, or ``auto``: stdout is a terminal and ``NO_COLOR`` is unset.
+
+    ``NO_COLOR`` counts when it is set to anything but the empty string (no-color.org).
+    """
     if mode == "always":
         return True
     if mode == "never":
@@ -67,34 +73,73 @@ def use_color(mode: str) -> bool:
 
 
 def write_reports(
-    report: Report, outputs: Sequence[object], *, color: str = "auto", quiet: bool = False
+    report: Report,
+    outputs: Sequence[OutputSpec],
+    *,
+    color: str = "auto",
+    quiet: bool = False,
 ) -> list[Path]:
-    """Write each output (``OutputSpec``: a format and a path, ``None`` for stdout).
+    """Write each output: a format and a path, or ``None`` for stdout. Returns the files.
 
-    Files are written atomically, parent folders created; an unwritable path is a
-    ``ConfigError`` (exit 2). Returns the files written.
+    Files are written atomically (temp file + rename) with their parent folders
+    created; a path that cannot be written is a ``ConfigError`` (exit 2) and leaves any
+    previous file as it was. Colour (``auto``/``always``/``never``) applies to ``text``
+    on stdout only. ``quiet`` silences nothing here: a report that was asked for is
+    always written (``-q`` without ``--output`` is resolved by the config into no stdout
+    report at all), and the "wrote PATH" lines are the caller's.
     """
     from auditor.atomic import atomic_write
 
+    del quiet  # see the docstring: accepted so callers can pass the run's setting
     written: list[Path] = []
+    summary_done = False
     for spec in outputs:
-        fmt: str = getattr(spec, "format")  # noqa: B009 - OutputSpec, kept import-light
-        path: Path | None = getattr(spec, "path")  # noqa: B009
-        if path is None:
-            click.echo(render(report, fmt, color=fmt == "text" and use_color(color)), nl=False)
+        if spec.path is None:
+            colour = spec.format == "text" and use_color(color)
+            _echo(
+                render(report, spec.format, color=colour), text=spec.format == "text", colour=colour
+            )
         else:
+            document = render(report, spec.format)
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                spec.path.parent.mkdir(parents=True, exist_ok=True)
+                atomic_write(spec.path, document)
             except OSError as exc:
-                raise ConfigError(f"cannot write report to {path}: {exc.strerror or exc}") from None
-            atomic_write(path, render(report, fmt))
-            written.append(path)
-        if fmt == "github":
+                raise ConfigError(
+                    f"cannot write report to {spec.path}: {exc.strerror or exc}"
+                ) from None
+            except ConfigError as exc:
+                reason = exc.message.removeprefix(f"cannot write {spec.path}: ")
+                raise ConfigError(f"cannot write report to {spec.path}: {reason}") from None
+            written.append(spec.path)
+        if spec.format == "github" and not summary_done:
             _step_summary(report)
+            summary_done = True
     return written
 
 
+def _echo(document: str, *, text: bool, colour: bool) -> None:
+    """Print a report on stdout.
+
+    Machine formats go out as UTF-8 bytes whatever the locale (the XML even says so);
+    the text report is for the terminal, in its encoding, unencodable characters
+    replaced rather than failing the run.
+    """
+    if not text:
+        click.echo(document.encode("utf-8"), nl=False)
+        return
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        document.encode(encoding)
+    except UnicodeEncodeError:
+        document = document.encode(encoding, "replace").decode(encoding)
+    except LookupError:
+        pass
+    click.echo(document, nl=False, color=colour)
+
+
 def _step_summary(report: Report) -> None:
+    """Append the Markdown report to ``$GITHUB_STEP_SUMMARY`` when running in Actions."""
     target = os.environ.get("GITHUB_STEP_SUMMARY")
     if not target:
         return
@@ -102,7 +147,18 @@ def _step_summary(report: Report) -> None:
         with open(target, "a", encoding="utf-8") as handle:
             handle.write(render(report, "markdown"))
     except OSError as exc:
-        raise ConfigError(f"cannot write the step summary to {target}: {exc.strerror}") from None
+        raise ConfigError(
+            f"cannot write the step summary to {target} ($GITHUB_STEP_SUMMARY): "
+            f"{exc.strerror or exc}"
+        ) from None
 
 
-__all__ = ["FORMATS", "SCHEMA_PATH", "ReportFormat", "get", "render", "use_color", "write_reports"]
+__all__ = [
+    "FORMATS",
+    "SCHEMA_PATH",
+    "ReportFormat",
+    "get",
+    "render",
+    "use_color",
+    "write_reports",
+]

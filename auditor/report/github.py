@@ -1,17 +1,20 @@
 """``github``: GitHub Actions workflow commands, one annotation per finding.
 
 Levels: critical/high → ``::error``, medium → ``::warning``, low/info → ``::notice``;
-drift entries are warnings. Every value is escaped as actions/toolkit's
-``escapeData`` / ``escapeProperty`` do, so a name holding ``::set-output`` or a newline
-cannot start a command of its own. The Markdown step summary is written by
-``write_reports`` into ``$GITHUB_STEP_SUMMARY``.
+drift entries and warnings are ``::warning``, unreadable accounts ``::error``, and a
+``::notice`` with the summary line comes last. Assistants are not files, so only
+``title=`` is set. Every value is first made one-line (``sanitize.terminal``: no ANSI
+escapes, no newlines) and then escaped as actions/toolkit's ``escapeData`` /
+``escapeProperty`` do, so a name holding ``::set-output`` or a newline cannot start a
+command of its own. The Markdown step summary is written by ``write_reports`` into
+``$GITHUB_STEP_SUMMARY``.
 """
 
 from __future__ import annotations
 
-from auditor.model import Report, Severity
+from auditor.model import AssistantRef, Report, Severity
 from auditor.report.interface import ReportFormat
-from auditor.report.sanitize import github_data, github_property
+from auditor.report.sanitize import github_data, github_property, terminal
 from auditor.report.text import summary_line
 
 COMMANDS = {
@@ -21,32 +24,46 @@ COMMANDS = {
     Severity.LOW: "notice",
     Severity.INFO: "notice",
 }
+"""The workflow command per severity."""
+
+
+def command(name: str, title: str, message: str) -> str:
+    """``::name title=…::message`` with both values neutralised."""
+    return f"::{name} title={github_property(terminal(title))}::{github_data(terminal(message))}"
+
+
+def _who(ref: AssistantRef) -> str:
+    return (f"[{ref.account}] " if ref.account else "") + ref.label
 
 
 class GithubFormat(ReportFormat):
+    """Workflow commands that GitHub Actions turns into annotations on the run."""
+
     name = "github"
     extension = "txt"
 
     def render(self, report: Report, *, color: bool = False) -> str:
-        lines: list[str] = []
-        for v in report.violations:
-            title = github_property(f"{v.rule} ({v.severity})")
-            who = (f"[{v.assistant.account}] " if v.assistant.account else "") + v.assistant.label
-            lines.append(
-                f"::{COMMANDS[v.severity]} title={title}::{github_data(f'{who}: {v.message}')}"
+        lines = [
+            command(
+                COMMANDS[v.severity],
+                f"{v.rule} ({v.severity})",
+                f"{_who(v.assistant)}: {v.message}",
             )
+            for v in report.violations
+        ]
         if report.drift is not None:
-            for ref in report.drift.added:
-                lines.append(f"::warning title=drift::{github_data(f'added: {ref.label}')}")
-            for ref in report.drift.removed:
-                lines.append(f"::warning title=drift::{github_data(f'removed: {ref.label}')}")
+            lines += [command("warning", "drift", f"added: {_who(r)}") for r in report.drift.added]
+            lines += [
+                command("warning", "drift", f"removed: {_who(r)}") for r in report.drift.removed
+            ]
             for entry in report.drift.changed:
                 paths = ", ".join(c.path for c in entry.changes)
-                text = f"changed: {entry.assistant.label}: {paths}"
-                lines.append(f"::warning title=drift::{github_data(text)}")
+                lines.append(
+                    command("warning", "drift", f"changed: {_who(entry.assistant)}: {paths}")
+                )
         for error in report.errors:
-            lines.append(f"::error title=auditor fetch::{github_data(error.message)}")
-        for warning in report.warnings:
-            lines.append(f"::warning title=auditor::{github_data(warning)}")
-        lines.append(f"::notice title=auditor::{github_data(summary_line(report))}")
+            where = f"account {error.account}: " if error.account else ""
+            lines.append(command("error", "auditor fetch", where + error.message))
+        lines += [command("warning", "auditor", warning) for warning in report.warnings]
+        lines.append(command("notice", "auditor", summary_line(report)))
         return "\n".join(lines) + "\n"

@@ -1,50 +1,98 @@
 """Values from the API are hostile: make them inert in each output format.
 
-Assistant names, prompts and URLs may carry HTML, ANSI escape sequences, other control
-characters, newlines, Markdown syntax or GitHub ``::`` workflow commands. Each helper
-here neutralises them for one kind of output (HTML is escaped by jinja2's autoescape).
+Assistant names, prompts, field names and values may carry HTML, ANSI escape sequences
+(``\\x1b[2J``, OSC ``\\x1b]8;;…``), other control characters, newlines, bidirectional
+overrides that reorder what a reader sees, lone UTF-16 surrogates (valid in JSON text,
+not encodable as UTF-8), Markdown syntax or GitHub ``::`` workflow commands. Each helper
+here neutralises them for one kind of output; HTML is escaped by jinja2's autoescape on
+top of ``terminal``.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+_CONTROL = re.compile(
+    "["
+    "\x00-\x1f\x7f-\x9f"  # C0 and C1 controls: ESC, CSI, newlines, tabs, …
+    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # bidirectional marks and overrides
+    "\u2028\u2029"  # line and paragraph separators
+    "\ud800-\udfff"  # lone surrogates
+    "]"
+)
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&])")
+_SARIF_LINK = re.compile(r"([\\\[\]])")
+_BACKTICKS = re.compile(r"`{3,}")
 
 
 def _escape_control(match: re.Match[str]) -> str:
     char = match.group()
-    return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char, f"\\x{ord(char):02x}")
+    named = _NAMED.get(char)
+    if named is not None:
+        return named
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def terminal(text: str) -> str:
-    """One line, with control characters (ANSI escapes, newlines) shown as ``\\x1b``."""
+    """One line, every control character shown as an escape: ESC → ``\\x1b``, LF → ``\\n``.
+
+    Nothing left can move the cursor, recolour the terminal, start a new line, reorder
+    the text (bidi overrides) or fail to encode as UTF-8 (lone surrogates).
+    """
     return _CONTROL.sub(_escape_control, text)
 
 
+def lines(text: str) -> list[str]:
+    """Multi-line text (a unified diff) as lines, each made inert by ``terminal``."""
+    return [terminal(line) for line in text.split("\n")]
+
+
 def value_text(value: Any, limit: int = 120) -> str:
-    """A value as a short one-line text: strings quoted, the rest as JSON."""
+    """A value as a short one-line text: strings quoted, the rest as JSON; ``terminal``-safe."""
     if isinstance(value, str):
         text = json.dumps(value, ensure_ascii=False)
     else:
-        text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+        try:
+            text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+        except (TypeError, ValueError, RecursionError):
+            text = repr(value)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return terminal(text)
 
 
 def markdown(text: str) -> str:
-    """Safe inside a Markdown table cell: no HTML, links, emphasis, pipes or newlines."""
+    """Safe inside a Markdown table cell or list item.
+
+    No HTML, links, emphasis, headings, list markers, entities, pipes or new lines:
+    every character Markdown gives a meaning is backslash-escaped (CommonMark renders
+    ``\\<`` as ``<``), control characters become visible escapes.
+    """
     return _MD_SPECIAL.sub(r"\\\1", terminal(text))
+
+
+def code_fence(text: str, info: str = "") -> tuple[str, str]:
+    """The opening and closing fence for ``text``: longer than any backtick run inside it."""
+    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=2)
+    fence = "`" * max(3, longest + 1)
+    return fence + info, fence
 
 
 def xml(text: str) -> str:
     """Characters XML 1.0 cannot hold removed (ElementTree escapes the rest)."""
     return _XML_ILLEGAL.sub("", text)
+
+
+def xml_line(text: str) -> str:
+    """A one-line XML attribute or text value: ``terminal`` escapes, then ``xml``."""
+    return xml(terminal(text))
 
 
 def github_data(text: str) -> str:
@@ -55,3 +103,40 @@ def github_data(text: str) -> str:
 def github_property(text: str) -> str:
     """Escape a workflow command's property (actions/toolkit ``escapeProperty``)."""
     return github_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def sarif_text(text: str) -> str:
+    """A SARIF plain-text message: ``terminal``-safe, no embedded links.
+
+    SARIF viewers turn ``[text](uri)`` in ``message.text`` into a link (§3.11.6); an
+    assistant named ``[click](https://evil)`` must stay text, so brackets (and the
+    backslash that escapes them) are backslash-escaped as the spec prescribes.
+    """
+    return _SARIF_LINK.sub(r"\\\1", terminal(text))
+
+
+def json_text(document: Any) -> str:
+    """``document`` as indented JSON that any strict parser reads and UTF-8 can encode.
+
+    Key order is kept. Lone surrogates are written as ``\\udxxx`` escapes (they are
+    only ever inside strings); NaN and ±Infinity, which Python's parser accepts from a
+    hostile API but JSON has no words for, are written as the strings ``"NaN"``,
+    ``"Infinity"`` and ``"-Infinity"``.
+    """
+    try:
+        text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False, default=str)
+    except ValueError:
+        text = json.dumps(
+            _finite(document), indent=2, ensure_ascii=False, allow_nan=False, default=str
+        )
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value

@@ -9,13 +9,13 @@ line.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from itertools import groupby
+from collections.abc import Callable, Sequence
 
 import click
 
 from auditor.model import Change, ChangeKind, Report, Severity, Violation
 from auditor.report.interface import ReportFormat
+from auditor.report.sanitize import lines as safe_lines
 from auditor.report.sanitize import terminal, value_text
 
 _COLORS = {
@@ -33,7 +33,7 @@ def plural(count: int, noun: str) -> str:
 
 
 def summary_line(report: Report) -> str:
-    """The one-line verdict: counts, waived, drift, gate."""
+    """The one-line verdict: counts, waived, drift, gate (counts from ``report.summary()``)."""
     summary = report.summary()
     count = summary["violations"]
     assistants = plural(summary["assistants"], "assistant")
@@ -55,7 +55,7 @@ def summary_line(report: Report) -> str:
         parts.append(f"{plural(len(report.errors), 'account')} could not be read")
     gate = report.gate
     if gate.reason != "no gate requested":
-        parts.append(f"gate: {'failed' if gate.failed else 'passed'} ({gate.reason})")
+        parts.append(f"gate: {'failed' if gate.failed else 'passed'} ({terminal(gate.reason)})")
     return " · ".join(parts)
 
 
@@ -75,17 +75,16 @@ class TextFormat(ReportFormat):
                 bold=True,
             )
         )
-        for severity, group in groupby(report.violations, key=lambda v: v.severity):
-            findings = list(group)
-            for rule, rule_findings in groupby(findings, key=lambda v: v.rule):
-                items = list(rule_findings)
-                lines.append("")
-                heading = f"{str(severity).upper():<8} {rule}  {terminal(items[0].title)}"
-                lines.append(style(heading, fg=_COLORS[severity], bold=True))
-                lines.extend(f"  {_finding(v)}" for v in items)
+        for (severity, rule), items in _grouped(report.violations):
+            lines.append("")
+            heading = f"{str(severity).upper():<8} {terminal(rule)}  {terminal(items[0].title)}"
+            lines.append(style(heading, fg=_COLORS[severity], bold=True))
+            lines.extend(f"  {_finding(v)}" for v in items)
         if report.waived:
             lines += ["", style(f"Waived ({len(report.waived)})", bold=True)]
-            lines.extend(f"  {v.rule}  {_finding(v)}  — {_waiver(v)}" for v in report.waived)
+            lines.extend(
+                f"  {terminal(v.rule)}  {_finding(v)}  — {_waiver(v)}" for v in report.waived
+            )
         if report.drift is not None:
             lines += ["", *_drift(report, style)]
         if report.warnings:
@@ -104,13 +103,27 @@ def _plain(text: str, **_: object) -> str:
     return text
 
 
+def _grouped(
+    violations: Sequence[Violation],
+) -> list[tuple[tuple[Severity, str], list[Violation]]]:
+    """Findings by (severity, rule): worst first, rules in the order the report has them."""
+    groups: dict[tuple[Severity, str], list[Violation]] = {}
+    for v in violations:
+        groups.setdefault((v.severity, v.rule), []).append(v)
+    return sorted(groups.items(), key=lambda item: -item[0][0])
+
+
 def _who(v: Violation) -> str:
     account = f"[{v.assistant.account}] " if v.assistant.account else ""
     return terminal(account + v.assistant.label)
 
 
 def _finding(v: Violation) -> str:
-    expired = " (waiver expired)" if v.waiver is not None and v.waiver.expired else ""
+    expired = ""
+    if v.waiver is not None and v.waiver.expired:
+        expired = (
+            f" (waiver expired {v.waiver.expires})" if v.waiver.expires else " (waiver expired)"
+        )
     return f"{_who(v)}  {terminal(v.message)}{expired}"
 
 
@@ -150,7 +163,7 @@ def _change(change: Change) -> list[str]:
     if change.diff:
         return [
             f"      {path}:",
-            *(f"        {terminal(line)}" for line in change.diff.splitlines()),
+            *(f"        {line}" for line in safe_lines(change.diff.rstrip("\n"))),
         ]
     if change.kind is ChangeKind.ADDED:
         return [f"      {path}: added {value_text(change.after)}"]

@@ -37,7 +37,7 @@ def test_html_report_renders_in_chromium(tmp_path: Path) -> None:
             "--disable-gpu",
             "--disable-background-networking",
             f"--screenshot={shot}",
-            "--window-size=1280,1600",
+            "--window-size=1280,2000",
             page.as_uri(),
         ],
         check=True,

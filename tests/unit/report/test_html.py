@@ -1,0 +1,112 @@
+"""``html``: parsed back with html.parser: no script, no external anything, inline styles."""
+
+from __future__ import annotations
+
+import dataclasses
+from html.parser import HTMLParser
+
+from auditor.model import AssistantChanges, AssistantRef, Change, Drift, Report
+from auditor.report import render
+from auditor.report.html import MAX_DIFF_LINES, MAX_ROWS
+from tests.unit.report.conftest import NASTY, RECORDING, violation
+
+MAIL_SAFE_TAGS = {
+    "html", "head", "meta", "title", "body", "table", "tr", "th", "td", "h1", "h2", "p",
+    "span", "code", "br", "em", "ul", "li", "div",
+}  # fmt: skip
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str]] = []
+        self.text: list[str] = []
+        self.stack: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attrs += [(k, v or "") for k, v in attrs]
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(html: str) -> _Page:
+    page = _Page()
+    page.feed(html)
+    page.close()
+    return page
+
+
+def test_full_report_is_a_mail_safe_page(full_report: Report) -> None:
+    html = render(full_report, "html")
+    page = parse(html)
+    assert html.startswith("<!DOCTYPE html>")
+    assert set(page.tags) <= MAIL_SAFE_TAGS
+    assert {"script", "style", "link", "img", "iframe", "object"}.isdisjoint(page.tags)
+    assert [v for k, v in page.attrs if k in ("src", "href", "action")] == []
+    assert not [k for k, _ in page.attrs if k.startswith("on")]
+    assert "url(" not in html
+    assert "@import" not in html
+    text = "".join(page.text)
+    for expected in (
+        "6 violations (1 critical, 2 high, 1 medium, 1 low, 1 info)",
+        "Calls must be recorded",
+        "approved by ops, OPS-42",
+        "(waiver expired 2020-01-01)",
+        "+Be brief and kind.",
+        "the API rejected the key (401); check WEST_KEY",
+    ):
+        assert expected in text
+
+
+def test_api_text_is_escaped_not_run(full_report: Report) -> None:
+    html = render(full_report, "html")
+    page = parse(html)
+    assert "script" not in page.tags
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)</script>\\x1b[2J\\n::error::pwned | x" in "".join(page.text)
+    assert "\x1b" not in html
+
+
+def test_hostile_report(hostile_report: Report) -> None:
+    html = render(hostile_report, "html")
+    html.encode("utf-8")
+    page = parse(html)
+    assert set(page.tags) <= MAIL_SAFE_TAGS
+    assert [v for k, v in page.attrs if k in ("src", "href")] == []
+    assert not any(0 < ord(c) < 32 and c not in "\n" for c in html)
+
+
+def test_clean_report_says_so(clean_report: Report) -> None:
+    text = "".join(parse(render(clean_report, "html")).text)
+    assert "no violations in 1 assistant (5 rules)" in text
+    assert "Violations (" not in text
+    assert "no baseline" in text
+
+
+def test_huge_reports_are_capped_for_email(full_report: Report) -> None:
+    many = tuple(
+        violation(RECORDING, AssistantRef(i, f"u{i}", f"Assistant {i}"), "record", False, "true")
+        for i in range(MAX_ROWS + 250)
+    )
+    long_diff = "\n".join(f"+line {i}" for i in range(MAX_DIFF_LINES + 30))
+    drift = Drift(
+        changed=(
+            AssistantChanges(
+                many[0].assistant, (Change("system_prompt", "a", "b", diff=long_diff),)
+            ),
+        )
+    )
+    html = render(dataclasses.replace(full_report, violations=many, drift=drift), "html")
+    text = "".join(parse(html).text)
+    assert "… and 250 more violations; see the JSON report." in text
+    assert "… 30 more lines; see the JSON report." in text
+    assert f"Assistant {MAX_ROWS - 1} (id" in text
+    assert f"Assistant {MAX_ROWS} (id" not in text
+    assert len(html.encode("utf-8")) < 2_000_000
+
+
+def test_nasty_name_is_the_issue_9_one() -> None:
+    assert NASTY.startswith("<script>alert(1)</script>\x1b[2J\n::error::pwned")
