@@ -98,12 +98,16 @@ DIFF = (
 )
 
 
+A1 = NORTH_1
+"""The first assistant under its older name (the email tests import it)."""
+
+
 def violation(
     rule: RuleInfo,
     who: AssistantRef,
-    path: str,
-    actual: object,
-    expected: str,
+    path: str = "record",
+    actual: object = False,
+    expected: str = "true",
     *,
     waiver: WaiverInfo | None = None,
 ) -> Violation:
