@@ -9,12 +9,16 @@ are capped with a note (the JSON report has everything), so the email stays read
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import TYPE_CHECKING, Any
 
 from auditor.model import Report
 from auditor.report.interface import ReportFormat
 from auditor.report.sanitize import lines, terminal, value_text
 from auditor.report.text import summary_line
+
+if TYPE_CHECKING:
+    import jinja2
 
 MAX_ROWS = 1000
 """Findings (and waived findings) shown in a table."""
@@ -55,20 +59,9 @@ class HtmlFormat(ReportFormat):
     extension = "html"
 
     def render(self, report: Report, *, color: bool = False) -> str:
-        import jinja2
-
-        environment = jinja2.Environment(
-            loader=jinja2.PackageLoader("auditor.report", "templates"),
-            autoescape=True,
-            finalize=_finalize,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
-        template = environment.get_template("report.html.j2")
         drift = report.drift
-        return template.render(
+        parts = (drift.added, drift.removed, drift.changed) if drift else ((), (), ())
+        return _template().render(
             report=report,
             summary=report.summary(),
             headline=summary_line(report),
@@ -76,16 +69,28 @@ class HtmlFormat(ReportFormat):
             hidden=max(0, len(report.violations) - MAX_ROWS),
             waived=report.waived[:MAX_ROWS],
             hidden_waived=max(0, len(report.waived) - MAX_ROWS),
-            added=drift.added[:MAX_DRIFT] if drift else (),
-            removed=drift.removed[:MAX_DRIFT] if drift else (),
-            changed=drift.changed[:MAX_DRIFT] if drift else (),
-            hidden_drift=(
-                sum(max(0, len(part) - MAX_DRIFT) for part in (drift.added, drift.removed))
-                + max(0, len(drift.changed) - MAX_DRIFT)
-                if drift
-                else 0
-            ),
+            added=parts[0][:MAX_DRIFT],
+            removed=parts[1][:MAX_DRIFT],
+            changed=parts[2][:MAX_DRIFT],
+            hidden_drift=sum(max(0, len(part) - MAX_DRIFT) for part in parts),
             colors=COLORS,
             short=lambda value: value_text(value, 300),
             diff_lines=_diff_lines,
         )
+
+
+@functools.lru_cache(maxsize=1)
+def _template() -> jinja2.Template:
+    """The compiled page template (jinja2 is imported on first use only)."""
+    import jinja2
+
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("auditor.report", "templates"),
+        autoescape=True,
+        finalize=_finalize,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return environment.get_template("report.html.j2")

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 from auditor.model import AssistantChanges, AssistantRef, Change, Drift, Report
 from auditor.report import render
-from auditor.report.html import MAX_DIFF_LINES, MAX_ROWS
+from auditor.report.html import MAX_DIFF_LINES, MAX_DRIFT, MAX_ROWS
 from tests.unit.report.conftest import NASTY, RECORDING, violation
 
 MAIL_SAFE_TAGS = {
@@ -110,3 +110,12 @@ def test_huge_reports_are_capped_for_email(full_report: Report) -> None:
 
 def test_nasty_name_is_the_issue_9_one() -> None:
     assert NASTY.startswith("<script>alert(1)</script>\x1b[2J\n::error::pwned")
+
+
+def test_long_drift_is_capped(full_report: Report) -> None:
+    added = tuple(AssistantRef(i, f"u{i}", f"New {i}") for i in range(MAX_DRIFT + 10))
+    html = render(dataclasses.replace(full_report, drift=Drift(added=added)), "html")
+    text = "".join(parse(html).text)
+    assert "… and 10 more drifted assistants; see the JSON report." in text
+    assert f"New {MAX_DRIFT - 1} (id" in text
+    assert f"New {MAX_DRIFT} (id" not in text
