@@ -1,154 +1,404 @@
 """Mail the report to ops: text + HTML alternatives, the JSON report attached.
 
-Standard library only (``smtplib``, ``email.message.EmailMessage``). The subject carries
-the counts (``[auditor] 3 violations, 2 assistants drifted — <source>``). Every failure
-— connection refused, TLS, login, refused recipients — is one ``DeliveryError`` line
-(exit 4); the SMTP password is never part of any text. ``AUDITOR_SMTP_CAFILE`` names
-an extra CA bundle to trust (a private relay, or the tests' self-signed server).
+Standard library only (``smtplib``, ``email.message.EmailMessage``). Inside this module
+``email`` is the standard library package: the project uses absolute imports, so
+``auditor.email`` never shadows it.
+
+The subject carries the counts (``[auditor] 3 violations, 2 assistants drifted —
+<source>``). Every failure — connection refused, TLS, login, refused sender or
+recipients, a server that hangs up — is one ``DeliveryError`` line (exit 4) that says
+what to check; the SMTP password is registered with ``auditor.redact`` and is never
+part of any text, and every registered secret (the API key) is masked in the message.
+
+``AUDITOR_SMTP_CAFILE`` names an extra CA bundle (PEM) to trust for STARTTLS and SMTPS,
+on top of the system's: a private relay's CA, or the tests' self-signed server.
 """
 
 from __future__ import annotations
 
+import email.policy
+import ipaddress
+import logging
 import os
+import re
 import smtplib
 import socket
 import ssl
-from datetime import datetime, timezone
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, getaddresses, localtime, make_msgid
 
-from auditor.errors import DeliveryError
+from auditor.errors import ConfigError, DeliveryError
 from auditor.model import Report
 from auditor.redact import redact, register_secret
-from auditor.settings import EmailSettings
+from auditor.settings import EMAIL_ON, EmailSettings
 
 TIMEOUT = 30.0
+"""Seconds any one SMTP step (connect, each command) may take."""
 CAFILE_ENV = "AUDITOR_SMTP_CAFILE"
+"""Environment variable naming an extra CA bundle to trust (PEM)."""
+ATTACHMENT_NAME = "auditor-report.json"
+"""The file name of the attached JSON report."""
+SOURCE_LIMIT = 120
+"""The longest source shown in the subject; the body has it in full."""
+
+_log = logging.getLogger("auditor")
+# Anything that could break a header or reorder what a reader sees: controls, bidi
+# marks and overrides, line/paragraph separators, lone surrogates.
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]"
+)
+_SPACES = re.compile(r"\s+")
 
 
 def should_send(report: Report, on: str) -> bool:
-    """``always``; ``findings`` (violations, drift or unreadable accounts); ``violations``;
-    ``drift``."""
+    """Whether ``--email-on ON`` asks for a mail about ``report``.
+
+    ``always``; ``findings``: violations, drift, or an account that could not be read;
+    ``violations``: at least one (unwaived) violation; ``drift``: at least one assistant
+    added, removed or changed (never without a baseline).
+    """
     drifted = report.drift is not None and not report.drift.empty
     if on == "always":
         return True
+    if on == "findings":
+        return bool(report.violations) or drifted or bool(report.errors)
     if on == "violations":
         return bool(report.violations)
     if on == "drift":
         return drifted
-    return bool(report.violations) or drifted or bool(report.errors)
+    raise ConfigError(f"unknown --email-on value {on!r} (choose from {', '.join(EMAIL_ON)})")
 
 
 def subject(report: Report) -> str:
-    """``[auditor] 3 violations, 2 assistants drifted — https://…``."""
-    count = len(report.violations)
-    parts = [f"{count} violation{'' if count == 1 else 's'}" if count else "no violations"]
-    if report.drift is not None:
-        total = report.drift.total
-        parts.append(f"{total} assistant{'' if total == 1 else 's'} drifted")
+    """``[auditor] 3 violations, 2 assistants drifted — https://…``.
+
+    Violations always (``no violations`` when clean); drift when a baseline was given
+    (``no drift`` when nothing moved); failed accounts when there are any. The source is
+    made one safe line and shortened to ``SOURCE_LIMIT`` characters.
+    """
+    summary = report.summary()
+    parts = [_count(summary["violations"], "violation") or "no violations"]
+    if summary["drift"] is not None:
+        total = sum(summary["drift"].values())
+        parts.append(f"{_count(total, 'assistant')} drifted" if total else "no drift")
     if report.errors:
-        failed = len(report.errors)
-        parts.append(f"{failed} account{'' if failed == 1 else 's'} failed")
-    if report.gate.failed:
-        parts.append("gate failed")
-    return f"[auditor] {', '.join(parts)} — {report.source}"
+        parts.append(f"{_count(len(report.errors), 'account')} failed")
+    source = _one_line(report.source, SOURCE_LIMIT) or "?"
+    return redact(f"[auditor] {', '.join(parts)} — {source}")
 
 
 def build_message(
     report: Report, settings: EmailSettings, *, now: datetime | None = None
 ) -> EmailMessage:
-    """The multipart message: text and HTML alternatives plus ``auditor-report.json``."""
+    """The mail for ``report``: ``multipart/mixed`` holding a ``multipart/alternative``
+    (the ``text`` report, no colour, and the ``html`` report) and ``auditor-report.json``.
+
+    ``From`` is ``settings.sender`` (default ``auditor@<hostname>``), ``To`` every
+    recipient, ``Date`` is ``now`` (default: the local time now). Registered secrets
+    are masked in every part. Raises ``DeliveryError`` for an unusable address.
+    """
     from auditor.report import render
 
+    sender = settings.sender or f"auditor@{_hostname()}"
     message = EmailMessage()
     message["Subject"] = subject(report)
-    message["From"] = settings.sender or f"auditor@{socket.getfqdn() or 'localhost'}"
-    message["To"] = ", ".join(settings.to)
-    message["Date"] = format_datetime(now or datetime.now(timezone.utc))
-    message["Message-ID"] = make_msgid(domain="auditor.local")
-    message.set_content(render(report, "text"))
-    message.add_alternative(render(report, "html"), subtype="html")
+    message["From"] = _address_header(sender, "--email-from")
+    message["To"] = _address_header(", ".join(settings.to), "--email-to")
+    message["Date"] = format_datetime(now if now is not None else localtime())
+    message["Message-ID"] = make_msgid("auditor", domain=_domain_of(sender))
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies
+    message.set_content(_body(render(report, "text")), cte="quoted-printable")
+    message.add_alternative(_body(render(report, "html")), subtype="html", cte="quoted-printable")
     message.add_attachment(
-        render(report, "json").encode("utf-8"),
+        _body(render(report, "json")).encode("utf-8"),
         maintype="application",
         subtype="json",
-        filename="auditor-report.json",
+        filename=ATTACHMENT_NAME,
     )
     return message
 
 
 def deliver_report(report: Report, settings: EmailSettings) -> str | None:
-    """Send (or, with ``dry_run``, write) the report mail; ``None`` when not due.
+    """Send the report mail (or, with ``dry_run``, write it as an ``.eml`` file).
 
-    Returns one line saying what was done; raises ``DeliveryError`` on any failure.
+    Returns ``None`` when there are no recipients or ``settings.on`` does not ask for a
+    mail about this report; otherwise one line saying what was done. Raises
+    ``DeliveryError`` (exit 4) with one line naming the cause on any failure.
     """
     if not settings.to or not should_send(report, settings.on):
         return None
     register_secret(settings.smtp_password)
     message = build_message(report, settings)
     if settings.dry_run is not None:
-        from auditor.atomic import atomic_write
-
-        atomic_write(settings.dry_run, bytes(message))
-        return f"wrote the email to {settings.dry_run} (dry run, not sent)"
+        return _write_eml(message, settings)
+    if settings.smtp_user and not settings.smtp_password:
+        raise DeliveryError(
+            f"--smtp-user {settings.smtp_user} needs a password: set AUDITOR_SMTP_PASSWORD"
+        )
     host = settings.smtp_host or "localhost"
     port = settings.smtp_port or (465 if settings.ssl else 587 if settings.starttls else 25)
     where = f"{host}:{port}"
+    recipients = _recipients(settings.to)
+    session = _Session(settings, host, port)
     try:
-        _send(message, settings, host, port)
-    except smtplib.SMTPAuthenticationError as exc:
+        refused = session.send(message)
+    except DeliveryError:
+        raise
+    except (smtplib.SMTPException, OSError) as exc:
+        raise DeliveryError(redact(_explain(exc, session.stage, where, settings))) from None
+    if refused:
+        delivered = [r for r in recipients if r not in refused]
         raise DeliveryError(
+            redact(
+                f"SMTP server {where} refused the recipients {_refusals(refused)}; "
+                f"the mail went to {', '.join(delivered) or 'nobody'} only; check --email-to"
+            )
+        )
+    return f"emailed the report to {', '.join(recipients)} via {where}"
+
+
+class _Session:
+    """One SMTP conversation; ``stage`` says how far it got, for the error line."""
+
+    def __init__(self, settings: EmailSettings, host: str, port: int) -> None:
+        self.settings = settings
+        self.host = host
+        self.port = port
+        self.stage = "connect"
+
+    def send(self, message: EmailMessage) -> dict[str, tuple[int, bytes]]:
+        """Connect, secure, log in, send; the recipients the server refused (if some
+        were accepted — all refused raises ``SMTPRecipientsRefused``)."""
+        settings = self.settings
+        context = _tls_context() if settings.ssl or settings.starttls else None
+        client: smtplib.SMTP
+        if settings.ssl:
+            client = smtplib.SMTP_SSL(self.host, self.port, timeout=TIMEOUT, context=context)
+        else:
+            client = smtplib.SMTP(self.host, self.port, timeout=TIMEOUT)
+        try:
+            self.stage = "greeting"
+            client.ehlo_or_helo_if_needed()
+            if settings.starttls:
+                self.stage = "starttls"
+                client.starttls(context=context)
+                client.ehlo()
+            if settings.smtp_user:
+                self.stage = "login"
+                if not (settings.ssl or settings.starttls) and not _is_loopback(self.host):
+                    _log.warning(
+                        "sending the SMTP login to %s without TLS; use --smtp-starttls or "
+                        "--smtp-ssl",
+                        self.host,
+                    )
+                client.login(settings.smtp_user, settings.smtp_password or "")
+            self.stage = "send"
+            refused = client.send_message(message)
+            self.stage = "quit"
+        finally:
+            _close(client)
+        return refused
+
+
+def _close(client: smtplib.SMTP) -> None:
+    """Say QUIT politely; a server that already hung up is no failure once the mail is in."""
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        client.close()
+
+
+def _tls_context() -> ssl.SSLContext:
+    """The system's trust store plus the CA bundle named by ``AUDITOR_SMTP_CAFILE``."""
+    context = ssl.create_default_context()
+    cafile = os.environ.get(CAFILE_ENV)
+    if cafile:
+        try:
+            context.load_verify_locations(cafile=cafile)
+        except (OSError, ssl.SSLError) as exc:
+            reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or exc
+            raise DeliveryError(
+                f"cannot use the CA bundle {cafile} named by {CAFILE_ENV}: {reason}; "
+                "point it at a readable PEM file or unset it"
+            ) from None
+    return context
+
+
+_STAGES = {
+    "connect": "connecting",
+    "greeting": "greeting it (EHLO)",
+    "starttls": "starting TLS",
+    "login": "logging in",
+    "send": "sending the message",
+    "quit": "closing the connection",
+}
+
+
+def _explain(exc: BaseException, stage: str, where: str, settings: EmailSettings) -> str:
+    """One line for an SMTP or network failure: what happened, where, what to check."""
+    doing = _STAGES.get(stage, stage)
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return (
             f"SMTP server {where} rejected the login for {settings.smtp_user} "
-            f"({exc.smtp_code} {_text(exc.smtp_error)}); check --smtp-user and "
+            f"({_reply(exc.smtp_code, exc.smtp_error)}); check --smtp-user and "
             "AUDITOR_SMTP_PASSWORD"
-        ) from None
-    except smtplib.SMTPRecipientsRefused as exc:
-        refused = ", ".join(sorted(exc.recipients))
-        raise DeliveryError(
-            f"SMTP server {where} refused the recipients {refused}; check --email-to"
-        ) from None
-    except smtplib.SMTPSenderRefused as exc:
-        raise DeliveryError(
-            f"SMTP server {where} refused the sender {exc.sender} "
-            f"({exc.smtp_code} {_text(exc.smtp_error)}); check --email-from"
-        ) from None
-    except ssl.SSLError as exc:
-        raise DeliveryError(
-            f"TLS with SMTP server {where} failed: {exc.reason or exc}; check --smtp-ssl / "
-            f"--smtp-starttls and the server certificate (extra CAs: {CAFILE_ENV})"
-        ) from None
-    except smtplib.SMTPNotSupportedError as exc:
-        raise DeliveryError(f"SMTP server {where} does not support {exc}") from None
-    except smtplib.SMTPException as exc:
-        raise DeliveryError(redact(f"sending mail through {where} failed: {exc}")) from None
-    except OSError as exc:
-        raise DeliveryError(
-            f"cannot connect to SMTP server {where}: {exc.strerror or exc}; "
-            "check --smtp-host/--smtp-port"
-        ) from None
-    return f"emailed the report to {', '.join(settings.to)} via {where}"
+        )
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return (
+            f"SMTP server {where} refused the recipients {_refusals(exc.recipients)}; "
+            "check --email-to"
+        )
+    if isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code == 530:
+        return (
+            f"SMTP server {where} wants TLS or a login before it takes mail "
+            f"({_reply(exc.smtp_code, exc.smtp_error)}); add --smtp-starttls (or --smtp-ssl) "
+            "and/or --smtp-user as its reply says"
+        )
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        return (
+            f"SMTP server {where} refused the sender {_text(exc.sender)} "
+            f"({_reply(exc.smtp_code, exc.smtp_error)}); check --email-from"
+        )
+    if isinstance(exc, smtplib.SMTPDataError):
+        return (
+            f"SMTP server {where} refused the message "
+            f"({_reply(exc.smtp_code, exc.smtp_error)}); ask its administrator why"
+        )
+    if isinstance(exc, smtplib.SMTPConnectError):
+        return (
+            f"SMTP server {where} turned the connection away "
+            f"({_reply(exc.smtp_code, exc.smtp_error)}); check --smtp-host/--smtp-port"
+        )
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        if stage == "starttls":
+            return (
+                f"SMTP server {where} does not offer STARTTLS; drop --smtp-starttls, or use "
+                "--smtp-ssl if it expects TLS from the start"
+            )
+        if stage == "login":
+            return (
+                f"SMTP server {where} does not offer a login (AUTH); drop --smtp-user, or add "
+                "--smtp-starttls / --smtp-ssl (many servers offer AUTH only over TLS)"
+            )
+        return f"SMTP server {where} cannot take this message: {_one_line(str(exc))}"
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return (
+            f"SMTP server {where} closed the connection while {doing}; {_hint_for_hangup(settings)}"
+        )
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"SMTP server {where} answered {_reply(exc.smtp_code, exc.smtp_error)} while {doing}"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return (
+            f"TLS with SMTP server {where} failed: {_one_line(exc.verify_message or str(exc))}; "
+            f"check --smtp-host matches its certificate, or trust its CA with {CAFILE_ENV}"
+        )
+    if isinstance(exc, ssl.SSLError):
+        return (
+            f"TLS with SMTP server {where} failed: {_one_line(exc.reason or str(exc))}; "
+            "check --smtp-ssl (TLS from the start, usually port 465) versus "
+            "--smtp-starttls (usually port 587)"
+        )
+    if isinstance(exc, smtplib.SMTPException):
+        return f"sending mail through SMTP server {where} failed: {_one_line(str(exc))}"
+    reason = _os_reason(exc)
+    if stage == "connect":
+        return f"cannot connect to SMTP server {where}: {reason}; check --smtp-host/--smtp-port"
+    return f"lost the connection to SMTP server {where} while {doing}: {reason}"
 
 
-def _send(message: EmailMessage, settings: EmailSettings, host: str, port: int) -> None:
-    context = ssl.create_default_context(cafile=os.environ.get(CAFILE_ENV) or None)
-    client: smtplib.SMTP
+def _hint_for_hangup(settings: EmailSettings) -> str:
     if settings.ssl:
-        client = smtplib.SMTP_SSL(host, port, timeout=TIMEOUT, context=context)
-    else:
-        client = smtplib.SMTP(host, port, timeout=TIMEOUT)
-    with client:
-        client.ehlo()
-        if settings.starttls:
-            client.starttls(context=context)
-            client.ehlo()
-        if settings.smtp_user:
-            if not settings.smtp_password:
-                raise DeliveryError(
-                    f"--smtp-user {settings.smtp_user} needs a password: set AUDITOR_SMTP_PASSWORD"
-                )
-            client.login(settings.smtp_user, settings.smtp_password)
-        client.send_message(message)
+        return "check that it expects TLS from the start (--smtp-ssl), or use --smtp-starttls"
+    return "check --smtp-port, --smtp-starttls / --smtp-ssl and the server's log"
+
+
+def _os_reason(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return f"no answer within {TIMEOUT:g} s"
+    if isinstance(exc, OSError) and exc.strerror:
+        return _one_line(exc.strerror)
+    return _one_line(str(exc)) or type(exc).__name__
+
+
+def _refusals(refused: Mapping[str, tuple[int, bytes | str]]) -> str:
+    return ", ".join(
+        f"{address} ({_reply(code, text)})" for address, (code, text) in sorted(refused.items())
+    )
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    return f"{code} {_text(text)}".strip()
 
 
 def _text(value: bytes | str) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    return _one_line(text, 200)
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    """``text`` as one safe line: controls and bidi marks become spaces, runs collapse."""
+    line = _SPACES.sub(" ", _UNSAFE.sub(" ", text)).strip()
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _body(text: str) -> str:
+    """A rendered report, secrets masked, encodable as UTF-8 whatever the renderer let by."""
+    return redact(text).encode("utf-8", "replace").decode("utf-8")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}" if n else ""
+
+
+def _address_header(value: str, option: str) -> str:
+    """Check an address list parses; ``DeliveryError`` naming the option otherwise."""
+    pairs = getaddresses([value])
+    if _UNSAFE.search(value) or not pairs or any("@" not in a for _, a in pairs):
+        raise DeliveryError(f"{_one_line(value)!r} is not an email address; check {option}")
+    return value
+
+
+def _domain_of(sender: str) -> str:
+    """The domain for ``Message-ID``: the sender's, or this host's."""
+    addresses = [a for _, a in getaddresses([sender]) if "@" in a]
+    if addresses:
+        try:
+            return Address(addr_spec=addresses[0]).domain or _hostname()
+        except (ValueError, IndexError):
+            pass
+    return _hostname()
+
+
+def _hostname() -> str:
+    """This machine's name (``gethostname``: no DNS lookup that could hang the run)."""
+    name = socket.gethostname().strip().rstrip(".")
+    return name if name and name.isascii() and "@" not in name else "localhost"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _write_eml(message: EmailMessage, settings: EmailSettings) -> str:
+    """Write the message (CRLF line ends, as on the wire) to the dry-run path atomically."""
+    from auditor.atomic import atomic_write
+
+    assert settings.dry_run is not None
+    try:
+        atomic_write(settings.dry_run, message.as_bytes(policy=email.policy.SMTP))
+    except ConfigError as exc:
+        raise DeliveryError(f"{exc.message} (--email-dry-run)") from None
+    return f"wrote the email to {settings.dry_run} (dry run, not sent)"
+
+
+def _recipients(values: Iterable[str]) -> list[str]:
+    """The bare addresses in ``--email-to`` values (display names dropped)."""
+    return [address for _, address in getaddresses(list(values)) if address]

@@ -157,5 +157,5 @@ def test_when_to_send() -> None:
     assert should_send(report(), "violations")
     assert not should_send(replace(report(), drift=Drift()), "drift")
     assert (
-        subject(clean) == "[auditor] no violations, 0 assistants drifted — https://api.example/api"
+        subject(clean) == "[auditor] no violations, no drift — https://api.example/api"
     )
