@@ -26,7 +26,8 @@ import socket
 import ssl
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from email.headerregistry import Address
+from email.header import Header
+from email.headerregistry import Address, BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, localtime, make_msgid
 
@@ -51,6 +52,29 @@ _UNSAFE = re.compile(
     "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]"
 )
 _SPACES = re.compile(r"\s+")
+
+
+class _SubjectHeader(UnstructuredHeader, BaseHeader):
+    """A Subject that reads back exactly as written.
+
+    The standard folder can leave a space at the end of a line before an encoded word
+    (``failed \r\n =?utf-8?b?4oCU?=``), which a reader unfolds into two spaces. When
+    that happens, the subject is folded as RFC 2047 encoded words instead, whose folds
+    a reader drops.
+    """
+
+    def fold(self, *, policy: email.policy.Policy) -> str:
+        folded = super().fold(policy=policy)
+        value = folded.split(":", 1)[1].replace("\r", "").replace("\n", "").strip()
+        if str(email.policy.default.header_factory(self.name, value)) == str(self):
+            return folded
+        encoded = Header(str(self), "utf-8", header_name=self.name).encode(linesep=policy.linesep)
+        return f"{self.name}: {encoded}{policy.linesep}"
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type("subject", _SubjectHeader)
+_POLICY = email.policy.default.clone(header_factory=_HEADERS)
 
 
 def should_send(report: Report, on: str) -> bool:
@@ -103,7 +127,7 @@ def build_message(
     from auditor.report import render
 
     sender = settings.sender or f"auditor@{_hostname()}"
-    message = EmailMessage()
+    message = EmailMessage(policy=_POLICY)
     message["Subject"] = subject(report)
     message["From"] = _address_header(sender, "--email-from")
     message["To"] = _address_header(", ".join(settings.to), "--email-to")
