@@ -57,10 +57,10 @@ _SPACES = re.compile(r"\s+")
 class _SubjectHeader(UnstructuredHeader, BaseHeader):
     """A Subject that reads back exactly as written.
 
-    The standard folder can leave a space at the end of a line before an encoded word
-    (``failed \r\n =?utf-8?b?4oCU?=``), which a reader unfolds into two spaces. When
-    that happens, the subject is folded as RFC 2047 encoded words instead, whose folds
-    a reader drops.
+    The standard folder can end a line with a space and start the next with the encoded
+    word for "—", which a reader unfolds into two spaces. When folding would change the
+    subject like that, it is written as RFC 2047 encoded words instead, whose folds a
+    reader drops.
     """
 
     def fold(self, *, policy: email.policy.Policy) -> str:
@@ -221,14 +221,15 @@ class _Session:
                 client.login(settings.smtp_user, settings.smtp_password or "")
             self.stage = "send"
             refused = client.send_message(message)
-            self.stage = "quit"
-        finally:
-            _close(client)
+        except BaseException:
+            client.close()  # no QUIT: the server may be gone or stuck (another TIMEOUT)
+            raise
+        _quit(client)
         return refused
 
 
-def _close(client: smtplib.SMTP) -> None:
-    """Say QUIT politely; a server that already hung up is no failure once the mail is in."""
+def _quit(client: smtplib.SMTP) -> None:
+    """Say QUIT politely; a server that hangs up instead is no failure once the mail is in."""
     try:
         client.quit()
     except (smtplib.SMTPException, OSError):
@@ -257,13 +258,23 @@ _STAGES = {
     "starttls": "starting TLS",
     "login": "logging in",
     "send": "sending the message",
-    "quit": "closing the connection",
 }
 
 
 def _explain(exc: BaseException, stage: str, where: str, settings: EmailSettings) -> str:
     """One line for an SMTP or network failure: what happened, where, what to check."""
     doing = _STAGES.get(stage, stage)
+    if isinstance(exc, smtplib.SMTPServerDisconnected) and isinstance(
+        exc.__context__, TimeoutError
+    ):
+        # smtplib words a read timeout as a disconnect
+        if stage == "connect" and not settings.ssl:
+            return (
+                f"SMTP server {where} sent no greeting within {TIMEOUT:g} s; if it expects "
+                "TLS from the start (usually port 465) use --smtp-ssl, else check "
+                "--smtp-host/--smtp-port"
+            )
+        exc = exc.__context__
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         return (
             f"SMTP server {where} rejected the login for {settings.smtp_user} "

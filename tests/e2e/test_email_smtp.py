@@ -9,6 +9,7 @@ STARTTLS and SMTPS with a throwaway CA made at test time, and every way delivery
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email
 import email.policy
 import ipaddress
@@ -486,6 +487,19 @@ def test_smtps(start_smtp: StartServer, trust_test_ca: TlsFiles) -> None:
     assert message.get_content_type() == "multipart/mixed"
 
 
+def test_plain_session_against_an_smtps_server(
+    start_smtp: StartServer, tls: TlsFiles, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("auditor.email.TIMEOUT", 0.3)
+    server = start_smtp(ssl_context=tls.server_context())
+    line = failure(make(), settings(server.port))
+    assert line == (
+        f"SMTP server 127.0.0.1:{server.port} sent no greeting within 0.3 s; if it expects "
+        "TLS from the start (usually port 465) use --smtp-ssl, else check "
+        "--smtp-host/--smtp-port"
+    )
+
+
 def test_smtps_against_a_plain_server(smtp: Server, trust_test_ca: TlsFiles) -> None:
     line = failure(make(), settings(smtp.port, ssl=True))
     assert line.startswith(f"TLS with SMTP server 127.0.0.1:{smtp.port} failed: ")
@@ -561,21 +575,44 @@ def test_unknown_host() -> None:
     assert line.startswith("cannot connect to SMTP server smtp.invalid:25: ")
 
 
-def test_server_that_hangs_up() -> None:
+@contextlib.contextmanager
+def raw_server(behave: Callable[[socket.socket], None]) -> Iterator[int]:
+    """A one-connection TCP server on 127.0.0.1 that does ``behave(connection)``."""
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen()
-        port = listener.getsockname()[1]
 
-        def hang_up() -> None:
+        def serve() -> None:
             connection, _ = listener.accept()
-            connection.close()
+            with connection:
+                behave(connection)
 
-        thread = threading.Thread(target=hang_up, daemon=True)
+        thread = threading.Thread(target=serve, daemon=True)
         thread.start()
-        line = failure(make(), settings(port))
+        yield int(listener.getsockname()[1])
         thread.join(5)
+
+
+def test_server_that_hangs_up() -> None:
+    with raw_server(lambda connection: None) as port:
+        line = failure(make(), settings(port))
     assert line.startswith(f"SMTP server 127.0.0.1:{port} closed the connection while connecting")
+
+
+def test_server_that_stops_answering(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("auditor.email.TIMEOUT", 0.3)
+
+    def greet_then_wait(connection: socket.socket) -> None:
+        connection.sendall(b"220 slow.example ESMTP\r\n")
+        connection.recv(1024)  # the EHLO, never answered
+        connection.recv(1024)  # until the client gives up and closes
+
+    with raw_server(greet_then_wait) as port:
+        line = failure(make(), settings(port))
+    assert line == (
+        f"lost the connection to SMTP server 127.0.0.1:{port} while greeting it (EHLO): "
+        "no answer within 0.3 s"
+    )
 
 
 # -- dry run and the CLI ------------------------------------------------------------------------
