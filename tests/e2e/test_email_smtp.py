@@ -14,10 +14,8 @@ import email
 import email.policy
 import ipaddress
 import json
-import shutil
 import socket
 import ssl
-import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -234,41 +232,10 @@ def _tls_with_cryptography(folder: Path) -> TlsFiles:
     return files
 
 
-def _tls_with_openssl(folder: Path) -> TlsFiles:
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        pytest.skip("STARTTLS/SMTPS tests need the `cryptography` package or `openssl`")
-    files = TlsFiles(folder / "ca.pem", folder / "server.pem", folder / "server.key")
-    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
-    (folder / "ext.cnf").write_text(
-        "basicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n"
-        "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
-    )
-    commands = [
-        [openssl, "req", "-x509", *ec, "-keyout", "ca.key", "-out", files.ca.name, "-days", "1",
-         "-subj", "/CN=auditor test CA", "-addext", "basicConstraints=critical,CA:TRUE",
-         "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
-        [openssl, "req", "-new", *ec, "-keyout", files.key.name, "-out", "server.csr",
-         "-subj", "/CN=127.0.0.1"],
-        [openssl, "x509", "-req", "-in", "server.csr", "-CA", files.ca.name, "-CAkey", "ca.key",
-         "-CAcreateserial", "-out", files.cert.name, "-days", "1", "-extfile", "ext.cnf"],
-    ]  # fmt: skip
-    for command in commands:
-        done = subprocess.run(command, cwd=folder, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            pytest.skip(f"openssl could not make a test certificate: {done.stderr.strip()}")
-    return files
-
-
 @pytest.fixture(scope="module")
 def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
-    """A CA and a server certificate: ``cryptography`` if installed, else ``openssl``."""
-    folder = tmp_path_factory.mktemp("tls")
-    try:
-        import cryptography  # noqa: F401
-    except ImportError:
-        return _tls_with_openssl(folder)
-    return _tls_with_cryptography(folder)
+    """A throwaway CA and a server certificate for 127.0.0.1, made at test time."""
+    return _tls_with_cryptography(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture
@@ -504,17 +471,6 @@ def test_smtps_against_a_plain_server(smtp: Server, trust_test_ca: TlsFiles) -> 
     line = failure(make(), settings(smtp.port, ssl=True))
     assert line.startswith(f"TLS with SMTP server 127.0.0.1:{smtp.port} failed: ")
     assert "--smtp-ssl" in line
-
-
-def test_certificates_made_with_openssl_work_too(
-    start_smtp: StartServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The fallback used where ``cryptography`` is not installed."""
-    files = _tls_with_openssl(tmp_path)
-    monkeypatch.setenv(CAFILE_ENV, str(files.ca))
-    server = start_smtp(tls_context=files.server_context(), require_starttls=True)
-    assert deliver_report(make(), settings(server.port, starttls=True)) is not None
-    assert len(server.inbox.messages) == 1
 
 
 # -- refusals and broken connections ----------------------------------------------------------
