@@ -74,7 +74,9 @@ def previous_path(path: Path) -> Path:
 
 def read_snapshot(path: Path) -> Listing:
     """Read and check a snapshot file; ``SnapshotError`` (exit 2) says what is wrong."""
-    hint = f"restore it (e.g. from {previous_path(path).name}) or re-create it with 'auditor fetch'"
+    previous = previous_path(path)
+    restore = f"restore it from {previous.name}" if previous.is_file() else "restore it"
+    hint = f"{restore} or re-create it with 'auditor fetch'"
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -90,10 +92,12 @@ def read_snapshot(path: Path) -> Listing:
     except UnicodeDecodeError:
         raise SnapshotError(f"snapshot {path} is not UTF-8 text; {hint}") from None
     except json.JSONDecodeError as exc:
-        cut = exc.pos >= len(raw.rstrip()) - 1 or exc.msg.startswith("Unterminated string")
+        cut = exc.pos >= len(raw.rstrip()) or exc.msg.startswith("Unterminated string")
+        # json's own words ("Invalid control character at") read oddly out of context.
+        why = "it ends early" if cut else exc.msg.removesuffix(" at").lower()
         what = "truncated" if cut else "not valid JSON"
         raise SnapshotError(
-            f"snapshot {path} is {what} (line {exc.lineno}, column {exc.colno}: {exc.msg}); {hint}"
+            f"snapshot {path} is {what} (line {exc.lineno}, column {exc.colno}: {why}); {hint}"
         ) from None
     return listing_from_document(document, str(path))
 
