@@ -115,7 +115,9 @@ def _salt() -> bytes:
 
 def secret_marker(secret: str, salt: bytes | None = None) -> str:
     """A stable stand-in for a secret: the same secret always gives the same marker."""
-    digest = hmac.new(salt or _salt(), secret.encode(), hashlib.sha256).hexdigest()
+    # surrogatepass: a lone surrogate (valid in JSON, not in UTF-8) still hashes stably
+    data = secret.encode("utf-8", "surrogatepass")
+    digest = hmac.new(salt or _salt(), data, hashlib.sha256).hexdigest()
     return f"<redacted:sha256:{digest[:16]}>"
 
 

@@ -16,6 +16,7 @@ empty fleet.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -31,14 +32,20 @@ PREVIOUS_SUFFIX = ".prev"
 
 
 def mask_listing(listing: Listing) -> Listing:
-    """The same listing with every secret-looking string replaced by its marker."""
-    masked = {uuid: mask_secrets(dict(record)) for uuid, record in listing.assistants.items()}
+    """The same listing with every secret-looking string replaced by its marker.
+
+    The keys are masked like the records' ``uuid`` fields, so the two still agree.
+    """
+    masked = {
+        mask_secrets(uuid): mask_secrets(dict(record))
+        for uuid, record in listing.assistants.items()
+    }
     return Listing(listing.source, listing.fetched_at, masked, listing.account)
 
 
 def snapshot_document(listing: Listing) -> dict[str, Any]:
     """The JSON document for ``listing`` (secrets masked)."""
-    assistants = {uuid: mask_secrets(dict(record)) for uuid, record in listing.assistants.items()}
+    assistants = dict(mask_listing(listing).assistants)
     document: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "tool_version": __version__,
@@ -52,9 +59,17 @@ def snapshot_document(listing: Listing) -> dict[str, Any]:
     return document
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def dumps_snapshot(listing: Listing) -> bytes:
-    """Stable bytes: sorted keys, two-space indent, UTF-8, one trailing newline."""
+    """Stable bytes: sorted keys, two-space indent, UTF-8, one trailing newline.
+
+    A lone surrogate (JSON allows ``"\\ud800"``, UTF-8 cannot hold it) is written as the
+    same ``\\uXXXX`` escape it arrived as, so such a record round-trips exactly.
+    """
     text = json.dumps(snapshot_document(listing), sort_keys=True, indent=2, ensure_ascii=False)
+    text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     return (text + "\n").encode("utf-8")
 
 
