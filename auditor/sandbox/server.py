@@ -55,7 +55,8 @@ FAULTS: dict[str, str] = {
     "missing-uuid=PAGE": "the first record on PAGE has no uuid",
     "duplicate-uuid[=PAGE]": "the first record on PAGE (default: the last page) repeats "
     "the uuid of the first record",
-    "last-page-changes": "every page after the first answered reports last_page + 1",
+    "last-page-changes": "every page but page 1 reports last_page + 1 (the fleet grew "
+    "during the fetch)",
     "hang=SECONDS": "wait SECONDS before answering (a client read timeout)",
     "empty-account": "serve an account with no assistants",
     "transient-5xx=PAGE:TIMES": "PAGE answers --fail-status TIMES times, then succeeds",
@@ -231,7 +232,6 @@ class Sandbox:
         self._records: list[dict[str, Any]] = _sorted(fleet)
         self._log: list[ServedRequest] = []
         self._count = 0
-        self._ok_answers = 0
         self._in_flight = 0
         self._max_in_flight = 0
         self._transient = dict(self.faults.transient_5xx)
@@ -328,7 +328,7 @@ class Sandbox:
         """Forget the requests so far (faults that count requests start over too)."""
         with self._lock:
             self._log.clear()
-            self._count = self._ok_answers = self._max_in_flight = 0
+            self._count = self._max_in_flight = 0
             self._transient = dict(self.faults.transient_5xx)
 
     # -- running ----------------------------------------------------------------------------
@@ -486,12 +486,10 @@ class Sandbox:
             real_total = len(records)
             data: list[dict[str, Any]] = records[start : start + per_page]
             first_uuid = records[0].get("uuid") if records else None
-            first_answer = self._ok_answers == 0
-            self._ok_answers += 1
         total = max(0, real_total + self.settings.lie_about_total)
         last_page = max(1, math.ceil(total / per_page))
         real_last_page = max(1, math.ceil(real_total / per_page))
-        if faults.last_page_changes and not first_answer:
+        if faults.last_page_changes and page != 1:  # the same on every fetch, not just the first
             last_page += 1
         if page in faults.missing_uuid and data:
             data[0] = {k: v for k, v in data[0].items() if k != "uuid"}

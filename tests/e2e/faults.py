@@ -2,9 +2,9 @@
 
 Each ``FaultCase`` says how to set up the sandbox (``make_sandbox`` overrides), what to
 add to the command line, and what must happen: the exit code, and for failures a regex
-the one stderr line must match. A command's test runs every case through the real CLI
-against the real sandbox over HTTP; see ``tests/e2e/test_fault_matrix.py`` for
-``auditor fetch``. Use the ``fast_retries`` fixture so the retrying cases take
+the one stderr line must match. ``tests/e2e/test_fault_matrix.py`` runs every case
+through the real CLI (``fetch``, ``snapshot approve`` and ``audit``) against the real
+sandbox over HTTP. Use the ``fast_retries`` fixture so the retrying cases take
 milliseconds.
 
     from tests.e2e.faults import FAULT_CASES, FaultCase
@@ -39,6 +39,9 @@ class FaultCase:
     """A regex the single stderr line must match (failures); empty for successes."""
     assistants: int | None = None
     """For successes: how many assistants the result holds."""
+    recovered_from: int | None = None
+    """For recoveries: a status the sandbox must have sent at least once, so the row
+    proves that a retry happened rather than passing without meeting its fault."""
     args: tuple[str, ...] = ()
     """Extra command-line options, e.g. ``("--timeout", "0.1")``."""
     base_url: str = "{api}"
@@ -118,12 +121,14 @@ FAULT_CASES: tuple[FaultCase, ...] = (
         {"count": PAGES_3, "rate_limit_every": 2, "retry_after": 0.01},
         EXIT_OK,
         assistants=PAGES_3,
+        recovered_from=429,
     ),
     FaultCase(
         "429-without-retry-after",
         {"count": PAGES_3, "rate_limit_every": 2, "retry_after": 0},
         EXIT_OK,
         assistants=PAGES_3,
+        recovered_from=429,
     ),
     FaultCase(
         "429-forever",
@@ -144,6 +149,7 @@ FAULT_CASES: tuple[FaultCase, ...] = (
             {"count": PAGES_3, "fail_status": status, "faults": ("transient-5xx=2:2",)},
             EXIT_OK,
             assistants=PAGES_3,
+            recovered_from=status,
         )
         for status in (500, 502, 503)
     ),

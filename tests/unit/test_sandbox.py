@@ -207,10 +207,11 @@ def test_duplicate_uuid_defaults_to_the_last_page(make_sandbox: MakeSandbox) -> 
     assert data[0]["uuid"] == data[1]["uuid"]
 
 
-def test_last_page_changes_after_the_first_answer(make_sandbox: MakeSandbox) -> None:
+def test_last_page_changes_after_page_1_on_every_fetch(make_sandbox: MakeSandbox) -> None:
     sandbox = make_sandbox(count=250, faults=("last-page-changes",))
-    assert page(sandbox, 1)["last_page"] == 3
-    assert page(sandbox, 2)["last_page"] == 4
+    for _ in range(2):  # a second run from the shell meets the same fault
+        assert page(sandbox, 1)["last_page"] == 3
+        assert page(sandbox, 2)["last_page"] == 4
 
 
 def test_empty_account_and_max_per_page(make_sandbox: MakeSandbox) -> None:
