@@ -89,10 +89,12 @@ def _origin(ctx: click.Context, name: str) -> str:
     return "default"
 
 
-def _where(param: click.Parameter, origin: str) -> str:
+def _where(param: click.Parameter, origin: str, value: Any = None) -> str:
     if origin == "env":
         return str(getattr(param, "envvar", "") or "")
     if origin == "flag":
+        if value is False and param.secondary_opts:  # --no-smtp-starttls
+            return "/".join(param.secondary_opts)
         return "/".join(param.opts)
     return ""
 
@@ -183,7 +185,7 @@ def _options(ctx: click.Context, values: dict[str, Any]) -> dict[str, Sourced]:
     for name, value in values.items():
         origin = _origin(ctx, name)
         param = by_name.get(name)
-        where = _where(param, origin) if param is not None else ""
+        where = _where(param, origin, value) if param is not None else ""
         collected[name] = Sourced(value, origin, where, secret=name == "smtp_password")
     _configure_logging(collected)
     return collected
@@ -263,14 +265,35 @@ def _report_options(func: F) -> F:
     return func
 
 
+class _Addresses(click.ParamType):
+    """Mail addresses; in the environment a list like a ``To:`` header.
+
+    Click splits a repeatable option's env var on whitespace, which would cut
+    ``Zoë <zoe@example.org>`` in two: here commas separate addresses, and whitespace
+    only separates bare ones (``a@x.example b@y.example``).
+    """
+
+    name = "address"
+
+    def split_envvar_value(self, rv: str) -> list[str]:
+        addresses: list[str] = []
+        for part in rv.split(","):
+            if "<" in part or '"' in part:
+                addresses.append(part.strip())
+            else:
+                addresses.extend(part.split())
+        return [a for a in addresses if a]
+
+
 def _email_options(func: F) -> F:
     options = [
         click.option(
             "--email-to",
             multiple=True,
+            type=_Addresses(),
             metavar="ADDR",
             envvar="AUDITOR_EMAIL_TO",
-            help="Mail the report to ADDR (repeatable)  [env AUDITOR_EMAIL_TO]",
+            help="Mail the report to ADDR (repeatable)  [env AUDITOR_EMAIL_TO: comma separated]",
         ),
         click.option(
             "--email-from",
@@ -288,24 +311,24 @@ def _email_options(func: F) -> F:
             "--smtp-port",
             type=click.IntRange(1, 65535),
             envvar="AUDITOR_SMTP_PORT",
-            help="SMTP port  [env AUDITOR_SMTP_PORT; default 25, 465 with --smtp-ssl]",
+            help="SMTP port  [env AUDITOR_SMTP_PORT; default 25, 587 with --smtp-starttls, "
+            "465 with --smtp-ssl]",
         ),
         click.option(
             "--smtp-user",
             metavar="USER",
             envvar="AUDITOR_SMTP_USER",
-            help="SMTP login; the password comes from AUDITOR_SMTP_PASSWORD only",
+            help="SMTP login; the password comes from AUDITOR_SMTP_PASSWORD only  "
+            "[env AUDITOR_SMTP_USER]",
         ),
         click.option(
-            "--smtp-starttls",
-            is_flag=True,
+            "--smtp-starttls/--no-smtp-starttls",
             default=None,
             envvar="AUDITOR_SMTP_STARTTLS",
             help="Upgrade the connection with STARTTLS  [env AUDITOR_SMTP_STARTTLS]",
         ),
         click.option(
-            "--smtp-ssl",
-            is_flag=True,
+            "--smtp-ssl/--no-smtp-ssl",
             default=None,
             envvar="AUDITOR_SMTP_SSL",
             help="Connect with implicit TLS (SMTPS)  [env AUDITOR_SMTP_SSL]",
@@ -319,7 +342,8 @@ def _email_options(func: F) -> F:
         click.option(
             "--email-dry-run",
             metavar="FILE.eml",
-            help="Write the message to FILE.eml instead of sending it.",
+            envvar="AUDITOR_EMAIL_DRY_RUN",
+            help="Write the message to FILE.eml instead of sending it  [env AUDITOR_EMAIL_DRY_RUN]",
         ),
     ]
     for option in reversed(options):
@@ -330,6 +354,78 @@ def _email_options(func: F) -> F:
 def _smtp_password() -> Sourced:
     value = os.environ.get("AUDITOR_SMTP_PASSWORD") or None
     return Sourced(value, "env" if value else "default", "AUDITOR_SMTP_PASSWORD", secret=True)
+
+
+def _audit_options(func: F) -> F:
+    """Every option of ``audit``; ``config show`` takes them too, to show their effect."""
+    options = [
+        click.option(
+            "--input",
+            "input_path",
+            metavar="SNAPSHOT",
+            help="Audit this snapshot file instead of the live API.",
+        ),
+        click.option(
+            "--policy",
+            "policies",
+            multiple=True,
+            metavar="PATH",
+            help="Policy file or folder (repeatable)  [default the bundled pack]",
+        ),
+        click.option(
+            "--baseline",
+            metavar="FILE",
+            help="Approved snapshot (or folder of per-account snapshots) to diff against.",
+        ),
+        _report_options,
+        click.option(
+            "--fail-on-violation/--no-fail-on-violation",
+            default=False,
+            help="Exit 1 when violations at or above --severity-threshold remain.",
+        ),
+        click.option(
+            "--severity-threshold",
+            type=click.Choice(SEVERITY_CHOICES),
+            default="low",
+            show_default=True,
+            help="Lowest severity that trips --fail-on-violation.",
+        ),
+        click.option(
+            "--fail-on-drift/--no-fail-on-drift",
+            default=False,
+            help="Exit 1 when anything drifted from --baseline.",
+        ),
+        click.option(
+            "--select",
+            multiple=True,
+            metavar="RULE_ID",
+            help="Check only these rules (repeatable or comma separated).",
+        ),
+        click.option(
+            "--ignore",
+            multiple=True,
+            metavar="RULE_ID",
+            help="Skip these rules (repeatable or comma separated).",
+        ),
+        click.option(
+            "--filter",
+            "filters",
+            multiple=True,
+            metavar="FIELD=VALUE",
+            help="Audit only assistants matching FIELD=VALUE or FIELD!=VALUE (repeatable: all).",
+        ),
+        click.option(
+            "--account",
+            "account_names",
+            multiple=True,
+            metavar="NAME",
+            help="With accounts in the config file: audit only these (repeatable).",
+        ),
+        _email_options,
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
 
 
 # -- commands --------------------------------------------------------------------------------
@@ -351,72 +447,14 @@ def cli() -> None:
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @_global_options
-@click.option(
-    "--input",
-    "input_path",
-    metavar="SNAPSHOT",
-    help="Audit this snapshot file instead of the live API.",
-)
-@click.option(
-    "--policy",
-    "policies",
-    multiple=True,
-    metavar="PATH",
-    help="Policy file or folder (repeatable)  [default the bundled pack]",
-)
-@click.option(
-    "--baseline",
-    metavar="FILE",
-    help="Approved snapshot (or folder of per-account snapshots) to diff against.",
-)
-@_report_options
-@click.option(
-    "--fail-on-violation/--no-fail-on-violation",
-    default=False,
-    help="Exit 1 when violations at or above --severity-threshold remain.",
-)
-@click.option(
-    "--severity-threshold",
-    type=click.Choice(SEVERITY_CHOICES),
-    default="low",
-    show_default=True,
-    help="Lowest severity that trips --fail-on-violation.",
-)
-@click.option(
-    "--fail-on-drift/--no-fail-on-drift",
-    default=False,
-    help="Exit 1 when anything drifted from --baseline.",
-)
-@click.option(
-    "--select",
-    multiple=True,
-    metavar="RULE_ID",
-    help="Check only these rules (repeatable or comma separated).",
-)
-@click.option(
-    "--ignore",
-    multiple=True,
-    metavar="RULE_ID",
-    help="Skip these rules (repeatable or comma separated).",
-)
-@click.option(
-    "--filter",
-    "filters",
-    multiple=True,
-    metavar="FIELD=VALUE",
-    help="Audit only assistants matching FIELD=VALUE or FIELD!=VALUE (repeatable: all).",
-)
-@click.option(
-    "--account",
-    "account_names",
-    multiple=True,
-    metavar="NAME",
-    help="With accounts in the config file: audit only these (repeatable).",
-)
-@_email_options
+@_audit_options
 @click.pass_context
 def audit(ctx: click.Context, **values: Any) -> None:
     """Fetch every assistant, check the policies, diff the baseline, report.
+
+    Options left out come from the config file (./auditor.yaml, --config, or
+    [tool.auditor] in pyproject.toml), then from the defaults; `auditor config show`
+    prints what a run will use and where each value comes from.
 
     \b
     Examples:
@@ -424,6 +462,12 @@ def audit(ctx: click.Context, **values: Any) -> None:
       auditor audit --baseline baseline.json --fail-on-violation --severity-threshold high
       auditor audit --format html -o report.html --format json -o report.json
       auditor audit --input snapshot.json --format sarif -o auditor.sarif
+      auditor audit --email-to ops@example.com --smtp-host smtp.example.com --smtp-starttls
+
+    \b
+    Exit codes: 0 ok · 1 gate tripped · 2 usage, config or policy error
+                3 an account could not be read completely (the others are reported)
+                4 reports written, the email could not be sent
     """
     from auditor.commands import audit as command
     from auditor.config import build_audit_settings
@@ -695,9 +739,15 @@ def config() -> None:
 
 @config.command(context_settings=CONTEXT_SETTINGS)
 @_global_options
+@_audit_options
 @click.pass_context
 def show(ctx: click.Context, **values: Any) -> None:
-    """Print every setting of a nightly audit and where it came from, secrets masked."""
+    """Print every setting of a nightly audit and where it came from, secrets masked.
+
+    Takes every option of `auditor audit`, so `auditor config show OPTIONS` shows what
+    `auditor audit OPTIONS` would run with. Origins: default, file (file:line), env
+    (the variable) or flag. Exit 2 with file:line for a broken config file.
+    """
     from auditor.commands import config as command
 
     options = _options(ctx, values)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,6 +148,8 @@ _KEYS: dict[tuple[str, ...], str] = {
     ("email", "password_env"): "smtp_password_env",
 }
 _PATH_KEYS = {"policies", "baseline"}
+_WHERE = "_where"
+"""Added to each ``accounts`` entry: the ``file:line`` it is written at."""
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,11 @@ def load_config(path: Path) -> ConfigFile:
             ]
         elif name == "email_to" and isinstance(value, str):
             value = [value]
+        elif name == "accounts":  # where each account is written, for `config show`
+            value = [
+                {**entry, _WHERE: f"{path}:{line_of(('accounts', index))}"}
+                for index, entry in enumerate(value)
+            ]
         values[name] = Sourced(value, "file", f"{path}:{line_of(keys)}")
     return ConfigFile(path, values)
 
@@ -271,8 +278,8 @@ def _validate(document: Any, path: Path, line_of: Any) -> list[str]:
         else:
             message = f"{where}: {error.message}"
         problems.append((line_of(keys), message))
-    if isinstance(document.get("email"), Mapping) and "password" in document["email"]:
-        pass  # rejected above as an unknown key; the message below says why
+    problems.extend(_account_problems(document.get("accounts"), line_of))
+    problems.extend(_report_problems(document.get("reports"), line_of))
     return [
         f"{path}:{line}: {message}"
         + (
@@ -282,6 +289,56 @@ def _validate(document: Any, path: Path, line_of: Any) -> list[str]:
         )
         for line, message in sorted(problems, key=lambda p: p[0])
     ]
+
+
+def _account_problems(accounts: Any, line_of: Any) -> list[tuple[int, str]]:
+    """Account names must be unique: they name baselines, waivers and report rows."""
+    if not isinstance(accounts, list):
+        return []
+    problems: list[tuple[int, str]] = []
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(accounts):
+        name = entry.get("name") if isinstance(entry, Mapping) else None
+        if not isinstance(name, str):
+            continue
+        if name in seen:
+            problems.append(
+                (
+                    line_of(("accounts", index, "name")),
+                    f"accounts.{index}.name: account {name!r} is already listed "
+                    f"(accounts.{seen[name]}); every account needs its own name",
+                )
+            )
+        else:
+            seen[name] = index
+    return problems
+
+
+def _report_problems(reports: Any, line_of: Any) -> list[tuple[int, str]]:
+    """At most one report on stdout; a file's extension must fit its format."""
+    if not isinstance(reports, list):
+        return []
+    problems: list[tuple[int, str]] = []
+    to_stdout: list[int] = []
+    for index, entry in enumerate(reports):
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("format"), str):
+            continue
+        output = entry.get("output")
+        if output in (None, "-"):
+            to_stdout.append(index)
+            if len(to_stdout) == 2:
+                problems.append(
+                    (
+                        line_of(("reports", index)),
+                        f"reports.{index}: only one report can go to stdout (reports."
+                        f"{to_stdout[0]} already does); give this one an output file",
+                    )
+                )
+        elif isinstance(output, str):
+            mismatch = format_mismatch(entry["format"], output)
+            if mismatch:
+                problems.append((line_of(("reports", index)), f"reports.{index}: {mismatch}"))
+    return problems
 
 
 def _load_toml(path: Path) -> tuple[Any, Any]:
@@ -295,34 +352,98 @@ def _load_toml(path: Path) -> tuple[Any, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigFileError([f"{path}: cannot read: {exc}"]) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigFileError([f"{path}: invalid TOML: {exc}"]) from None
+        message = str(exc)
+        where = re.search(r"\s*\(at line (\d+), column \d+\)$", message)
+        if where is None:
+            raise ConfigFileError([f"{path}: invalid TOML: {message}"]) from None
+        message = message[: where.start()]
+        raise ConfigFileError([f"{path}:{where.group(1)}: invalid TOML: {message}"]) from None
     document = data.get("tool", {}).get("auditor", {})
-    lines = text.splitlines()
-    header = next(
-        (i + 1 for i, line in enumerate(lines) if re.match(r"\s*\[\s*tool\s*\.\s*auditor", line)),
-        0,
-    )
+    header, lines = _toml_lines(text)
 
     def line_of(keys: tuple[Any, ...]) -> int:
-        names = [k for k in keys if isinstance(k, str)]
-        if not names:
-            return header
-        pattern = re.compile(
-            rf"^\s*\"?{re.escape(names[-1])}\"?\s*=|[{{,]\s*{re.escape(names[-1])}\s*="
-        )
-        for number in range(max(header, 1), len(lines) + 1):
-            if pattern.search(lines[number - 1]):
-                return number
+        for end in range(len(keys), 0, -1):
+            if keys[:end] in lines:
+                return lines[keys[:end]]
         return header
 
     return document, line_of
 
 
+_TOML_HEADER = re.compile(r"^\s*(\[\[?)([^\[\]]+)\]\]?\s*(#.*)?$")
+_TOML_PART = r"""(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')"""
+_TOML_KEY = re.compile(rf"^\s*({_TOML_PART}(?:\s*\.\s*{_TOML_PART})*)\s*=")
+
+
+def _toml_key(dotted: str) -> tuple[str, ...]:
+    return tuple(part.strip().strip("\"'") for part in dotted.split("."))
+
+
+def _toml_lines(text: str) -> tuple[int, dict[tuple[Any, ...], int]]:
+    """The line of ``[tool.auditor]`` and of every key path below it.
+
+    Paths are those of the parsed table: ``("email", "smtp_port")`` for a key under
+    ``[tool.auditor.email]``, ``("accounts", 1, "name")`` for the second
+    ``[[tool.auditor.accounts]]``, ``("reports", 0)`` for the first element of a
+    ``reports = [...]`` array written over several lines. The file is valid TOML by
+    now, so a line scanner is enough.
+    """
+    header = 0
+    found: dict[tuple[Any, ...], int] = {}
+    table: tuple[Any, ...] | None = None
+    arrays: dict[tuple[str, ...], int] = {}
+    open_array: tuple[Any, ...] | None = None
+    element = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        if open_array is not None:
+            stripped = line.strip()
+            if stripped.startswith("]"):
+                open_array = None
+            elif stripped.startswith(("{", '"', "'")) or stripped[:1].isalnum():
+                found.setdefault((*open_array, element), number)
+                element += 1
+            continue
+        heading = _TOML_HEADER.match(line)
+        if heading is not None:
+            name = _toml_key(heading.group(2))
+            if name[:2] != ("tool", "auditor"):
+                table = None
+                continue
+            relative = name[2:]
+            if heading.group(1) == "[[":
+                arrays[relative] = arrays.get(relative, -1) + 1
+                found.setdefault(relative, number)
+                table = (*relative, arrays[relative])
+            else:
+                table = relative
+                if not relative:
+                    header = number
+            found.setdefault(table, number)
+            continue
+        key = _TOML_KEY.match(line)
+        if key is None or table is None:
+            continue
+        path = (*table, *_toml_key(key.group(1)))
+        found.setdefault(path, number)
+        value = line[key.end() :].split("#", 1)[0]
+        if value.strip().startswith("[") and value.count("[") > value.count("]"):
+            open_array, element = path, value.count("{")  # elements on the key's line
+            for index in range(element):
+                found.setdefault((*path, index), number)
+    return header, found
+
+
 # -- resolving options ----------------------------------------------------------------------
 
 
-def merge_config(options: dict[str, Sourced]) -> tuple[dict[str, Sourced], ConfigFile | None]:
-    """Fill every option left at its default from the config file, if there is one."""
+def merge_config(
+    options: dict[str, Sourced], only: Collection[str] | None = None
+) -> tuple[dict[str, Sourced], ConfigFile | None]:
+    """Fill every option left at its default from the config file, if there is one.
+
+    ``only`` limits which of the file's settings apply (all of them by default). The
+    file is still read and checked whole, so a broken file is exit 2 for every command.
+    """
     explicit = options.get("config_path")
     path = find_config(explicit.value if explicit is not None else None)
     if path is None:
@@ -330,6 +451,8 @@ def merge_config(options: dict[str, Sourced]) -> tuple[dict[str, Sourced], Confi
     config = load_config(path)
     merged = dict(options)
     for name, value in config.values.items():
+        if only is not None and name not in only:
+            continue
         current = merged.get(name)
         if current is None or current.origin == "default" or _empty_default(current):
             merged[name] = value
@@ -410,6 +533,7 @@ def _accounts(
                 account=entry["name"],
                 api_key_env=entry["api_key_env"],
                 progress=progress,
+                defined_at=entry.get(_WHERE, ""),
             )
         )
     return tuple(accounts)
@@ -425,6 +549,25 @@ _EXTENSIONS = {
     ".sarif": "sarif",
     ".txt": "text",
 }
+
+
+# (format, format the extension suggests) pairs that are fine: SARIF is JSON, and the
+# GitHub annotations and Markdown are text
+_FITTING = {("sarif", "json"), ("github", "text"), ("markdown", "text")}
+
+
+def format_mismatch(fmt: str, output: str) -> str | None:
+    """Why writing ``fmt`` to ``output`` is likely a mistake, or ``None``.
+
+    ``--format`` and ``--output`` pair by position, so ``--format github --format html
+    -o report.html`` would put the annotations into ``report.html``; an extension that
+    names another format gives that away.
+    """
+    suffix = Path(output).suffix.lower()
+    expected = _EXTENSIONS.get(suffix)
+    if expected is None or expected == fmt or (fmt, expected) in _FITTING:
+        return None
+    return f"the {fmt} report would go to {output}, but {suffix} is for {expected}"
 
 
 def _outputs(options: Mapping[str, Sourced], quiet: bool) -> tuple[OutputSpec, ...]:
@@ -447,6 +590,13 @@ def _outputs(options: Mapping[str, Sourced], quiet: bool) -> tuple[OutputSpec, .
                     raise ConfigError(
                         f"cannot tell the report format of {target} from its extension; "
                         f"add --format ({', '.join(FORMATS)})"
+                    )
+            elif target not in (None, "-"):
+                mismatch = format_mismatch(fmt, target)
+                if mismatch:
+                    raise ConfigError(
+                        f"{mismatch}: --format and --output pair by position; give every "
+                        "--format its own --output in the same order (-o - for stdout)"
                     )
             specs.append(OutputSpec(fmt, None if target in (None, "-") else Path(target)))
     to_stdout = [s for s in specs if s.path is None]
@@ -571,8 +721,13 @@ def build_approve_settings(options: dict[str, Sourced]) -> ApproveSettings:
     )
 
 
+DIFF_KEYS = ("ignore_fields", "unordered_lists")
+"""What ``diff`` takes from the config file. Its reports, gate and email are the nightly
+audit's: an ad-hoc ``auditor diff`` must not overwrite those reports or mail ops."""
+
+
 def build_diff_settings(options: dict[str, Sourced]) -> DiffSettings:
-    options, _ = merge_config(options)
+    options, _ = merge_config(options, only=DIFF_KEYS)
     output = _output_settings(options)
     return DiffSettings(
         before=Path(_value(options, "before")),

@@ -60,6 +60,8 @@ class ApiSettings:
     """Where the key is read from, to name it in error messages."""
     progress: bool = False
     """Show a progress bar on stderr (a TTY and not ``-q``)."""
+    defined_at: str = ""
+    """``file:line`` of the account in the config file (empty for the default account)."""
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ _ROWS: tuple[tuple[str, str], ...] = (
     ("email.starttls", "smtp_starttls"),
     ("email.ssl", "smtp_ssl"),
     ("email.on", "email_on"),
+    ("email.dry_run", "email_dry_run"),
 )
 
 
@@ -50,13 +51,13 @@ def run_show(options: dict[str, Sourced]) -> int:
     path = find_config(_explicit(options))
     click.echo(f"config file: {path if path is not None else '(none found)'}")
     rows = [(name, *_describe(name, settings)) for name, _ in _ROWS]
-    for account in settings.accounts if len(settings.accounts) > 1 else ():
+    for account in settings.accounts if account_rows(settings) else ():
         rows.append(
             (
                 f"account {account.account}",
                 f"{account.base_url} (key from ${account.api_key_env}: "
                 f"{'set' if account.api_key else 'NOT SET'})",
-                "file",
+                f"file ({account.defined_at})" if account.defined_at else "file",
             )
         )
     width = max(len(r[0]) for r in rows)
@@ -71,25 +72,41 @@ def _explicit(options: dict[str, Sourced]) -> str | None:
     return item.value if item is not None else None
 
 
+def account_rows(settings: AuditSettings) -> bool:
+    """Whether the accounts come from the config file (one row each below the table)."""
+    return any(a.account is not None for a in settings.accounts)
+
+
 def _describe(name: str, settings: AuditSettings) -> tuple[str, str]:
     """The shown value and origin of one row."""
     option = dict(_ROWS)[name]
     source = settings.provenance.get(option)
-    value = _effective(name, settings)
+    if name in ("base_url", "api_key") and account_rows(settings):
+        source = settings.provenance.get("accounts")
+    elif name == "api_key" and settings.accounts[0].api_key and _origin(source) == "default":
+        # read from the variable the file names with api_key_env
+        named = settings.provenance.get("api_key_env")
+        if named is not None:
+            return _effective(name, settings), (
+                f"env ({settings.accounts[0].api_key_env}, named at {named.where})"
+            )
+    return _effective(name, settings), _origin(source)
+
+
+def _origin(source: Sourced | None) -> str:
     if source is None or source.origin == "default":
-        origin = "default"
-    else:
-        origin = source.origin + (f" ({source.where})" if source.where else "")
-    return value, origin
+        return "default"
+    return source.origin + (f" ({source.where})" if source.where else "")
 
 
 def _effective(name: str, settings: AuditSettings) -> str:
     api = settings.accounts[0]
     email = settings.email
     gate = settings.gate
+    per_account = account_rows(settings)
     values: dict[str, Any] = {
-        "base_url": api.base_url if len(settings.accounts) == 1 else "(per account, below)",
-        "api_key": mask(api.api_key) if len(settings.accounts) == 1 else "(per account, below)",
+        "base_url": "(per account, below)" if per_account else api.base_url,
+        "api_key": "(per account, below)" if per_account else mask(api.api_key),
         "timeout": api.timeout,
         "concurrency": api.concurrency,
         "policies": [str(p) for p in settings.policies] or "(bundled pack)",
@@ -112,6 +129,7 @@ def _effective(name: str, settings: AuditSettings) -> str:
         "email.starttls": email.starttls,
         "email.ssl": email.ssl,
         "email.on": email.on,
+        "email.dry_run": email.dry_run,
     }
     return _text(values[name])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,274 @@ def test_a_broken_config_is_exit_2_with_one_line_per_problem(
     assert result.exit_code == 2
     assert result.output.strip().startswith("error: auditor.yaml:1: unknown key 'timout'")
     assert "Traceback" not in result.output
+
+
+# -- every key that has a flag, an env var, a file key and a default ------------------------
+
+# row in `config show`, file snippet, env var, flag(s), and the value shown for each origin
+PRECEDENCE = [
+    ("base_url", "base_url: http://file.example/api", "INTELLIXENT_BASE_URL",
+     ("--base-url", "http://flag.example/api"),
+     ("https://portal.intellixent.ai/api", "http://file.example/api",
+      "http://env.example/api", "http://flag.example/api")),
+    ("timeout", "timeout: 7", "AUDITOR_TIMEOUT", ("--timeout", "9"),
+     ("30.0", "7.0", "8.0", "9.0")),
+    ("concurrency", "concurrency: 3", "AUDITOR_CONCURRENCY", ("--concurrency", "5"),
+     ("8", "3", "4", "5")),
+    ("email.to", "email: {to: [file@example.com]}", "AUDITOR_EMAIL_TO",
+     ("--email-to", "flag@example.com"),
+     ("-", "file@example.com", "env@example.com", "flag@example.com")),
+    ("email.from", "email: {from: file@example.com}", "AUDITOR_EMAIL_FROM",
+     ("--email-from", "flag@example.com"),
+     ("-", "file@example.com", "env@example.com", "flag@example.com")),
+    ("email.smtp_host", "email: {smtp_host: file.smtp}", "AUDITOR_SMTP_HOST",
+     ("--smtp-host", "flag.smtp"), ("-", "file.smtp", "env.smtp", "flag.smtp")),
+    ("email.smtp_port", "email: {smtp_port: 2525}", "AUDITOR_SMTP_PORT",
+     ("--smtp-port", "2727"), ("-", "2525", "2626", "2727")),
+    ("email.user", "email: {user: fileuser}", "AUDITOR_SMTP_USER",
+     ("--smtp-user", "flaguser"), ("-", "fileuser", "envuser", "flaguser")),
+    ("email.starttls", "email: {starttls: true}", "AUDITOR_SMTP_STARTTLS",
+     ("--no-smtp-starttls",), ("false", "true", "false", "false")),
+    ("email.ssl", "email: {ssl: true}", "AUDITOR_SMTP_SSL",
+     ("--no-smtp-ssl",), ("false", "true", "false", "false")),
+    ("email.on", "email: {on: drift}", "AUDITOR_EMAIL_ON",
+     ("--email-on", "violations"), ("findings", "drift", "always", "violations")),
+]  # fmt: skip
+_ENV_VALUES = {
+    "INTELLIXENT_BASE_URL": "http://env.example/api",
+    "AUDITOR_TIMEOUT": "8",
+    "AUDITOR_CONCURRENCY": "4",
+    "AUDITOR_EMAIL_TO": "env@example.com",
+    "AUDITOR_EMAIL_FROM": "env@example.com",
+    "AUDITOR_SMTP_HOST": "env.smtp",
+    "AUDITOR_SMTP_PORT": "2626",
+    "AUDITOR_SMTP_USER": "envuser",
+    "AUDITOR_SMTP_STARTTLS": "false",
+    "AUDITOR_SMTP_SSL": "false",
+    "AUDITOR_EMAIL_ON": "always",
+}
+# nothing from the developer's own environment may leak into these runs
+_NO_ENV: dict[str, str | None] = dict.fromkeys(_ENV_VALUES)
+
+
+def _show(*args: str, env: Mapping[str, str | None] | None = None) -> dict[str, tuple[str, str]]:
+    """``config show`` as {row: (value, origin)}."""
+    result = CliRunner().invoke(cli, ["config", "show", *args], env={**_NO_ENV, **(env or {})})
+    assert result.exit_code == 0, result.output
+    rows = {}
+    for line in result.stdout.splitlines()[1:]:
+        parts = [part.strip() for part in line.split("  ") if part.strip()]
+        rows[parts[0]] = (parts[1], parts[-1])
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("row", "snippet", "variable", "flag", "shown"),
+    PRECEDENCE,
+    ids=[case[0] for case in PRECEDENCE],
+)
+def test_each_key_flag_beats_env_beats_file_beats_default(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    row: str,
+    snippet: str,
+    variable: str,
+    flag: tuple[str, ...],
+    shown: tuple[str, str, str, str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    env = {variable: _ENV_VALUES[variable]}
+    assert _show()[row] == (shown[0], "default")
+    _write(tmp_path, snippet + "\n")
+    assert _show()[row] == (shown[1], "file (auditor.yaml:1)")
+    assert _show(env=env)[row] == (shown[2], f"env ({variable})")
+    assert _show(*flag, env=env)[row] == (shown[3], f"flag ({flag[0]})")
+
+
+def test_env_and_flags_reach_the_audit_settings_not_only_config_show(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, "email: {to: [file@example.com], starttls: true, smtp_port: 2525}\n")
+    for name in _ENV_VALUES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AUDITOR_EMAIL_TO", "env@example.com")
+    options = {
+        "email_to": Sourced(("env@example.com",), "env", "AUDITOR_EMAIL_TO"),
+        "smtp_starttls": Sourced(False, "flag", "--no-smtp-starttls"),
+    }
+    settings = build_audit_settings(options)
+    assert settings.email.to == ("env@example.com",)
+    assert settings.email.starttls is False
+    assert settings.email.smtp_port == 2525
+
+
+# -- errors with file:line --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "fragment"),
+    [
+        (
+            "accounts:\n  - {name: a, base_url: 'http://x/api', api_key_env: A}\n"
+            "  - {name: b, base_url: 'http://y/api', api_key_env: B}\n"
+            "  - {name: a, base_url: 'http://z/api', api_key_env: C}\n",
+            4,
+            "account 'a' is already listed (accounts.0)",
+        ),
+        (
+            "reports:\n  - {format: html}\n  - {format: json, output: '-'}\n",
+            3,
+            "only one report can go to stdout",
+        ),
+        (
+            "reports:\n  - {format: html, output: out/report.json}\n",
+            2,
+            "the html report would go to out/report.json, but .json is for json",
+        ),
+    ],
+)
+def test_mistakes_the_schema_cannot_see_have_lines_too(
+    tmp_path: Path, text: str, line: int, fragment: str
+) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigFileError) as caught:
+        load_config(path)
+    assert any(p.startswith(f"{path}:{line}:") and fragment in p for p in caught.value.problems), (
+        caught.value.problems
+    )
+
+
+PYPROJECT = """\
+[project]
+name = "fleet"
+
+[tool.auditor]
+policies = ["policies/"]
+reports = [
+    {format = "html", output = "out/report.html"},
+    {format = "pdf", output = "out/report.pdf"},
+]
+
+[tool.auditor.email]
+to = ["ops@example.com"]
+smtp_port = "587"
+
+[[tool.auditor.accounts]]
+name = "north"
+base_url = "https://a.example/api"
+api_key_env = "NORTH_KEY"
+
+[[tool.auditor.accounts]]
+name = "south"
+base_url = "https://b.example/api"
+api_key_env = "SOUTH-KEY"
+"""
+
+
+def test_toml_errors_point_at_the_line_of_the_nested_key(tmp_path: Path) -> None:
+    path = _write(tmp_path, PYPROJECT, "pyproject.toml")
+    with pytest.raises(ConfigFileError) as caught:
+        load_config(path)
+    assert [p.split(": ", 1)[0] for p in caught.value.problems] == [
+        f"{path}:8",  # the second element of reports
+        f"{path}:13",  # smtp_port under [tool.auditor.email]
+        f"{path}:23",  # api_key_env of the second [[tool.auditor.accounts]]
+    ]
+
+
+def test_invalid_toml_is_file_line_too(tmp_path: Path) -> None:
+    path = _write(tmp_path, "[tool.auditor]\ntimeout = 5\ngate = {fail_on_drift = }\n", "p.toml")
+    with pytest.raises(ConfigFileError) as caught:
+        load_config(path)
+    (problem,) = caught.value.problems
+    assert problem.startswith(f"{path}:3: invalid TOML: ")
+    assert "(at line" not in problem
+
+
+def test_invalid_yaml_is_exit_2_with_file_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, "timeout: 5\ngate: {fail_on_violation: true\nbaseline: x\n")
+    result = CliRunner().invoke(cli, ["audit"], env=_NO_ENV)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: auditor.yaml:3: invalid YAML: ")
+    assert len(result.stderr.splitlines()) == 1
+
+
+# -- `config show`: origins of accounts and keys ----------------------------------------------
+
+
+def test_config_show_names_where_each_account_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _write(
+        tmp_path,
+        "timeout: 5\naccounts:\n"
+        "  - {name: north, base_url: 'https://a.example/api', api_key_env: NORTH_KEY}\n"
+        "  - name: south\n    base_url: https://b.example/api\n    api_key_env: SOUTH_KEY\n",
+    )
+    rows = _show(env={"NORTH_KEY": "north-key-SECRET-1", "SOUTH_KEY": None})
+    assert rows["base_url"] == ("(per account, below)", "file (auditor.yaml:2)")
+    assert rows["account north"] == (
+        "https://a.example/api (key from $NORTH_KEY: set)",
+        "file (auditor.yaml:3)",
+    )
+    assert rows["account south"] == (
+        "https://b.example/api (key from $SOUTH_KEY: NOT SET)",
+        "file (auditor.yaml:4)",
+    )
+
+
+def test_config_show_says_which_variable_a_file_named_key_came_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, "timeout: 5\napi_key_env: FLEET_KEY\n")
+    rows = _show(env={"FLEET_KEY": "fleet-key-SECRET-2"})
+    assert rows["api_key"] == ("***", "env (FLEET_KEY, named at auditor.yaml:2)")
+
+
+def test_config_show_takes_the_audit_options(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, "gate: {fail_on_violation: true}\nreports: [{format: json, output: r.json}]\n")
+    rows = _show("--no-fail-on-violation", "--format", "html", "-o", "r.html", "--filter", "a=b")
+    assert rows["gate.fail_on_violation"] == ("false", "flag (--no-fail-on-violation)")
+    assert rows["reports"][0] == "html:r.html, text:stdout"
+    assert rows["filters"] == ("a=b", "flag (--filter)")
+
+
+# -- --format and --output pair by position ------------------------------------------------
+
+
+def test_a_format_paired_with_another_formats_file_is_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        cli,
+        ["audit", "--format", "github", "--format", "html", "-o", "out/report.html",
+         "--format", "json", "-o", "out/report.json"],
+        env=_NO_ENV,
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: the github report would go to out/report.html, but .html is for html: "
+        "--format and --output pair by position; give every --format its own --output in "
+        "the same order (-o - for stdout)\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "output"),
+    [("sarif", "scan.json"), ("github", "notes.txt"), ("json", "r.json"), ("html", "r.weird")],
+)
+def test_fitting_pairs_are_accepted(fmt: str, output: str) -> None:
+    from auditor.config import format_mismatch
+
+    assert format_mismatch(fmt, output) is None
