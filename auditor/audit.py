@@ -141,7 +141,8 @@ def _read_fleet(settings: AuditSettings) -> _Fetched:
             try:
                 listings.append(mask_listing(future.result()))
             except FetchError as exc:
-                _log.error("account %s: %s", account.account, exc.message)
+                # said once, with the report (commands.deliver); here only for -v
+                _log.info("account %s could not be read: %s", account.account, exc.message)
                 errors.append(AccountError(account.account, exc.message))
     return _Fetched(tuple(listings), tuple(errors))
 

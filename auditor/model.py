@@ -436,8 +436,9 @@ class Report:
         return data
 
     def _account_summary(self, name: str) -> dict[str, Any]:
+        error = next((e.message for e in self.errors if e.account == name), None)
         drift: dict[str, int] | None = None
-        if self.drift is not None:
+        if self.drift is not None and error is None:  # an unread account's drift is unknown
             drift = {
                 "added": sum(1 for a in self.drift.added if a.account == name),
                 "removed": sum(1 for a in self.drift.removed if a.account == name),
@@ -448,7 +449,7 @@ class Report:
             "violations": sum(1 for v in self.violations if v.assistant.account == name),
             "waived": sum(1 for v in self.waived if v.assistant.account == name),
             "drift": drift,
-            "error": next((e.message for e in self.errors if e.account == name), None),
+            "error": error,
         }
 
     def to_dict(self) -> dict[str, Any]:

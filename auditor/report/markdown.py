@@ -66,7 +66,8 @@ class MarkdownFormat(ReportFormat):
             for name, data in summary["by_account"].items():
                 out.append(
                     f"| {_cell(name)} | {data['assistants']} | {data['violations']} | "
-                    f"{data['waived']} | {_drift_counts(data['drift'])} | "
+                    f"{data['waived']} | "
+                    f"{'not read' if data['error'] else _drift_counts(data['drift'])} | "
                     f"{_cell(data['error'] or '')} |"
                 )
         if report.violations:

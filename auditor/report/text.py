@@ -90,6 +90,8 @@ class TextFormat(ReportFormat):
         if report.warnings:
             lines += ["", style("Warnings", bold=True)]
             lines.extend(f"  ! {terminal(w)}" for w in report.warnings)
+        if len(report.accounts) > 1:
+            lines += ["", style("Accounts", bold=True), *_accounts(report)]
         if report.errors:
             lines += ["", style("Errors", fg="red", bold=True)]
             for error in report.errors:
@@ -97,6 +99,29 @@ class TextFormat(ReportFormat):
                 lines.append(f"  x {terminal(name + error.message)}")
         lines += ["", style(summary_line(report), bold=True)]
         return "\n".join(lines) + "\n"
+
+
+def _accounts(report: Report) -> list[str]:
+    """One line per account: its own counts, or that it could not be read."""
+    by_account = report.summary()["by_account"]
+    width = max(len(terminal(name)) for name in by_account)
+    out = []
+    for name, data in by_account.items():
+        if data["error"]:
+            counts = "could not be read (see Errors)"
+        else:
+            counts = (
+                f"{plural(data['assistants'], 'assistant')}, "
+                f"{plural(data['violations'], 'violation')}"
+            )
+            if data["waived"]:
+                counts += f", {data['waived']} waived"
+            if data["drift"] is not None:
+                counts += ", drift: {added} added, {removed} removed, {changed} changed".format(
+                    **data["drift"]
+                )
+        out.append(f"  {terminal(name):<{width}}  {counts}")
+    return out
 
 
 def _plain(text: str, **_: object) -> str:

@@ -92,3 +92,66 @@ def test_waiver_scoped_to_an_account(two: tuple[RunningSandbox, RunningSandbox])
     report = as_json(invoke("audit", "--policy", "team.yaml", "--format", "json"))
     assert {v["assistant"]["account"] for v in report["violations"]} == {"south"}
     assert {v["assistant"]["account"] for v in report["waivers"]} == {"north"}
+
+
+def test_an_unread_accounts_drift_is_unknown_and_its_failure_is_said_once(
+    two: tuple[RunningSandbox, RunningSandbox], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert invoke("snapshot", "approve", "-o", "baselines/").exit_code == 0
+    monkeypatch.setenv("SOUTH_KEY", "wrong-key-99999")
+    result = invoke("audit", "--baseline", "baselines", "--format", "json", "-o", "r.json")
+    assert result.exit_code == 3, result.output
+    summary = json.loads(Path("r.json").read_text(encoding="utf-8"))["summary"]
+    assert summary["by_account"]["north"]["drift"] == {"added": 0, "removed": 0, "changed": 0}
+    assert summary["by_account"]["south"]["drift"] is None
+    assert summary["by_account"]["south"]["error"].startswith("the API rejected the key")
+    assert [line for line in result.stderr.splitlines() if "south" in line] == [
+        f"error: account south: {summary['by_account']['south']['error']}"
+    ]
+    assert "\nAccounts\n" in result.stdout
+    assert "  south  could not be read (see Errors)\n" in result.stdout
+    assert "  north  12 assistants, " in result.stdout
+
+
+def test_the_same_uuid_in_two_accounts_stays_two_assistants(
+    make_sandbox: Callable[..., RunningSandbox], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two white-label copies serving the same fleet: assistants are (account, uuid)."""
+    east = make_sandbox(count=10, seed=3, api_key="east-key-0003")
+    west = make_sandbox(count=10, seed=3, api_key="west-key-0004")
+    assert [r["uuid"] for r in east.fleet] == [r["uuid"] for r in west.fleet]
+    (tmp_path / "auditor.yaml").write_text(
+        "baseline: baselines/\naccounts:\n"
+        f"  - {{name: east, base_url: '{east.base_url}', api_key_env: EAST_KEY}}\n"
+        f"  - {{name: west, base_url: '{west.base_url}', api_key_env: WEST_KEY}}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("EAST_KEY", "east-key-0003")
+    monkeypatch.setenv("WEST_KEY", "west-key-0004")
+    assert invoke("snapshot", "approve").exit_code == 0
+    plain = as_json(invoke("audit", "--format", "json"))
+    flagged = {(v["assistant"]["account"], v["assistant"]["uuid"]) for v in plain["violations"]}
+    target = sorted(uuid for account, uuid in flagged if account == "east")[0]
+    assert ("west", target) in flagged  # the same fleet: the same findings in both
+    west.update(next(r["id"] for r in west.fleet if r["uuid"] == target), name="West's own")
+    Path("team.yaml").write_text(
+        "version: 1\ninclude: [builtin:default]\nexceptions:\n"
+        f"  - rule: '*'\n    assistants: ['uuid:{target}']\n    account: east\n"
+        "    reason: east's copy is a test line\n"
+    )
+    report = as_json(invoke("audit", "--policy", "team.yaml", "--format", "json"))
+    keys = [(a["account"], a["uuid"]) for a in report["assistants"]]
+    assert len(keys) == len(set(keys)) == 20
+    assert report["summary"]["by_account"]["east"]["drift"] == {
+        "added": 0,
+        "removed": 0,
+        "changed": 0,
+    }
+    (changed,) = report["drift"]["changed"]
+    assert (changed["assistant"]["account"], changed["assistant"]["uuid"]) == ("west", target)
+    assert [c["path"] for c in changed["changes"]] == ["name"]
+    waived = {(v["assistant"]["account"], v["assistant"]["uuid"]) for v in report["waivers"]}
+    found = {(v["assistant"]["account"], v["assistant"]["uuid"]) for v in report["violations"]}
+    assert waived == {("east", target)}
+    assert ("east", target) not in found
+    assert ("west", target) in found
