@@ -656,3 +656,146 @@ def _snapshots(folder: Path) -> tuple[Path, Path]:
     drifted = simulate_drift(fleet)
     write_snapshot(Listing("http://x/api", "t2", {r["uuid"]: r for r in drifted}), after)
     return before, after
+
+
+# -- the email settings from the config file and from the environment --------------------------
+
+
+def _audit(*args: str, env: dict[str, str] | None = None) -> Any:
+    return CliRunner().invoke(cli, ["audit", *args], env=env)
+
+
+def test_the_config_file_mails_the_nightly_report(
+    smtp: Server, sandbox: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's nightly set-up: everything in auditor.yaml, the password in the env."""
+    (tmp_path / "auditor.yaml").write_text(
+        f"base_url: {sandbox.base_url}\n"
+        "reports: [{format: json, output: out/report.json}]\n"
+        "email: {to: [ops@example.com], from: auditor@example.com, smtp_host: 127.0.0.1,\n"
+        f"        smtp_port: {smtp.port}, user: bot, on: findings}}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    result = _audit(env={"INTELLIXENT_API_KEY": sandbox.api_key, "AUDITOR_SMTP_PASSWORD": PASSWORD})
+    assert result.exit_code == 0, result.output
+    raw, message, envelope = smtp.inbox.only()
+    assert (envelope.mail_from, envelope.rcpt_tos) == ("auditor@example.com", ["ops@example.com"])
+    assert PASSWORD.encode() not in raw
+    assert sandbox.api_key.encode() not in raw
+    written = json.loads((tmp_path / "out/report.json").read_text(encoding="utf-8"))
+    (attachment,) = message.iter_attachments()
+    assert json.loads(attachment.get_content()) == written
+    count = written["summary"]["violations"]
+    assert message["Subject"] == f"[auditor] {count} violations — {sandbox.base_url}"
+
+
+def test_every_email_option_has_an_environment_variable(
+    smtp: Server, sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    env = {
+        "INTELLIXENT_API_KEY": sandbox.api_key,
+        "AUDITOR_EMAIL_TO": "ops@example.com, Zoë <zoe@example.org>",
+        "AUDITOR_EMAIL_FROM": "Fleet Auditor <fleet@example.net>",
+        "AUDITOR_SMTP_HOST": "127.0.0.1",
+        "AUDITOR_SMTP_PORT": str(smtp.port),
+        "AUDITOR_SMTP_USER": "bot",
+        "AUDITOR_SMTP_PASSWORD": PASSWORD,
+        "AUDITOR_SMTP_STARTTLS": "false",
+        "AUDITOR_SMTP_SSL": "false",
+        "AUDITOR_EMAIL_ON": "violations",
+    }
+    result = _audit("--base-url", sandbox.base_url, "--format", "json", "-o",
+                    str(tmp_path / "r.json"), env=env)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    _, message, envelope = smtp.inbox.only()
+    assert envelope.mail_from == "fleet@example.net"
+    assert envelope.rcpt_tos == ["ops@example.com", "zoe@example.org"]
+    assert message["From"].addresses[0].display_name == "Fleet Auditor"
+    dry = tmp_path / "mail.eml"
+    result = _audit("--base-url", sandbox.base_url, "-q", env={**env,
+                    "AUDITOR_EMAIL_DRY_RUN": str(dry)})  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert len(smtp.inbox.messages) == 1  # the dry run sent nothing
+    written = email.message_from_bytes(dry.read_bytes(), policy=email.policy.default)
+    assert written["To"] == env["AUDITOR_EMAIL_TO"]
+
+
+def test_starttls_from_the_environment(
+    start_smtp: StartServer, trust_test_ca: TlsFiles, sandbox: RunningSandbox
+) -> None:
+    server = start_smtp(
+        tls_context=trust_test_ca.server_context(),
+        require_starttls=True,
+        authenticator=_authenticator,
+    )
+    env = {
+        "INTELLIXENT_API_KEY": sandbox.api_key,
+        "AUDITOR_EMAIL_TO": "ops@example.com",
+        "AUDITOR_SMTP_HOST": "127.0.0.1",
+        "AUDITOR_SMTP_PORT": str(server.port),
+        "AUDITOR_SMTP_USER": "bot",
+        "AUDITOR_SMTP_PASSWORD": PASSWORD,
+        "AUDITOR_SMTP_STARTTLS": "1",
+    }
+    result = _audit("--base-url", sandbox.base_url, "-q", env=env)
+    assert result.exit_code == 0, result.output
+    raw, _, _ = server.inbox.only()
+    assert PASSWORD.encode() not in raw
+
+
+def test_a_mail_failure_never_hides_a_tripped_gate(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    port = closed_port()
+    result = _audit("--base-url", sandbox.base_url, "--fail-on-violation", "--format", "json",
+                    "-o", str(tmp_path / "r.json"), "--email-to", "ops@example.com",
+                    "--smtp-host", "127.0.0.1", "--smtp-port", str(port),
+                    env={"INTELLIXENT_API_KEY": sandbox.api_key})  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert (tmp_path / "r.json").exists()
+    lines = result.stderr.splitlines()
+    assert any(line.startswith("gate failed: ") for line in lines)
+    assert f"error: cannot connect to SMTP server 127.0.0.1:{port}: " in result.stderr
+
+
+def test_a_mail_failure_never_hides_an_unread_account(
+    make_sandbox: Callable[..., RunningSandbox], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    north = make_sandbox(count=5, api_key="north-key-0001")
+    south = make_sandbox(count=5, api_key="south-key-0002")
+    port = closed_port()
+    (tmp_path / "auditor.yaml").write_text(
+        "reports: [{format: json, output: r.json}]\n"
+        f"email: {{to: [ops@example.com], smtp_host: 127.0.0.1, smtp_port: {port}}}\n"
+        "accounts:\n"
+        f"  - {{name: north, base_url: '{north.base_url}', api_key_env: NORTH_KEY}}\n"
+        f"  - {{name: south, base_url: '{south.base_url}', api_key_env: SOUTH_KEY}}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    result = _audit(env={"NORTH_KEY": "north-key-0001", "SOUTH_KEY": "wrong-key-0000"})
+    assert result.exit_code == 3, result.output
+    assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["errors"]
+    assert "error: account south: the API rejected the key" in result.stderr
+    assert f"error: cannot connect to SMTP server 127.0.0.1:{port}: " in result.stderr
+
+
+def test_diff_leaves_the_nightly_reports_and_email_of_the_config_file_alone(
+    smtp: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before, after = _snapshots(tmp_path)
+    (tmp_path / "auditor.yaml").write_text(
+        "ignore_fields: [updated_at, max_duration]\n"
+        "reports: [{format: json, output: out/report.json}]\n"
+        f"email: {{to: [ops@example.com], smtp_host: 127.0.0.1, smtp_port: {smtp.port}, "
+        "on: always}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["diff", str(before), str(after), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "out").exists()
+    assert smtp.inbox.messages == []
+    changed = json.loads(result.stdout)["drift"]["changed"]
+    paths = {c["path"] for entry in changed for c in entry["changes"]}
+    assert paths
+    assert "max_duration" not in paths  # ignore_fields does apply
