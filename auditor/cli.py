@@ -552,6 +552,9 @@ def approve(ctx: click.Context, **values: Any) -> None:
 def diff(ctx: click.Context, **values: Any) -> None:
     """Show the drift between two snapshot files (no network).
 
+    Of the config file only ignore_fields and unordered_lists apply: its reports, gate
+    and email are the nightly audit's, so give --email-to etc. here to mail a diff.
+
     \b
     Example:
       auditor diff baseline.json tonight.json --format markdown -o drift.md

@@ -278,6 +278,17 @@ def _validate(document: Any, path: Path, line_of: Any) -> list[str]:
         else:
             message = f"{where}: {error.message}"
         problems.append((line_of(keys), message))
+    email_section = document.get("email")
+    if isinstance(email_section, Mapping) and all(
+        email_section.get(key) is True for key in ("ssl", "starttls")
+    ):
+        problems.append(
+            (
+                line_of(("email", "ssl")),
+                "email: ssl (TLS from the start, usually port 465) and starttls (usually "
+                "port 587) exclude each other; keep one",
+            )
+        )
     problems.extend(_account_problems(document.get("accounts"), line_of))
     problems.extend(_report_problems(document.get("reports"), line_of))
     return [

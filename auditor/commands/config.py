@@ -83,14 +83,16 @@ def _describe(name: str, settings: AuditSettings) -> tuple[str, str]:
     source = settings.provenance.get(option)
     if name in ("base_url", "api_key") and account_rows(settings):
         source = settings.provenance.get("accounts")
-    elif name == "api_key" and settings.accounts[0].api_key and _origin(source) == "default":
-        # read from the variable the file names with api_key_env
-        named = settings.provenance.get("api_key_env")
+    elif name in _NAMED_BY and _origin(source) == "default":
+        # read (or to be read) from the variable the file names
+        named = settings.provenance.get(_NAMED_BY[name])
         if named is not None:
-            return _effective(name, settings), (
-                f"env ({settings.accounts[0].api_key_env}, named at {named.where})"
-            )
+            return _effective(name, settings), f"env ({named.value}, named at {named.where})"
     return _effective(name, settings), _origin(source)
+
+
+# secret rows whose variable the config file may name
+_NAMED_BY = {"api_key": "api_key_env", "email.password": "smtp_password_env"}
 
 
 def _origin(source: Sourced | None) -> str:

@@ -261,6 +261,7 @@ def test_env_and_flags_reach_the_audit_settings_not_only_config_show(
             2,
             "the html report would go to out/report.json, but .json is for json",
         ),
+        ("email:\n  starttls: true\n  ssl: true\n", 3, "exclude each other"),
     ],
 )
 def test_mistakes_the_schema_cannot_see_have_lines_too(
@@ -364,6 +365,15 @@ def test_config_show_says_which_variable_a_file_named_key_came_from(
     _write(tmp_path, "timeout: 5\napi_key_env: FLEET_KEY\n")
     rows = _show(env={"FLEET_KEY": "fleet-key-SECRET-2"})
     assert rows["api_key"] == ("***", "env (FLEET_KEY, named at auditor.yaml:2)")
+    _write(tmp_path, "email: {user: bot, password_env: MAIL_PW}\n")
+    assert _show(env={"MAIL_PW": None})["email.password"] == (
+        "(not set)",
+        "env (MAIL_PW, named at auditor.yaml:1)",
+    )
+    rows = _show(env={"MAIL_PW": "mail-pw-SECRET-3", "AUDITOR_SMTP_PASSWORD": None})
+    assert rows["email.password"] == ("***", "env (MAIL_PW, named at auditor.yaml:1)")
+    rows = _show(env={"MAIL_PW": "mail-pw-SECRET-3", "AUDITOR_SMTP_PASSWORD": "pw-SECRET-4"})
+    assert rows["email.password"] == ("***", "env (AUDITOR_SMTP_PASSWORD)")
 
 
 def test_config_show_takes_the_audit_options(
