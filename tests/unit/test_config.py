@@ -417,3 +417,24 @@ def test_fitting_pairs_are_accepted(fmt: str, output: str) -> None:
     from auditor.config import format_mismatch
 
     assert format_mismatch(fmt, output) is None
+
+
+def test_pyproject_tool_auditor_is_read_like_auditor_yaml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _write(
+        tmp_path,
+        '[project]\nname = "fleet"\n\n[tool.auditor]\nbaseline = "baselines/"\n\n'
+        '[tool.auditor.gate]\nseverity_threshold = "high"\n\n'
+        '[[tool.auditor.accounts]]\nname = "north"\nbase_url = "https://a.example/api"\n'
+        'api_key_env = "NORTH_KEY"\n',
+        "pyproject.toml",
+    )
+    rows = _show(env={"NORTH_KEY": "north-key-SECRET-5"})
+    assert rows["baseline"] == (str(Path("baselines")), "file (pyproject.toml:5)")
+    assert rows["gate.severity_threshold"] == ("high", "file (pyproject.toml:8)")
+    assert rows["account north"] == (
+        "https://a.example/api (key from $NORTH_KEY: set)",
+        "file (pyproject.toml:10)",
+    )
