@@ -3,32 +3,80 @@
 Snapshots, baselines and reports are all written through ``atomic_write``: a temporary
 file in the same folder, flushed and fsynced, then renamed over the target. A full disk,
 a missing folder or Ctrl-C leaves the previous file exactly as it was.
+
+Only regular files are replaced that way. A device, a FIFO or a ``/dev``/``/proc`` path
+(``-o /dev/null``, ``-o /dev/stdout``) is written in place: renaming over it would put a
+regular file where the device was (and, run as root, break ``/dev/null`` for every
+program on the machine). A symlink to a regular file is followed, so the link stays a
+link and the file it names is replaced.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 from auditor.errors import ConfigError
+
+_SPECIAL_ROOTS = ("/dev/", "/proc/")
+
+
+def check_writable(path: Path, *, create_folders: bool = False) -> None:
+    """Fail early (``ConfigError``, exit 2) when ``path`` plainly cannot be written.
+
+    Commands call this before any API request, so a typo in ``-o`` costs no fetch. With
+    ``create_folders`` (reports), missing folders are fine as long as the nearest existing
+    one is a writable folder. A full disk can still fail the write later; that is
+    ``atomic_write``'s to report.
+    """
+    if path.is_dir():
+        raise ConfigError(f"cannot write {path}: it is a folder; give a file name")
+    if _in_place(path):
+        if not os.access(path, os.W_OK):
+            raise ConfigError(f"cannot write {path}: Permission denied")
+        return
+    folder = existing = _folder_of(path)
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        raise ConfigError(f"cannot write {path}: {existing} is a file, not a folder")
+    if existing != folder and not create_folders:
+        raise ConfigError(f"cannot write {path}: folder {folder} does not exist; create it first")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"cannot write {path}: Permission denied (no write access to folder {existing})"
+        )
 
 
 def atomic_write(path: Path, data: bytes | str, *, backup: Path | None = None) -> None:
     """Replace ``path`` with ``data`` atomically.
 
     With ``backup``, the current content of ``path`` (if any) is first kept there, also
-    atomically, so the previous version can be restored by renaming it back.
+    atomically, so the previous version can be restored by renaming it back. The new
+    file keeps the permissions of the one it replaces; a new file gets the usual ones
+    (0666 less the umask), not the 0600 of a temporary file.
     Raises ``ConfigError`` naming the path and the reason (exit 2) on any OS error.
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    folder = path.parent if str(path.parent) else Path(".")
+    if _in_place(path):
+        _write_in_place(path, payload)
+        return
+    shown = path
+    if path.is_symlink():  # replace the file the link names, keep the link
+        path = Path(os.path.realpath(path))
+    folder = _folder_of(path)
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"cannot write {shown}: {folder} is a file, not a folder")
     if not folder.is_dir():
-        raise ConfigError(f"cannot write {path}: folder {folder} does not exist; create it first")
+        raise ConfigError(f"cannot write {shown}: folder {folder} does not exist; create it first")
     fd, tmp_name = -1, ""
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, _mode_for(path))
         with os.fdopen(fd, "wb") as handle:
             fd = -1
             handle.write(payload)
@@ -42,7 +90,7 @@ def atomic_write(path: Path, data: bytes | str, *, backup: Path | None = None) -
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise ConfigError(
-            f"cannot write {path}: {reason}; the previous file (if any) is unchanged"
+            f"cannot write {shown}: {reason}; the previous file (if any) is unchanged"
         ) from None
     finally:
         if fd >= 0:
@@ -50,6 +98,51 @@ def atomic_write(path: Path, data: bytes | str, *, backup: Path | None = None) -
         if tmp_name:
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
+
+
+def _in_place(path: Path) -> bool:
+    """An existing target that must be opened and written, never renamed over."""
+    try:
+        mode = path.stat().st_mode  # follows symlinks
+    except OSError:
+        return False
+    if stat.S_ISDIR(mode):
+        return False
+    return not stat.S_ISREG(mode) or str(path.absolute()).startswith(_SPECIAL_ROOTS)
+
+
+def _write_in_place(path: Path, payload: bytes) -> None:
+    try:
+        with open(path, "wb") as handle:
+            handle.write(payload)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _folder_of(path: Path) -> Path:
+    return path.parent if str(path.parent) else Path(".")
+
+
+def _mode_for(path: Path) -> int:
+    """The permission bits for the new ``path``: the old file's, else 0666 less the umask."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where the system allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # elsewhere the only way to read it is to set it
+    os.umask(mask)
+    return mask
 
 
 def _fsync_folder(folder: Path) -> None:

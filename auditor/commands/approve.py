@@ -25,7 +25,7 @@ def run(settings: ApproveSettings) -> int:
     """Approve, say what happened and how to undo it; 0 on success."""
     if settings.accounts:
         return _run_accounts(settings, settings.accounts)
-    from auditor.commands.fetch import check_writable
+    from auditor.atomic import check_writable
     from auditor.snapshot import read_snapshot
 
     target = settings.output

@@ -9,6 +9,9 @@ from auditor.settings import AuditSettings
 
 def run(settings: AuditSettings) -> int:
     """Audit, then hand the report to the reports and the mailer (``finish``)."""
+    from auditor.report import check_outputs
+
+    check_outputs(settings.outputs)  # before any request: a bad -o costs no fetch
     outcome = run_audit(settings)
     return finish(
         outcome.report,

@@ -14,8 +14,10 @@ def run(settings: DiffSettings) -> int:
     """Read both snapshots (exit 2 if either is damaged), diff, report; 1 with
     ``--fail-on-drift`` when anything drifted."""
     from auditor.drift import diff_listings
+    from auditor.report import check_outputs
     from auditor.snapshot import read_snapshot
 
+    check_outputs(settings.outputs)
     before = read_snapshot(settings.before)
     after = read_snapshot(settings.after)
     drift = diff_listings(before, after, settings.drift)

@@ -8,11 +8,10 @@ target file is left exactly as it was. ``-o -`` writes the snapshot to stdout.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
-from auditor.errors import ConfigError
+from auditor.atomic import check_writable
 from auditor.settings import FetchSettings
 
 
@@ -39,12 +38,3 @@ def run(settings: FetchSettings) -> int:
             err=True,
         )
     return 0
-
-
-def check_writable(path: Path) -> None:
-    """Fail before any request when ``path`` cannot be written (exit 2)."""
-    if path.is_dir():
-        raise ConfigError(f"cannot write {path}: it is a folder; give a file name")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ConfigError(f"cannot write {path}: folder {folder} does not exist; create it first")

@@ -72,6 +72,24 @@ def use_color(mode: str) -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
+def check_outputs(outputs: Sequence[OutputSpec]) -> None:
+    """Fail (``ConfigError``, exit 2) when a report file plainly cannot be written.
+
+    ``audit`` and ``diff`` call this before any request or file is read, so a typo in
+    ``--output`` costs no fetch and never leaves some reports written and others not.
+    """
+    from auditor.atomic import check_writable
+
+    for spec in outputs:
+        if spec.path is None:
+            continue
+        try:
+            check_writable(spec.path, create_folders=True)
+        except ConfigError as exc:
+            reason = exc.message.removeprefix(f"cannot write {spec.path}: ")
+            raise ConfigError(f"cannot write report to {spec.path}: {reason}") from None
+
+
 def write_reports(
     report: Report,
     outputs: Sequence[OutputSpec],
@@ -91,6 +109,7 @@ def write_reports(
     from auditor.atomic import atomic_write
 
     del quiet  # see the docstring: accepted so callers can pass the run's setting
+    check_outputs(outputs)
     written: list[Path] = []
     summary_done = False
     for spec in outputs:
@@ -157,6 +176,7 @@ __all__ = [
     "FORMATS",
     "SCHEMA_PATH",
     "ReportFormat",
+    "check_outputs",
     "get",
     "render",
     "use_color",

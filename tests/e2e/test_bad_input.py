@@ -1,0 +1,347 @@
+"""Bad local input (issue 9) through the real CLI: exit 2, one line, nothing fetched.
+
+Policy files, snapshot files and output paths are the user's own; every mistake in them
+is found before the first API request (the sandbox counts requests), named in exactly
+one stderr line with the file and what to do, and leaves the baseline and any report
+exactly as they were. A full disk while writing leaves the previous file intact and no
+temporary file behind. A baseline from another source URL is a warning, not an error.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from auditor.cli import cli
+from auditor.model import Listing
+from auditor.policy.loader import display_path
+from auditor.sandbox.server import RunningSandbox
+from auditor.snapshot import write_snapshot
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "policies"
+STALE_REPORT = b"yesterday's report\n"
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+def one_error_line(result: Result, pattern: str) -> str:
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: "), lines[0]
+    assert re.search(pattern, lines[0]), lines[0]
+    return lines[0]
+
+
+def snapshot_of(sandbox: RunningSandbox, path: Path, source: str | None = None) -> bytes:
+    fleet = {r["uuid"]: r for r in sandbox.fleet}
+    write_snapshot(Listing(source or sandbox.base_url, "2026-11-25T03:00:00Z", fleet), path)
+    return path.read_bytes()
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """A folder holding a baseline and yesterday's report, both to be left alone."""
+    (tmp_path / "report.json").write_bytes(STALE_REPORT)
+    return tmp_path
+
+
+def audit(sandbox: RunningSandbox, workdir: Path, *args: str) -> Result:
+    api = ["--base-url", sandbox.base_url, "--api-key", sandbox.api_key]
+    return invoke("audit", *api, "--format", "json", "-o", str(workdir / "report.json"), *args)
+
+
+# -- policies -----------------------------------------------------------------------------------
+
+POLICIES = [
+    ("broken-yaml", "version: 1\nrules: [\n  - id: x\n", r":3: invalid YAML"),
+    ("rules-not-a-list", "version: 1\nrules: {id: x}\n", r":2: rules must be a list of rules"),
+    (
+        "wrong-operand-type",
+        "version: 1\nrules:\n  - id: x\n    require: {max_duration: {lte: [1, 2]}}\n",
+        r":4: max_duration: lte takes a number .*not a list \[1, 2\]",
+    ),
+    (
+        "wrong-severity-type",
+        "version: 1\nrules:\n  - id: x\n    severity: [high]\n    require: {record: true}\n",
+        r":4: unknown severity a list \[\"high\"\]; use one of: info, low",
+    ),
+    (
+        "unknown-operator",
+        "version: 1\nrules:\n  - id: x\n    require: {record: {equal: true}}\n",
+        r":4: record: unknown operator 'equal' \(did you mean 'equals'\?\)",
+    ),
+    (
+        "bad-regex",
+        "version: 1\nrules:\n  - id: x\n    require: {name: {matches: '(unclosed'}}\n",
+        r":4: name: matches: bad regular expression '\(unclosed': missing \)",
+    ),
+    (
+        "wrong-version",
+        "version: 2\nrules: []\n",
+        r":1: unsupported version the number 2; this auditor reads version 1",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"), [p[1:] for p in POLICIES], ids=[p[0] for p in POLICIES]
+)
+def test_a_bad_policy_is_exit_2_before_any_request(
+    sandbox: RunningSandbox, workdir: Path, text: str, message: str
+) -> None:
+    policy = workdir / "team.yaml"
+    policy.write_text(text, encoding="utf-8")
+    baseline = workdir / "baseline.json"
+    approved = snapshot_of(sandbox, baseline)
+    result = audit(sandbox, workdir, "--policy", str(policy), "--baseline", str(baseline))
+    line = one_error_line(result, message)
+    assert line.startswith(f"error: {display_path(policy)}:")
+    assert sandbox.request_count == 0
+    assert baseline.read_bytes() == approved
+    assert (workdir / "report.json").read_bytes() == STALE_REPORT
+    assert result.stdout == ""
+    # policy validate says the same
+    assert invoke("policy", "validate", str(policy)).stderr == result.stderr
+
+
+def test_an_include_loop_is_exit_2_and_shows_the_chain(
+    sandbox: RunningSandbox, workdir: Path
+) -> None:
+    a, b = DATA / "cycle" / "a.yaml", DATA / "cycle" / "b.yaml"
+    result = audit(sandbox, workdir, "--policy", str(a))
+    chain = f"{display_path(a)} → {display_path(b)} → {display_path(a)}"
+    one_error_line(result, re.escape(f"{display_path(b)}:3: include cycle: {chain}"))
+    assert sandbox.request_count == 0
+    assert (workdir / "report.json").read_bytes() == STALE_REPORT
+
+
+# -- snapshots ----------------------------------------------------------------------------------
+
+
+def damaged(kind: str, good: bytes) -> bytes:
+    if kind == "truncated":
+        return good[: len(good) // 2]
+    if kind == "not-json":
+        return b"<html>this is not a snapshot</html>\n"
+    if kind == "empty":
+        return b""
+    document = json.loads(good)
+    document["schema_version"] = 2
+    return json.dumps(document).encode()
+
+
+DAMAGE = {
+    "truncated": r"is truncated \(line \d+, column \d+: it ends early\); restore it",
+    "not-json": r"is not valid JSON \(line 1, column 1: expecting value\); restore it",
+    "empty": r"is empty; restore it",
+    "wrong-schema": r"has schema_version 2; this auditor \(\S+\) reads schema_version 1",
+}
+
+
+@pytest.mark.parametrize("kind", list(DAMAGE))
+@pytest.mark.parametrize("command", ["audit --baseline", "audit --input", "diff", "approve --from"])
+def test_a_damaged_snapshot_is_exit_2_and_touches_nothing(
+    sandbox: RunningSandbox, workdir: Path, kind: str, command: str
+) -> None:
+    good = workdir / "good.json"
+    approved = snapshot_of(sandbox, good)
+    bad = workdir / "bad.json"
+    bad.write_bytes(damaged(kind, approved))
+    report = str(workdir / "report.json")
+    args = {
+        "audit --baseline": ["audit", "--baseline", str(bad), "--format", "json", "-o", report],
+        "audit --input": ["audit", "--input", str(bad), "--format", "json", "-o", report],
+        "diff": ["diff", str(good), str(bad), "--format", "json", "-o", report],
+        "approve --from": ["snapshot", "approve", "--from", str(bad), "-o", str(good)],
+    }[command]
+    api = ["--base-url", sandbox.base_url, "--api-key", sandbox.api_key]
+    result = invoke(*args, *api)
+    one_error_line(result, rf"^error: snapshot {re.escape(str(bad))} " + DAMAGE[kind])
+    assert sandbox.request_count == 0
+    assert good.read_bytes() == approved
+    assert (workdir / "report.json").read_bytes() == STALE_REPORT
+    assert sorted(p.name for p in workdir.iterdir()) == ["bad.json", "good.json", "report.json"]
+
+
+def test_a_baseline_from_another_source_is_a_warning_not_an_error(
+    sandbox: RunningSandbox, workdir: Path
+) -> None:
+    baseline = workdir / "baseline.json"
+    snapshot_of(sandbox, baseline, source="https://portal.intellixent.ai/api")
+    result = audit(sandbox, workdir, "--baseline", str(baseline))
+    assert result.exit_code == 0, result.output
+    warning = (
+        f"the baseline was fetched from https://portal.intellixent.ai/api, the fleet from "
+        f"{sandbox.base_url}: drift compares different sources"
+    )
+    report = json.loads((workdir / "report.json").read_text(encoding="utf-8"))
+    assert report["warnings"] == [warning]
+    assert f"! {warning}" in result.stdout  # the text report on the terminal
+    assert report["summary"]["drift"] == {"added": 0, "removed": 0, "changed": 0}
+
+
+def test_diff_of_two_sources_warns_too(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    one, two = tmp_path / "one.json", tmp_path / "two.json"
+    snapshot_of(sandbox, one)
+    snapshot_of(sandbox, two, source="https://portal.intellixent.ai/api")
+    result = invoke("diff", str(one), str(two))
+    assert result.exit_code == 0, result.output
+    assert "the drift compares different sources" in result.stdout
+
+
+# -- output paths -------------------------------------------------------------------------------
+
+
+def output_cases(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    (tmp_path / "a-file").write_text("not a folder\n")
+    (tmp_path / "a-folder").mkdir()
+    return {
+        "a folder": (tmp_path / "a-folder", r"it is a folder; give a file name"),
+        "under a file": (tmp_path / "a-file" / "out.json", r"a-file is a file, not a folder"),
+        "under a file, deeper": (
+            tmp_path / "a-file" / "sub" / "out.json",
+            r"a-file is a file, not a folder",
+        ),
+    }
+
+
+@pytest.mark.parametrize("where", ["a folder", "under a file", "under a file, deeper"])
+@pytest.mark.parametrize("command", ["fetch", "approve", "audit", "audit (2nd report)", "diff"])
+def test_an_unwritable_output_is_exit_2_before_any_request(
+    sandbox: RunningSandbox, tmp_path: Path, command: str, where: str
+) -> None:
+    target, message = output_cases(tmp_path)[where]
+    if command == "approve" and where == "a folder":
+        message = r"is a folder; give the baseline file"
+    snapshot = tmp_path / "snap.json"
+    snapshot_of(sandbox, snapshot)
+    first = tmp_path / "first.json"
+    args = {
+        "fetch": ["fetch", "-o", str(target)],
+        "approve": ["snapshot", "approve", "-o", str(target)],
+        "audit": ["audit", "--format", "json", "-o", str(target)],
+        "audit (2nd report)": [
+            *("audit", "--format", "json", "-o", str(first)),
+            *("--format", "json", "-o", str(target)),
+        ],
+        "diff": ["diff", str(snapshot), str(snapshot), "--format", "json", "-o", str(target)],
+    }[command]
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    result = invoke(*args, "--base-url", sandbox.base_url, "--api-key", sandbox.api_key)
+    one_error_line(result, message)
+    assert sandbox.request_count == 0  # found before the fetch, not after it
+    assert result.stdout == ""
+    assert not first.exists()  # no report written when another cannot be
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes anywhere")
+@pytest.mark.parametrize("command", ["fetch", "audit"])
+def test_a_read_only_folder_is_exit_2_before_any_request(
+    sandbox: RunningSandbox, tmp_path: Path, command: str
+) -> None:
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        target = folder / "out.json"
+        args = ["fetch", "-o", str(target)] if command == "fetch" else ["audit", "-o", str(target)]
+        result = invoke(*args, "--base-url", sandbox.base_url, "--api-key", sandbox.api_key)
+        one_error_line(result, r"Permission denied \(no write access to folder \S+locked\)$")
+        assert sandbox.request_count == 0
+    finally:
+        folder.chmod(0o700)
+
+
+# -- a full disk --------------------------------------------------------------------------------
+
+
+def fill_disk(monkeypatch: pytest.MonkeyPatch, *, on_call: int = 1) -> None:
+    """From the ``on_call``-th ``fsync`` on, the disk is full (ENOSPC), as NFS, ext4 with
+    delayed allocation and quotas report it."""
+    calls = {"n": 0}
+    real_fsync = os.fsync
+
+    def fsync(fd: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] >= on_call:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+
+
+NO_SPACE = r"No space left on device; the previous file \(if any\) is unchanged$"
+
+
+def test_disk_full_during_fetch_keeps_the_old_snapshot(
+    sandbox: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "fleet.json"
+    old = snapshot_of(sandbox, target)
+    fill_disk(monkeypatch)
+    api = ["--base-url", sandbox.base_url, "--api-key", sandbox.api_key]
+    result = invoke("fetch", "-o", str(target), *api)
+    monkeypatch.undo()
+    one_error_line(result, rf"^error: cannot write {re.escape(str(target))}: " + NO_SPACE)
+    assert target.read_bytes() == old
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fleet.json"]
+
+
+@pytest.mark.parametrize("on_call", [1, 2], ids=["the new baseline", "the .prev copy"])
+def test_disk_full_during_approve_keeps_the_old_baseline(
+    sandbox: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, on_call: int
+) -> None:
+    baseline = tmp_path / "baseline.json"
+    old = snapshot_of(sandbox, baseline, source="https://portal.intellixent.ai/api")
+    sandbox.remove(47)
+    fill_disk(monkeypatch, on_call=on_call)
+    api = ["--base-url", sandbox.base_url, "--api-key", sandbox.api_key]
+    result = invoke("snapshot", "approve", "-o", str(baseline), *api)
+    monkeypatch.undo()
+    one_error_line(result, NO_SPACE)
+    assert baseline.read_bytes() == old
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["baseline.json"]
+
+
+def test_disk_full_while_writing_reports_leaves_no_partial_report(
+    sandbox: RunningSandbox, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    baseline = workdir / "baseline.json"
+    approved = snapshot_of(sandbox, baseline)
+    fill_disk(monkeypatch)
+    result = audit(sandbox, workdir, "--baseline", str(baseline), "--format", "html", "-o", "-")
+    monkeypatch.undo()
+    one_error_line(result, r"^error: cannot write report to \S+report\.json: " + NO_SPACE)
+    assert (workdir / "report.json").read_bytes() == STALE_REPORT
+    assert baseline.read_bytes() == approved
+    assert sorted(p.name for p in workdir.iterdir()) == ["baseline.json", "report.json"]
+
+
+def test_a_real_full_disk_if_one_is_mounted(make_sandbox: Callable[..., RunningSandbox]) -> None:
+    """Set AUDITOR_TEST_FULL_DISK to a folder on a tiny filesystem (e.g. a 64 KiB tmpfs)
+    to run the fetch against a disk that really fills up."""
+    folder = os.environ.get("AUDITOR_TEST_FULL_DISK")
+    if not folder:
+        pytest.skip("AUDITOR_TEST_FULL_DISK is not set")
+    target = Path(folder) / "fleet.json"
+    target.write_bytes(b"{}\n")
+    big = make_sandbox(count=2000)
+    result = invoke(
+        "fetch", "-o", str(target), "--base-url", big.base_url, "--api-key", big.api_key
+    )
+    one_error_line(result, r"No space left on device")
+    assert target.read_bytes() == b"{}\n"
+    assert sorted(p.name for p in Path(folder).iterdir()) == ["fleet.json"]
