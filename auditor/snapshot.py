@@ -127,9 +127,11 @@ def listing_from_document(document: Any, where: str) -> Listing:
             raise SnapshotError(
                 f"snapshot {where} has no schema_version; is it an auditor snapshot?"
             )
+        newer = isinstance(version, int) and version > SCHEMA_VERSION
+        advice = "upgrade auditor to read it" if newer else "re-create it with 'auditor fetch'"
         raise SnapshotError(
             f"snapshot {where} has schema_version {version!r}; this auditor "
-            f"({__version__}) reads schema_version {SCHEMA_VERSION}"
+            f"({__version__}) reads schema_version {SCHEMA_VERSION}; {advice}"
         )
     assistants = document.get("assistants")
     if not isinstance(assistants, Mapping):

@@ -146,7 +146,8 @@ DAMAGE = {
     "truncated": r"is truncated \(line \d+, column \d+: it ends early\); restore it",
     "not-json": r"is not valid JSON \(line 1, column 1: expecting value\); restore it",
     "empty": r"is empty; restore it",
-    "wrong-schema": r"has schema_version 2; this auditor \(\S+\) reads schema_version 1",
+    "wrong-schema": r"has schema_version 2; this auditor \(\S+\) reads schema_version 1; "
+    r"upgrade auditor to read it$",
 }
 
 
