@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from auditor.atomic import check_writable
 from auditor.errors import ConfigError
 from auditor.model import Listing
 from auditor.settings import ApiSettings, ApproveSettings
@@ -25,7 +26,6 @@ def run(settings: ApproveSettings) -> int:
     """Approve, say what happened and how to undo it; 0 on success."""
     if settings.accounts:
         return _run_accounts(settings, settings.accounts)
-    from auditor.atomic import check_writable
     from auditor.snapshot import read_snapshot
 
     target = settings.output
@@ -34,13 +34,15 @@ def run(settings: ApproveSettings) -> int:
             f"{target} is a folder; give the baseline file (e.g. {target / 'baseline.json'}), "
             "or name accounts in the config file to approve one <account>.json each"
         )
-    check_writable(target)
+    # the baseline's folder (baselines/ in auditor.yaml) is made once there is a listing
+    check_writable(target, create_folders=True)
     if settings.source_file is not None:
         listing = read_snapshot(settings.source_file)
         origin = f"{settings.source_file} (fetched from {listing.source} at {listing.fetched_at})"
     else:
         listing = _fetch(settings.api)
         origin = listing.source
+    _make_folder(target.parent)
     _approve(listing, target, origin, settings.output_settings.quiet)
     return 0
 
@@ -52,19 +54,21 @@ def _run_accounts(settings: ApproveSettings, accounts: tuple[ApiSettings, ...]) 
             f"with several accounts -o must be a folder for one <account>.json each, and "
             f"{folder} is a file; try: -o {folder.with_suffix('')}/"
         )
-    parent = folder.parent if str(folder.parent) else Path(".")
-    if not parent.is_dir():
-        raise ConfigError(f"cannot write {folder}: folder {parent} does not exist; create it first")
+    check_writable(folder / f"{accounts[0].account}.json", create_folders=True)
     listings = [_fetch(account) for account in accounts]  # all of them before any write
-    try:
-        folder.mkdir(exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"cannot create {folder}: {exc.strerror or exc}") from None
+    _make_folder(folder)
     for listing in listings:
         target = folder / f"{listing.account}.json"
         origin = f"account {listing.account} ({listing.source})"
         _approve(listing, target, origin, settings.output_settings.quiet)
     return 0
+
+
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create {folder}: {exc.strerror or exc}") from None
 
 
 def _fetch(api: ApiSettings) -> Listing:

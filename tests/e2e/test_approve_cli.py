@@ -124,3 +124,40 @@ def test_without_output_it_says_where_the_baseline_should_go(
     result = approve(sandbox)
     assert result.exit_code == 2
     assert "--output FILE" in result.stderr
+
+
+def test_the_baseline_folder_is_made_once_the_listing_is_complete(
+    make_sandbox: Callable[..., RunningSandbox], tmp_path: Path
+) -> None:
+    """A fresh repository: ``baselines/`` named in auditor.yaml does not exist yet."""
+    baseline = tmp_path / "baselines" / "fleet.json"
+    failed = approve(make_sandbox(faults=("auth-401",)), "-o", str(baseline))
+    assert failed.exit_code == 3
+    assert not (tmp_path / "baselines").exists()  # nothing left behind by a failed fetch
+    result = approve(make_sandbox(count=5), "-o", str(baseline))
+    assert result.exit_code == 0, result.output
+    assert len(read_snapshot(baseline).assistants) == 5
+
+
+def test_every_account_into_a_folder_that_does_not_exist_yet(
+    make_sandbox: Callable[..., RunningSandbox], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    north, south = make_sandbox(count=3), make_sandbox(count=4, seed=2, api_key="south-key-2")
+    (tmp_path / "auditor.yaml").write_text(
+        "baseline: state/baselines/\naccounts:\n"
+        f"  - {{name: north, base_url: '{north.base_url}', api_key_env: NORTH_KEY}}\n"
+        f"  - {{name: south, base_url: '{south.base_url}', api_key_env: SOUTH_KEY}}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    env = {"NORTH_KEY": north.api_key, "SOUTH_KEY": "wrong-key-0000"}
+    failed = CliRunner().invoke(cli, ["snapshot", "approve"], env=env)
+    assert failed.exit_code == 3
+    assert not (tmp_path / "state").exists()
+    env["SOUTH_KEY"] = south.api_key
+    result = CliRunner().invoke(cli, ["snapshot", "approve"], env=env)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "state/baselines").iterdir()) == [
+        "north.json",
+        "south.json",
+    ]

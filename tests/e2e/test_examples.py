@@ -75,7 +75,6 @@ def _run(args: list[str]) -> Result:
 def test_the_walk_through_with_each_workflows_command(
     nightly_repo: Path, workflow: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (nightly_repo / "baselines").mkdir()  # README step 1: mkdir -p baselines
     approved = _run(["snapshot", "approve", "-o", "baselines/fleet.json"])
     assert approved.exit_code == 0, approved.output
     shown = _run(["config", "show"])
