@@ -457,7 +457,11 @@ def simulate_drift(fleet: list[dict[str, Any]], seed: int = 1) -> list[dict[str,
     for record in touched:
         record["updated_at"] = _TOUCHED_AT
     new_id = max((r["id"] for r in records if _id_key(r.get("id"))[0] == 0), default=0) + 1
-    added = _assistant(new_id, random.Random(seed))
+    rng = random.Random(seed)
+    added = _assistant(new_id, rng)
+    taken = {r.get("uuid") for r in records}
+    while added["uuid"] in taken:  # a fleet generated with the same seed starts alike
+        added["uuid"] = _uuid4(rng)
     if added["type"] == "inbound":
         added["name"] = f"{added['variables']['business_name']} – Overflow Line"
     added["created_at"] = added["updated_at"] = _TOUCHED_AT

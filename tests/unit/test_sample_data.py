@@ -179,6 +179,15 @@ def test_drift_of_an_empty_or_tiny_fleet_does_not_fail() -> None:
     assert [r["id"] for r in one] == [2]
 
 
+@pytest.mark.parametrize("seed", [1, 7])
+def test_the_added_assistant_never_reuses_a_uuid_of_the_fleet(seed: int) -> None:
+    fleet = generate_fleet(10, seed=seed)
+    drifted = simulate_drift(fleet, seed=seed)
+    uuids = [r["uuid"] for r in drifted]
+    assert len(uuids) == len(set(uuids))
+    assert uuids[-1] not in {r["uuid"] for r in fleet}
+
+
 @pytest.mark.parametrize(("count", "seed"), [(47, 7), (300, 3)])
 def test_the_bundled_policy_pack_finds_exactly_the_known_violations(count: int, seed: int) -> None:
     from collections import defaultdict
