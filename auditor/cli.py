@@ -48,6 +48,10 @@ class AuditorGroup(click.Group):
             )
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except OSError as exc:  # a path the system refuses: name too long, no permission, …
+            where = f" {exc.filename}" if exc.filename else ""
+            reason = exc.strerror or str(exc)
+            _fail(ctx, f"error: cannot use{where}: {reason}; check the path", EXIT_USAGE, exc)
         except Exception as exc:  # a bug: still one line, and never a green exit
             _fail(
                 ctx,

@@ -218,10 +218,14 @@ class _Loader:
                     continue
             else:
                 target = file.path.parent / entry
-            if not target.exists():
+            unusable = _unusable(target)
+            if unusable == _NOT_FOUND:
                 file.problems.add(
                     line, f"include {entry!r}: no such file or folder ({display_path(target)})"
                 )
+                continue
+            if unusable:
+                file.problems.add(line, f"include {entry!r}: {unusable}")
                 continue
             if target.is_dir():
                 inner = policy_files_in(target)
@@ -613,6 +617,23 @@ class _Loader:
         return [item[3] for item in ordered]
 
 
+_NOT_FOUND = "no such file or folder"
+
+
+def _unusable(path: Path) -> str:
+    """Why ``path`` cannot be read ("" if it can): missing, or what the system says
+    (a name too long, a loop of links), never an exception."""
+    try:
+        path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return _NOT_FOUND
+    except OSError as exc:
+        return (exc.strerror or str(exc)).lower()
+    except ValueError:  # a NUL byte in the name
+        return "not a usable file name"
+    return ""
+
+
 def load_policies(paths: Sequence[Path] = ()) -> PolicySet:
     """Load policy files and folders (default: the bundled pack) into a ``PolicySet``.
 
@@ -623,8 +644,9 @@ def load_policies(paths: Sequence[Path] = ()) -> PolicySet:
     try:
         for target in paths or (DEFAULT_PACK,):
             target = Path(target)
-            if not target.exists():
-                loader._loose(f"{display_path(target)}: no such file or folder")
+            unusable = _unusable(target)
+            if unusable:
+                loader._loose(f"{display_path(target)}: {unusable}")
                 continue
             loader.load_target(target)
         loader.merge_params()

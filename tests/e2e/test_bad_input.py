@@ -346,3 +346,40 @@ def test_a_real_full_disk_if_one_is_mounted(make_sandbox: Callable[..., RunningS
     one_error_line(result, r"No space left on device")
     assert target.read_bytes() == b"{}\n"
     assert sorted(p.name for p in Path(folder).iterdir()) == ["fleet.json"]
+
+
+# -- paths the system refuses -----------------------------------------------------------------
+
+TOO_LONG = "n" * 300  # one path component longer than any filesystem allows
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["fetch", "-o", f"{TOO_LONG}.json"],
+        ["snapshot", "approve", "-o", f"{TOO_LONG}.json"],
+        ["audit", "--baseline", f"{TOO_LONG}.json"],
+        ["audit", "--input", f"{TOO_LONG}.json"],
+        ["audit", "--format", "json", "-o", f"{TOO_LONG}.json"],
+        ["audit", "--policy", f"{TOO_LONG}.yaml"],
+        ["--config", f"{TOO_LONG}.yaml", "audit"],
+        ["diff", f"{TOO_LONG}.json", "b.json"],
+        ["policy", "validate", f"{TOO_LONG}.yaml"],
+    ],
+    ids=lambda args: " ".join(a for a in args if TOO_LONG not in a),
+)
+def test_a_file_name_too_long_is_exit_2_not_an_internal_error(
+    sandbox: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke(*args, "--base-url", sandbox.base_url, "--api-key", sandbox.api_key)
+    one_error_line(result, r"[Ff]ile name too long")
+    assert "internal error" not in result.stderr
+    assert sandbox.request_count == 0
+
+
+def test_an_include_with_a_name_too_long_names_the_file_and_line(tmp_path: Path) -> None:
+    policy = tmp_path / "team.yaml"
+    policy.write_text(f"version: 1\ninclude: [{TOO_LONG}.yaml]\nrules: []\n", encoding="utf-8")
+    result = invoke("policy", "validate", str(policy))
+    one_error_line(result, rf"^error: {re.escape(display_path(policy))}:2: include '.*': file name")

@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from auditor.cli import cli
 from auditor.errors import PolicyError
 from auditor.model import Listing
 from auditor.policy import PolicySet, evaluate, load_policies
@@ -229,3 +231,23 @@ def test_random_text_loads_or_raises_policy_error(scratch: Path, text: str) -> N
     path.write_text(text, encoding="utf-8")
     policy_set, problems = load_or_problems(path)
     assert (policy_set is None) == bool(problems)
+
+
+@PROPERTY
+@given(DOCUMENTS.map(lambda d: yaml.safe_dump(d, allow_unicode=True)) | st.text(max_size=200))
+def test_random_policy_files_through_the_cli_exit_0_or_2_with_a_message(
+    scratch: Path, text: str
+) -> None:
+    """``auditor policy validate`` (the loader ``audit`` uses too): ok, or exit 2 with
+    every problem on an ``error: file:line: message`` line — never a crash."""
+    path = scratch / "cli.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["policy", "validate", str(path)])
+    assert result.exit_code in (0, 2), result.output
+    assert "internal error" not in result.stderr
+    assert "Traceback" not in result.output
+    if result.exit_code == 2:
+        lines = result.stderr.splitlines()
+        assert lines
+        assert all(line.startswith("error: ") and len(line) > len("error: ") for line in lines)
+        assert lines[0].startswith(f"error: {display_path(path)}")
