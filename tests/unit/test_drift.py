@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.drift import diff_listings, diff_records, merge_drifts
-from auditor.model import ChangeKind, Listing
+from auditor.model import Change, ChangeKind, Listing
 from auditor.settings import DriftSettings
 
 BASE: dict[str, Any] = {
@@ -109,3 +109,172 @@ def test_any_json_never_raises(fields: dict[str, Any], value: Any) -> None:
     after = {**before, "tools": value, "x": value}
     diff_records(before, after)
     diff_listings(Listing("s", "t", {"u": before}), Listing("s", "t", {"u": after}))
+
+
+# -- the cheap skip: identical records are passed over, look-alikes are not ---------------------
+
+
+def listing_changes(
+    before: dict[str, Any], after: dict[str, Any], settings: DriftSettings | None = None
+) -> dict[str, ChangeKind]:
+    """What ``diff_listings`` (which skips identical records first) reports for one pair."""
+    drift = diff_listings(
+        Listing("s", "t", {"u-7": before}),
+        Listing("s", "t", {"u-7": after}),
+        settings or DriftSettings(),
+    )
+    assert not drift.added
+    assert not drift.removed
+    return {c.path: c.kind for entry in drift.changed for c in entry.changes}
+
+
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        (changed(updated_at="2026-11-25"), {}),
+        (changed(tools=[{"name": "book"}, {"name": "transfer"}]), {}),
+        (
+            changed(tools=[{"name": "book"}, {"name": "transfer"}], updated_at="x"),
+            {},
+        ),
+        (changed(record=True), {"record": ChangeKind.TYPE_CHANGED}),
+        (changed(record=1.0), {"record": ChangeKind.TYPE_CHANGED}),
+        (changed(max_duration=900.0), {"max_duration": ChangeKind.TYPE_CHANGED}),
+        (
+            changed(variables={"region": "eu", "tier": True}),
+            {"variables.tier": ChangeKind.TYPE_CHANGED},
+        ),
+        (
+            changed(variables={"region": "eu", "tier": 1.0}),
+            {"variables.tier": ChangeKind.TYPE_CHANGED},
+        ),
+        (
+            changed(tools=[{"name": "transfer"}, {"name": "book", "async": 1}]),
+            {"tools[0].async": ChangeKind.ADDED},
+        ),
+        (
+            changed(variables={"region": "us", "tier": 1}, updated_at="x"),
+            {"variables.region": ChangeKind.CHANGED},
+        ),
+        (changed(extra_field=None), {"extra_field": ChangeKind.ADDED}),
+        ({k: v for k, v in BASE.items() if k != "record"}, {"record": ChangeKind.REMOVED}),
+    ],
+)
+def test_the_skip_sets_aside_only_what_drift_ignores(
+    after: dict[str, Any], expected: dict[str, ChangeKind]
+) -> None:
+    """``==`` says ``1 == True == 1.0``; drift must not, at the top or nested."""
+    assert listing_changes(BASE, after) == expected
+    assert paths(after) == expected
+
+
+def test_1_true_and_1_0_inside_an_unordered_list_are_type_changes() -> None:
+    before = changed(tools=[{"name": "transfer", "async": 1}])
+    for value in (True, 1.0):
+        after = changed(tools=[{"name": "transfer", "async": value}])
+        assert listing_changes(before, after) == {"tools[0].async": ChangeKind.TYPE_CHANGED}
+
+
+def test_key_order_does_not_matter() -> None:
+    reordered = dict(reversed(list(BASE.items())))
+    reordered["variables"] = dict(reversed(list(BASE["variables"].items())))
+    assert listing_changes(BASE, reordered) == {}
+    renamed = {**reordered, "name": "Renamed"}
+    assert listing_changes(BASE, renamed) == {"name": ChangeKind.CHANGED}
+
+
+def test_equal_records_made_of_other_objects_are_identical() -> None:
+    """The baseline comes from a file: equal values, but none of the same objects."""
+    import json
+
+    copy = json.loads(json.dumps(BASE, sort_keys=True))
+    assert listing_changes(BASE, copy) == {}
+    assert diff_records(BASE, copy) == ()
+
+
+def test_nan_equals_nan_and_minus_zero_equals_zero_as_in_json() -> None:
+    before = changed(temperature=float("nan"), stability=0.0)
+    after = changed(temperature=float("nan"), stability=-0.0)
+    assert listing_changes(before, after) == {}
+    moved = {**after, "name": "Renamed"}
+    assert listing_changes(before, moved) == {"name": ChangeKind.CHANGED}
+
+
+def test_nested_ignored_paths_and_unordered_lists_under_a_changed_field() -> None:
+    settings = DriftSettings(
+        ignore_fields=("updated_at", "variables.region"),
+        unordered_lists=("tools", "variables.zones"),
+    )
+    before = changed(variables={"region": "eu", "tier": 1, "zones": ["a", "b"]})
+    after = changed(variables={"region": "us", "tier": 1, "zones": ["b", "a"]}, updated_at="x")
+    assert listing_changes(before, after, settings) == {}
+    after = changed(variables={"region": "us", "tier": 2, "zones": ["b", "a"]})
+    assert listing_changes(before, after, settings) == {"variables.tier": ChangeKind.CHANGED}
+
+
+def test_changes_inside_an_unordered_list_are_paths_into_its_sorted_form() -> None:
+    after = changed(tools=[{"name": "book"}, {"name": "transfer"}, {"name": "hangup"}])
+    expected = (
+        Change("tools[1].name", "transfer", "hangup", ChangeKind.CHANGED),
+        Change("tools[2]", None, {"name": "transfer"}, ChangeKind.ADDED),
+    )
+    assert diff_records(BASE, after) == expected
+    drift = diff_listings(Listing("s", "t", {"u-7": BASE}), Listing("s", "t", {"u-7": after}))
+    assert drift.changed[0].changes == expected
+
+
+# -- the fast path gives what deepdiff over the whole canonical records gives -----------------
+
+FIELD_NAMES = st.sampled_from(["name", "record", "updated_at", "tools", "variables", "n", "x"])
+plain_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 3)
+    | st.floats(allow_nan=False, width=16)
+    | st.sampled_from([0, 1, 1.0, True, "", "a", "line one\nline two"]),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(FIELD_NAMES | st.text(max_size=2), inner)
+    ),
+    max_leaves=8,
+)
+plain_records = st.dictionaries(FIELD_NAMES, plain_values, max_size=7)
+drift_settings = st.builds(
+    DriftSettings,
+    ignore_fields=st.lists(st.sampled_from(["updated_at", "variables.n", "x"]), max_size=2).map(
+        tuple
+    ),
+    unordered_lists=st.lists(st.sampled_from(["tools", "variables.x", "x"]), max_size=2).map(tuple),
+)
+
+
+def whole_record_changes(
+    before: dict[str, Any], after: dict[str, Any], settings: DriftSettings
+) -> tuple[Any, ...]:
+    """The plain way: canonical forms of the whole records, equal as JSON or deepdiffed."""
+    import json
+
+    from auditor import drift
+
+    ignore = drift._split_paths(settings.ignore_fields)
+    unordered = drift._split_paths(settings.unordered_lists)
+    left = drift._canonical(before, (), ignore, unordered)
+    right = drift._canonical(after, (), ignore, unordered)
+    if json.dumps(left, sort_keys=True) == json.dumps(right, sort_keys=True):
+        return ()
+    return drift._deep_changes(left, right)
+
+
+@settings(max_examples=400, deadline=None)
+@given(plain_records, plain_records, st.booleans(), drift_settings)
+def test_the_fast_path_gives_the_whole_record_answer(
+    before: dict[str, Any], edits: dict[str, Any], reverse: bool, settings: DriftSettings
+) -> None:
+    after = {**before, **edits}
+    if reverse:
+        after = dict(reversed(list(after.items())))
+    expected = whole_record_changes(before, after, settings)
+    assert diff_records(before, after, settings) == expected
+    drift = diff_listings(
+        Listing("s", "t", {"u": before}), Listing("s", "t", {"u": after}), settings
+    )
+    assert tuple(c for entry in drift.changed for c in entry.changes) == expected
