@@ -766,6 +766,10 @@ def build_policy_settings(options: dict[str, Sourced]) -> PolicySettings:
 
 
 def build_sandbox_settings(options: dict[str, Sourced]) -> SandboxSettings:
+    # The sandbox prints the key it accepts. Only a key given to it as --api-key is its
+    # own: INTELLIXENT_API_KEY in the environment is a real account's key, never shown.
+    key = options.get("api_key")
+    api_key = key.value if key is not None and key.origin == "flag" and key.value else None
     pages = []
     for part in split_list((_value(options, "fail_pages", ""),)):
         if not part.isdigit() or int(part) < 1:
@@ -776,7 +780,7 @@ def build_sandbox_settings(options: dict[str, Sourced]) -> SandboxSettings:
         port=int(_value(options, "port", 8765)),
         count=int(_value(options, "count", 47)),
         seed=int(_value(options, "seed", 7)),
-        api_key=_value(options, "api_key", "sandbox-key"),
+        api_key=api_key or "sandbox-key",
         latency_ms=float(_value(options, "latency_ms", 0)),
         rate_limit_every=int(_value(options, "rate_limit_every", 0)),
         retry_after=float(_value(options, "retry_after", 1)),

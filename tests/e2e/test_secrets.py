@@ -7,6 +7,10 @@ prompts by the sample data must only ever appear as ``<redacted:sha256:…>`` ma
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -115,4 +119,124 @@ def test_mail_failure_is_redacted(keyed: RunningSandbox, tmp_path: Path) -> None
     )
     assert result.exit_code == 4, result.output
     assert (tmp_path / "r.json").exists()
+    assert_clean(result, tmp_path)
+
+
+# -- every other command --------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def test_diff_every_format_and_a_dry_run_email(keyed: RunningSandbox, tmp_path: Path) -> None:
+    base, tonight = tmp_path / "base.json", tmp_path / "tonight.json"
+    assert invoke(["fetch", "--base-url", keyed.base_url, "-o", str(base)]).exit_code == 0
+    keyed.update(1, name="Renamed overnight")
+    assert invoke(["fetch", "--base-url", keyed.base_url, "-o", str(tonight)]).exit_code == 0
+    args = ["-vv", "diff", str(base), str(tonight)]
+    for fmt in FORMATS[1:]:
+        args += ["--format", fmt, "-o", str(tmp_path / f"diff.{fmt}")]
+    args += ["--email-to", "ops@example.com", "--smtp-user", "auditor"]
+    args += ["--email-dry-run", str(tmp_path / "diff.eml")]
+    result = invoke(args, GITHUB_STEP_SUMMARY=str(tmp_path / "summary.md"))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "diff.eml").exists()
+    assert_clean(result, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-v", "policy", "validate", str(ROOT / "auditor" / "policies" / "default.yaml")],
+        ["-v", "policy", "test"],
+        ["-v", "policy", "list", "--format", "json"],
+        ["-v", "config", "show"],
+        ["sandbox", "--help"],
+        ["--help"],
+        ["--version"],
+    ],
+    ids=lambda args: " ".join(a for a in args if "/" not in a),
+)
+def test_commands_that_need_no_api(tmp_path: Path, args: list[str]) -> None:
+    result = invoke(args)
+    assert result.exit_code == 0, result.output
+    assert_clean(result, tmp_path)
+
+
+def test_demo(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    result = invoke(["-v", "demo", "--output-dir", str(out), "--count", "12"])
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.iterdir()} >= {"report.html", "report.json", "report.md"}
+    assert_clean(result, tmp_path)
+
+
+def test_audit_of_a_snapshot_file_and_a_config_file(keyed: RunningSandbox, tmp_path: Path) -> None:
+    snapshot = tmp_path / "snap.json"
+    assert invoke(["fetch", "--base-url", keyed.base_url, "-o", str(snapshot)]).exit_code == 0
+    config = tmp_path / "auditor.yaml"
+    config.write_text(
+        f"baseline: {snapshot}\n"
+        "email: {to: [ops@example.com], user: auditor, on: always}\n"
+        f"reports: [{{format: html, output: {tmp_path / 'r.html'}}}]\n",
+        encoding="utf-8",
+    )
+    args = ["-vv", "--config", str(config), "audit", "--input", str(snapshot)]
+    result = invoke([*args, "--email-dry-run", str(tmp_path / "m.eml")])
+    assert result.exit_code == 0, result.output
+    assert_clean(result, tmp_path)
+
+
+def test_the_sandbox_never_shows_the_key_from_the_environment(tmp_path: Path) -> None:
+    """``auditor sandbox`` prints the key it accepts; INTELLIXENT_API_KEY in the
+    environment is a real account's key and must not become the sandbox's."""
+    env = {**os.environ, "INTELLIXENT_API_KEY": API_KEY, "AUDITOR_SMTP_PASSWORD": SMTP_PASSWORD}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "auditor", "sandbox", "--port", "0", "-v"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        banner = [process.stdout.readline() for _ in range(4)]
+    finally:
+        process.send_signal(signal.SIGINT)
+        rest, errors = process.communicate(timeout=30)
+    text = "".join(banner) + rest + errors
+    assert "API key:   sandbox-key" in text
+    assert API_KEY not in text
+    assert SMTP_PASSWORD not in text
+
+
+# -- a crash with -v: the traceback is redacted too ------------------------------------------
+
+
+@pytest.mark.parametrize("verbosity", [[], ["-v"]])
+def test_an_internal_error_is_redacted_in_the_line_and_the_traceback(
+    keyed: RunningSandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    verbosity: list[str],
+) -> None:
+    import auditor.policy
+
+    def explode(*args: object, **kwargs: object) -> None:
+        try:
+            raise ValueError(f"the cause mentions {API_KEY}")
+        except ValueError as cause:
+            raise RuntimeError(f"boom with {API_KEY} and {SMTP_PASSWORD}") from cause
+
+    monkeypatch.setattr(auditor.policy, "evaluate", explode)
+    report = tmp_path / "r.json"
+    result = invoke([*verbosity, "audit", "--base-url", keyed.base_url, "-o", str(report)])
+    assert result.exit_code == 2, result.output
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith("internal error: RuntimeError: boom with *** and ***")
+    if verbosity:
+        assert "Traceback (most recent call last)" in result.stderr
+        assert "ValueError: the cause mentions ***" in result.stderr
+    else:
+        assert result.stderr.count("\n") == 1
+    assert not report.exists()
     assert_clean(result, tmp_path)
