@@ -1,7 +1,15 @@
-"""Ctrl-C in the middle of a fetch: exit 130, one line, nothing partial left behind."""
+"""Ctrl-C in the middle of a fetch: exit 130, one line, nothing partial left behind.
+
+A real SIGINT, as a terminal sends it, to ``python -m auditor`` in a subprocess against a
+slow sandbox: while pages are in flight, while the client waits to retry a failing page,
+and while a request hangs. Each time the process stops promptly with exit 130 and one
+``interrupted`` line (no traceback), the snapshot, baseline or report it was going to
+write is byte for byte what it was, and no temporary file is left in the folder.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -9,6 +17,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,40 +25,75 @@ from auditor.sandbox.server import RunningSandbox
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="sends SIGINT like a terminal does")
 
+PREVIOUS = b'{"previous": true}\n'
+
 
 def _interrupt(
-    args: list[str], sandbox: RunningSandbox, cwd: Path
-) -> subprocess.CompletedProcess[str]:
+    args: list[str], sandbox: RunningSandbox, cwd: Path, *, after_requests: int, **env: str
+) -> tuple[subprocess.CompletedProcess[str], float]:
+    """Run auditor, send SIGINT once the sandbox has seen ``after_requests`` requests;
+    the finished process and how long it took to stop after the signal."""
     command = [sys.executable, "-m", "auditor", *args, "--base-url", sandbox.base_url]
-    env = {**os.environ, "INTELLIXENT_API_KEY": sandbox.api_key}
+    environment = {**os.environ, "INTELLIXENT_API_KEY": sandbox.api_key, **env}
     process = subprocess.Popen(
-        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command,
+        cwd=cwd,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 20
-    while sandbox.request_count < 2 and time.monotonic() < deadline:  # inside the fetch
+    while sandbox.request_count < after_requests and time.monotonic() < deadline:
         time.sleep(0.02)
+    assert process.poll() is None, "the command ended before it could be interrupted"
+    time.sleep(0.1)  # inside the request, the retry wait or the hang
+    sent = time.monotonic()
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=30)
-    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+    stopped = time.monotonic() - sent
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr), stopped
 
 
-@pytest.mark.parametrize("command", ["fetch", "approve", "audit"])
+COMMANDS: dict[str, list[str]] = {
+    "fetch": ["fetch", "-o", "target.json"],
+    "approve": ["snapshot", "approve", "-o", "target.json"],
+    "audit": [
+        *("audit", "--baseline", "baseline.json"),
+        *("--format", "json", "-o", "target.json", "--format", "html", "-o", "report.html"),
+    ],
+}
+SITUATIONS: dict[str, tuple[dict[str, Any], int, dict[str, str]]] = {
+    # sandbox settings, requests seen before the signal, environment
+    "pages in flight": ({"count": 3000, "latency_ms": 400}, 2, {}),
+    "waiting to retry": ({"fail_pages": (1,)}, 1, {"AUDITOR_RETRY_BASE": "30"}),
+    "a request hanging": ({"faults": ("hang=60",)}, 1, {}),
+}
+
+
+@pytest.mark.parametrize("situation", list(SITUATIONS))
+@pytest.mark.parametrize("command", list(COMMANDS))
 def test_ctrl_c_during_fetch(
-    make_sandbox: Callable[..., RunningSandbox], tmp_path: Path, command: str
+    make_sandbox: Callable[..., RunningSandbox], tmp_path: Path, command: str, situation: str
 ) -> None:
-    sandbox = make_sandbox(count=3000, latency_ms=400)
+    overrides, after_requests, env = SITUATIONS[situation]
+    sandbox = make_sandbox(**overrides)
     target = tmp_path / "target.json"
-    target.write_text('{"previous": true}\n')
-    before = target.read_bytes()
-    args = {
-        "fetch": ["fetch", "-o", str(target)],
-        "approve": ["snapshot", "approve", "-o", str(target)],
-        "audit": ["audit", "--format", "json", "-o", str(target)],
-    }[command]
-    done = _interrupt(args, sandbox, tmp_path)
+    target.write_bytes(PREVIOUS)
+    baseline = tmp_path / "baseline.json"
+    document = {"schema_version": 1, "tool_version": "0", "source": sandbox.base_url}
+    document |= {"fetched_at": "t", "count": 0, "assistants": {}}
+    baseline.write_text(json.dumps(document) + "\n")
+    approved = baseline.read_bytes()
+
+    done, stopped = _interrupt(
+        COMMANDS[command], sandbox, tmp_path, after_requests=after_requests, **env
+    )
+
     assert done.returncode == 130, done.stderr
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    assert lines[0].startswith("interrupted")
-    assert target.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["target.json"]
+    assert done.stderr.splitlines() == ["interrupted: nothing was written; run the command again"]
+    assert done.stdout == ""
+    assert stopped < 5, f"took {stopped:.1f} s to stop after Ctrl-C"
+    assert target.read_bytes() == PREVIOUS
+    assert baseline.read_bytes() == approved
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["baseline.json", "target.json"]
