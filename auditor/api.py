@@ -33,11 +33,11 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from functools import partial
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
@@ -198,26 +198,22 @@ class ApiClient:
         )
 
     def _fetch_rest(self, last_page: int, advance: Callable[[int], None]) -> Iterator[_Page]:
-        """Pages 2..last_page, ``concurrency`` at a time; the first failure stops all."""
-        executor = ThreadPoolExecutor(
-            max_workers=max(1, min(self.settings.concurrency, last_page - 1)),
-            thread_name_prefix="auditor-fetch",
-        )
-        futures: dict[Future[_Page], int] = {}
+        """Pages 2..last_page, ``concurrency`` at a time; the first failure stops all.
+
+        The pages are read on daemon threads (``auditor.background``): after a failure or
+        Ctrl-C the process does not wait for the requests still in flight.
+        """
+        from auditor.background import completed
+
+        calls = [partial(self.fetch_page, n) for n in range(2, last_page + 1)]
         results: list[_Page] = []
         try:
-            futures = {executor.submit(self.fetch_page, n): n for n in range(2, last_page + 1)}
-            pending = set(futures)
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in sorted(done, key=futures.__getitem__):
-                    results.append(future.result())  # raises the page's error
-                    advance(1)
+            for _, page in completed(calls, self.settings.concurrency, name="auditor-fetch"):
+                results.append(page)
+                advance(1)
         except BaseException:
-            self._cancel.set()
-            executor.shutdown(wait=False, cancel_futures=True)
+            self._cancel.set()  # pages waiting to retry give up
             raise
-        executor.shutdown(wait=True)
         return iter(sorted(results, key=lambda p: p.number))
 
     # -- one page -----------------------------------------------------------------------------

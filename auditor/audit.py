@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -133,18 +133,30 @@ def _read_fleet(settings: AuditSettings) -> _Fetched:
     accounts = settings.accounts
     if len(accounts) == 1:
         return _Fetched((mask_listing(_fetch_one(accounts[0])),), ())
+    from auditor.background import completed
+
+    # Daemon threads (auditor.background): Ctrl-C does not wait for a hung account.
+    calls = [partial(_fetch_or_error, account) for account in accounts]
+    outcomes = dict(completed(calls, len(accounts), name="account"))
     listings: list[Listing] = []
     errors: list[AccountError] = []
-    with ThreadPoolExecutor(max_workers=len(accounts), thread_name_prefix="account") as pool:
-        futures = [pool.submit(_fetch_one, account) for account in accounts]
-        for account, future in zip(accounts, futures, strict=False):
-            try:
-                listings.append(mask_listing(future.result()))
-            except FetchError as exc:
-                # said once, with the report (commands.deliver); here only for -v
-                _log.info("account %s could not be read: %s", account.account, exc.message)
-                errors.append(AccountError(account.account, exc.message))
+    for index, account in enumerate(accounts):
+        outcome = outcomes[index]
+        if isinstance(outcome, FetchError):
+            # said once, with the report (commands.deliver); here only for -v
+            _log.info("account %s could not be read: %s", account.account, outcome.message)
+            errors.append(AccountError(account.account, outcome.message))
+        else:
+            listings.append(mask_listing(outcome))
     return _Fetched(tuple(listings), tuple(errors))
+
+
+def _fetch_or_error(account: ApiSettings) -> Listing | FetchError:
+    """One account's listing, or the reason it could not be read (other accounts go on)."""
+    try:
+        return _fetch_one(account)
+    except FetchError as exc:
+        return exc
 
 
 def _fetch_one(account: ApiSettings) -> Listing:

@@ -704,9 +704,10 @@ def sandbox(ctx: click.Context, **values: Any) -> None:
 
     It prints its URL and the key to use, and serves until Ctrl-C. Faults for --fault:
     auth-401, auth-403, malformed-json=PAGE, data-not-list=PAGE, missing-uuid=PAGE,
-    duplicate-uuid[=PAGE], last-page-changes, hang=SECONDS, empty-account,
-    transient-5xx=PAGE:TIMES (fails PAGE TIMES times, then answers), max-per-page=N
-    (422 for per_page above N). --retry-after 0 sends 429 without Retry-After.
+    duplicate-uuid[=PAGE], last-page-changes, hang=SECONDS, hang-page=PAGE:SECONDS
+    (only PAGE is slow), empty-account, transient-5xx=PAGE:TIMES (fails PAGE TIMES times,
+    then answers), max-per-page=N (422 for per_page above N). --retry-after 0 sends 429
+    without Retry-After.
     """
     from auditor.commands import sandbox as command
     from auditor.config import build_sandbox_settings

@@ -58,6 +58,7 @@ FAULTS: dict[str, str] = {
     "last-page-changes": "every page but page 1 reports last_page + 1 (the fleet grew "
     "during the fetch)",
     "hang=SECONDS": "wait SECONDS before answering (a client read timeout)",
+    "hang-page=PAGE:SECONDS": "PAGE waits SECONDS before answering, other pages do not",
     "empty-account": "serve an account with no assistants",
     "transient-5xx=PAGE:TIMES": "PAGE answers --fail-status TIMES times, then succeeds",
     "max-per-page=N": "reject per_page above N with 422 (white-labels with a lower cap)",
@@ -79,6 +80,8 @@ class Faults:
     last_page_changes: bool = False
     hang: float = 0.0
     """Seconds to wait before every answer."""
+    hang_pages: Mapping[int, float] = field(default_factory=dict)
+    """Page → seconds it waits before answering."""
     empty_account: bool = False
     transient_5xx: Mapping[int, int] = field(default_factory=dict)
     """Page → how many times it fails before it answers."""
@@ -91,6 +94,7 @@ def parse_faults(specs: Iterable[str]) -> Faults:
     pages: dict[str, set[int]] = {"malformed_json": set(), "data_not_list": set()}
     pages["missing_uuid"] = set()
     transient: dict[int, int] = {}
+    hang_pages: dict[int, float] = {}
     for spec in specs:
         name, _, arg = str(spec).strip().partition("=")
         name, arg = name.strip(), arg.strip()
@@ -104,6 +108,14 @@ def parse_faults(specs: Iterable[str]) -> Faults:
             values["duplicate_uuid"] = _page_arg(name, arg) if arg else 0
         elif name == "hang":
             values["hang"] = _number_arg(name, arg, "seconds, e.g. hang=5")
+        elif name == "hang-page":
+            page, sep, seconds = arg.partition(":")
+            if not sep:
+                raise ConfigError(
+                    f"fault hang-page needs PAGE:SECONDS, e.g. hang-page=2:30 (got {spec!r})"
+                )
+            wait = _number_arg(name, seconds.strip(), "PAGE:SECONDS, e.g. hang-page=2:30")
+            hang_pages[_page_arg(name, page.strip())] = wait
         elif name == "transient-5xx":
             page, sep, times = arg.partition(":")
             if not sep or not times.strip().isdigit() or int(times) < 1:
@@ -125,6 +137,7 @@ def parse_faults(specs: Iterable[str]) -> Faults:
         data_not_list=frozenset(pages["data_not_list"]),
         missing_uuid=frozenset(pages["missing_uuid"]),
         transient_5xx=transient,
+        hang_pages=hang_pages,
     )
 
 
@@ -444,6 +457,8 @@ class Sandbox:
             self._stopping.wait(settings.latency_ms / 1000)
         if faults.hang > 0:
             self._stopping.wait(faults.hang)
+        if page is not None and faults.hang_pages.get(page, 0) > 0:
+            self._stopping.wait(faults.hang_pages[page])
         if faults.auth_401 or authorization != f"Bearer {settings.api_key}":
             return _json(401, {"message": "Unauthenticated."}, **asked)
         if faults.auth_403:

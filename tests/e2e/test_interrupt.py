@@ -68,6 +68,8 @@ SITUATIONS: dict[str, tuple[dict[str, Any], int, dict[str, str]]] = {
     "pages in flight": ({"count": 3000, "latency_ms": 400}, 2, {}),
     "waiting to retry": ({"fail_pages": (1,)}, 1, {"AUDITOR_RETRY_BASE": "30"}),
     "a request hanging": ({"faults": ("hang=60",)}, 1, {}),
+    # the worker threads of pages 2+ are stuck in a request: Ctrl-C must not wait for them
+    "later pages hanging": ({"count": 250, "faults": ("hang-page=2:60", "hang-page=3:60")}, 3, {}),
 }
 
 
@@ -93,7 +95,38 @@ def test_ctrl_c_during_fetch(
     assert done.returncode == 130, done.stderr
     assert done.stderr.splitlines() == ["interrupted: nothing was written; run the command again"]
     assert done.stdout == ""
-    assert stopped < 5, f"took {stopped:.1f} s to stop after Ctrl-C"
+    assert stopped < 3, f"took {stopped:.1f} s to stop after Ctrl-C"
     assert target.read_bytes() == PREVIOUS
     assert baseline.read_bytes() == approved
     assert sorted(p.name for p in tmp_path.iterdir()) == ["baseline.json", "target.json"]
+
+
+def test_ctrl_c_with_several_accounts_does_not_wait_for_a_hung_one(
+    make_sandbox: Callable[..., RunningSandbox], tmp_path: Path
+) -> None:
+    north = make_sandbox(faults=("hang=60",))
+    south = make_sandbox(count=250, faults=("hang-page=2:60",))
+    (tmp_path / "auditor.yaml").write_text(
+        "accounts:\n"
+        f"  - {{name: north, base_url: '{north.base_url}', api_key_env: NORTH_KEY}}\n"
+        f"  - {{name: south, base_url: '{south.base_url}', api_key_env: SOUTH_KEY}}\n",
+        encoding="utf-8",
+    )
+    command = [sys.executable, "-m", "auditor", "audit", "--format", "json", "-o", "r.json"]
+    env = {**os.environ, "NORTH_KEY": north.api_key, "SOUTH_KEY": south.api_key}
+    process = subprocess.Popen(
+        command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 20
+    while (north.request_count < 1 or south.request_count < 2) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.1)
+    sent = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=30)
+    stopped = time.monotonic() - sent
+    assert process.returncode == 130, stderr
+    assert stdout == ""
+    assert stderr.splitlines() == ["interrupted: nothing was written; run the command again"]
+    assert stopped < 3, f"took {stopped:.1f} s to stop after Ctrl-C"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["auditor.yaml"]

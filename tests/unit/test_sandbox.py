@@ -235,6 +235,18 @@ def test_hang_makes_a_client_time_out_and_stop_is_prompt(make_sandbox: MakeSandb
     sandbox.stop()  # does not wait the 30 s out
 
 
+def test_hang_page_slows_that_page_only(make_sandbox: MakeSandbox) -> None:
+    sandbox = make_sandbox(count=250, faults=("hang-page=2:30",))
+    assert page(sandbox, 1)["current_page"] == 1  # at once
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        requests.get(
+            sandbox.base_url + "/user/assistants/get?per_page=100&page=2",
+            headers={"Authorization": f"Bearer {sandbox.api_key}"},
+            timeout=(5, 0.2),
+        )
+    sandbox.stop()
+
+
 def test_latency_and_concurrency_are_visible_in_the_log(make_sandbox: MakeSandbox) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
@@ -253,6 +265,8 @@ def test_latency_and_concurrency_are_visible_in_the_log(make_sandbox: MakeSandbo
         ("missing-uuid=zero", "needs a page number"),
         ("hang=soon", "needs seconds"),
         ("transient-5xx=2", "needs PAGE:TIMES"),
+        ("hang-page=2", "needs PAGE:SECONDS"),
+        ("hang-page=2:soon", "needs PAGE:SECONDS"),
         ("max-per-page=500", "whole number 1–100"),
         ("auth-401=1", "takes no argument"),
     ],
