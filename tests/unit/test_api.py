@@ -323,3 +323,38 @@ def test_retry_base_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) 
     assert RetryPolicy().base == 0.002
     monkeypatch.setenv("AUDITOR_RETRY_BASE", "fast")
     assert RetryPolicy().base == 0.5
+
+
+# -- the environment: proxies, read once per client ------------------------------------------
+
+
+def _proxy_environment(monkeypatch: pytest.MonkeyPatch, proxy: str, no_proxy: str = "") -> None:
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.setenv("http_proxy", proxy)
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    if no_proxy:
+        monkeypatch.setenv("no_proxy", no_proxy)
+        monkeypatch.setenv("NO_PROXY", no_proxy)
+
+
+def test_a_proxy_from_the_environment_is_used(
+    make_sandbox: MakeSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sandbox plays an HTTP proxy for a host that does not exist."""
+    proxy = make_sandbox(count=150)
+    _proxy_environment(monkeypatch, proxy.root_url)
+    settings = ApiSettings(base_url="http://assistants.invalid/api", api_key=proxy.api_key)
+    listing = fetch_listing(settings, retry=FAST)
+    assert len(listing.assistants) == 150
+    assert len(proxy.requests) == 2
+    assert all(r.path.startswith("http://assistants.invalid/api/") for r in proxy.requests)
+
+
+def test_no_proxy_from_the_environment_is_honoured(
+    make_sandbox: MakeSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = make_sandbox(count=150)
+    _proxy_environment(monkeypatch, f"http://127.0.0.1:{closed_port()}", no_proxy="127.0.0.1")
+    assert len(fetch(sandbox).assistants) == 150
