@@ -34,9 +34,23 @@ _log = logging.getLogger("auditor")
 class AuditorGroup(click.Group):
     """A click group that turns every expected error into one line and an exit code."""
 
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:  # a mistake in the options before the command
+            _usage_error(exc)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:  # a mistake in the command's options or name
+            _usage_error(exc)
         except AuditorError as exc:
             _fail(ctx, f"error: {exc.message}", exc.exit_code, exc)
         except KeyboardInterrupt as exc:
@@ -62,6 +76,21 @@ class AuditorGroup(click.Group):
             )
 
 
+_NO_ARGS_IS_HELP: Any = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
+def _usage_error(exc: click.UsageError) -> NoReturn:
+    """click's four-line usage message as the one line every exit 2 gets."""
+    if isinstance(exc, _NO_ARGS_IS_HELP):  # a bare ``auditor``: the help, as click shows it
+        raise exc
+    from auditor.report.sanitize import terminal
+
+    where = exc.ctx.command_path if exc.ctx is not None else "auditor"
+    message = " ".join(exc.format_message().split())
+    click.echo(terminal(f"error: {message} (see '{where} --help')"), err=True)
+    raise click.exceptions.Exit(EXIT_USAGE)
+
+
 def _fail(ctx: click.Context, line: str, code: int, exc: BaseException) -> NoReturn:
     from auditor.redact import redact
 
@@ -72,12 +101,15 @@ def _fail(ctx: click.Context, line: str, code: int, exc: BaseException) -> NoRet
         line = line.replace(
             " (re-run with -v for the traceback and report it)", " (please report it)"
         )
+    from auditor.report.sanitize import terminal
+
     problems = list(getattr(exc, "problems", ()))
     if len(problems) > 1:
         for problem in problems:
-            click.echo(redact(f"error: {problem}"), err=True)
+            click.echo(terminal(redact(f"error: {problem}")), err=True)
         line = f"error: {len(problems)} problems found; fix them and run again"
-    click.echo(redact(" ".join(line.split())), err=True)
+    # one line, inert: an API's error message or a file name may hold escape sequences
+    click.echo(terminal(redact(" ".join(line.split()))), err=True)
     ctx.exit(code)
 
 

@@ -35,16 +35,16 @@ def finish(
             _say(f"wrote {path}")
     for error in report.errors:
         name = f"account {error.account}: " if error.account else ""
-        click.echo(redact(f"error: {name}{error.message}"), err=True)
+        _say(f"error: {name}{error.message}")
     if report.gate.failed:
-        click.echo(redact(f"gate failed: {report.gate.reason}"), err=True)
+        _say(f"gate failed: {report.gate.reason}")
     if email.enabled:
         from auditor.email import deliver_report
 
         try:
             sent = deliver_report(report, email)
         except DeliveryError as exc:
-            click.echo(redact(f"error: {exc.message}"), err=True)
+            _say(f"error: {exc.message}")
             return exit_code if exit_code != EXIT_OK else EXIT_DELIVERY
         if sent and not output.quiet:
             _say(sent)
@@ -52,4 +52,7 @@ def finish(
 
 
 def _say(line: str) -> None:
-    click.echo(redact(line), err=True)
+    """One line on stderr: secrets redacted, control characters from the API made visible."""
+    from auditor.report.sanitize import terminal
+
+    click.echo(terminal(redact(line)), err=True)

@@ -9,6 +9,7 @@ finding's ``actual`` keeps the full value.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 MAX_SHOWN = 60
@@ -71,8 +72,19 @@ def show_list(values: Any) -> str:
     return ", ".join(items[:-1]) + " or " + items[-1]
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def _one_line(text: str) -> str:
-    return text.replace("\n", "\\n").replace("\r", "\\r").replace("'", "\\'")
+    """Quotable on one line: newlines as ``\\n``, other control characters (a form feed
+    or an escape sequence in a file or a record) as ``\\xNN``, never raw."""
+    text = text.replace("\n", "\\n").replace("\r", "\\r").replace("'", "\\'")
+    return _CONTROL.sub(
+        lambda m: (
+            f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}"
+        ),
+        text,
+    )
 
 
 def _cut(text: str, limit: int) -> str:

@@ -383,3 +383,49 @@ def test_an_include_with_a_name_too_long_names_the_file_and_line(tmp_path: Path)
     policy.write_text(f"version: 1\ninclude: [{TOO_LONG}.yaml]\nrules: []\n", encoding="utf-8")
     result = invoke("policy", "validate", str(policy))
     one_error_line(result, rf"^error: {re.escape(display_path(policy))}:2: include '.*': file name")
+
+
+# -- command-line mistakes ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["audit", "--timeout", "0"],
+            "error: Invalid value for '--timeout': 0.0 is not in the range x>=0.1. "
+            "(see 'auditor audit --help')",
+        ),
+        (
+            ["fetch"],
+            "error: Missing option '-o' / '--output'. (see 'auditor fetch --help')",
+        ),
+        (
+            ["audti"],
+            "error: No such command 'audti'. Did you mean 'audit'? (see 'auditor --help')",
+        ),
+        (
+            ["--concurrency", "0", "audit"],
+            "error: Invalid value for '--concurrency': 0 is not in the range 1<=x<=64. "
+            "(see 'auditor --help')",
+        ),
+        (
+            ["snapshot", "approve", "--form", "x.json"],
+            "error: No such option '--form'. Did you mean '--from'? "
+            "(see 'auditor snapshot approve --help')",
+        ),
+    ],
+)
+def test_a_usage_mistake_is_one_line_and_exit_2(
+    sandbox: RunningSandbox, args: list[str], line: str
+) -> None:
+    result = CliRunner().invoke(cli, args, prog_name="auditor")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [line]
+    assert result.stdout == ""
+
+
+def test_a_bare_command_group_still_shows_its_help() -> None:
+    result = CliRunner().invoke(cli, [], prog_name="auditor")
+    assert "Commands:" in result.output
+    assert "error:" not in result.output

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -112,3 +114,36 @@ def test_hostile_assistants_stay_inert_in_every_format(
     # the name, control characters shown as text, inside one annotation
     assert any("</script>\\x1b[2J\\x1b[31mRED" in c.data for c in commands)
     assert any("\\n::error file=x.py::pwned" in c.data for c in commands)
+
+
+class _HostileApi(BaseHTTPRequestHandler):
+    """An API whose error message tries to clear the screen and plant a link."""
+
+    def do_GET(self) -> None:
+        body = json.dumps(
+            {"message": "Forbidden\x1b[2J\x1b]8;;http://evil.example\x07x\r\n::error::y"}
+        )
+        self.send_response(403)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+def test_an_api_error_message_is_shown_inert_on_one_line() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _HostileApi)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/api"
+        result = invoke("audit", "--base-url", url, "--api-key", "k" * 12)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.exit_code == 3
+    (line,) = result.stderr.splitlines()
+    assert not CONTROL.search(line), line
+    assert "Forbidden\\x1b[2J\\x1b]8;;http://evil.example\\x07x" in line
