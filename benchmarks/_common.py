@@ -25,6 +25,16 @@ def best_of(func: Callable[[], object], repeat: int) -> float:
     return best
 
 
+def timings(func: Callable[[], object], repeat: int) -> list[float]:
+    """``repeat`` wall-clock timings of ``func()``, in seconds, in the order taken."""
+    out: list[float] = []
+    for _ in range(max(1, repeat)):
+        started = time.perf_counter()
+        func()
+        out.append(time.perf_counter() - started)
+    return out
+
+
 class Table:
     """A plain text table, right-aligned, printed once all rows are in."""
 

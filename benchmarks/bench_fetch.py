@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import resource
 import socket
 import subprocess
 import sys
@@ -36,7 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import Table, best_of, write_results
+from _common import Table, best_of, timings, write_results
 
 KEY = "bench-key"
 
@@ -128,7 +127,8 @@ def bench_fetch(
         limit = latency * (1 + math.ceil((pages - 1) / concurrency))
         with sandbox(size, latency_ms) as url:
             assert fetch_auditor(url, concurrency) == size  # warm-up and truth
-            seconds = best_of(partial(fetch_auditor, url, concurrency), repeat)
+            runs = timings(partial(fetch_auditor, url, concurrency), repeat)
+            seconds = min(runs)
             naive: float | None = None
             estimated = False
             if size <= naive_max:
@@ -156,6 +156,7 @@ def bench_fetch(
                 "concurrency": concurrency,
                 "limit_seconds": limit,
                 "auditor_seconds": seconds,
+                "auditor_runs": runs,
                 "auditor_over_limit": seconds / limit,
                 "naive_seconds": naive,
                 "naive_estimated": estimated,
@@ -166,73 +167,89 @@ def bench_fetch(
 
 
 def bench_startup(repeat: int) -> dict[str, Any]:
-    def run(*args: str) -> None:
-        subprocess.run([sys.executable, *args], check=True, capture_output=True)
-
-    timings = {
-        "python -c pass": best_of(lambda: run("-c", "pass"), repeat),
-        "auditor --version": best_of(lambda: run("-m", "auditor", "--version"), repeat),
-        "auditor --help": best_of(lambda: run("-m", "auditor", "--help"), repeat),
+    """``auditor --version`` / ``--help`` (the console script users type, next to this
+    Python) against ``python -c pass``; round robin, best of ``repeat``."""
+    script = Path(sys.executable).with_name("auditor")
+    auditor = [str(script)] if script.is_file() else [sys.executable, "-m", "auditor"]
+    commands = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "auditor --version": [*auditor, "--version"],
+        "auditor --help": [*auditor, "--help"],
     }
-    base = timings["python -c pass"]
+    runs: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(max(1, repeat)):
+        for name, command in commands.items():
+            runs[name].extend(
+                timings(partial(subprocess.run, command, check=True, capture_output=True), 1)
+            )
+    seconds = {name: min(values) for name, values in runs.items()}
+    base = seconds["python -c pass"]
     table = Table(["command", "seconds", "over bare Python ms"])
-    for name, seconds in timings.items():
-        table.add([name, f"{seconds:.3f}", f"{(seconds - base) * 1000:.0f}"])
+    for name, value in seconds.items():
+        table.add([name, f"{value:.3f}", f"{(value - base) * 1000:.0f}"])
     table.print()
-    return {"seconds": timings, "overhead_ms": {k: (v - base) * 1000 for k, v in timings.items()}}
+    return {
+        "command": " ".join(auditor),
+        "seconds": seconds,
+        "runs": runs,
+        "overhead_ms": {k: (v - base) * 1000 for k, v in seconds.items()},
+    }
+
+
+def _measured(command: list[str], env: dict[str, str]) -> tuple[int, float, float]:
+    """Run ``command``; its exit code, wall seconds and own peak RSS in MB (``wait4``)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return process.returncode, seconds, usage.ru_maxrss / 1024
 
 
 def bench_memory(size: int, latency_ms: float) -> dict[str, Any]:
-    """Peak RSS of a full audit of ``size`` assistants, in its own process."""
+    """Peak RSS of a full audit of ``size`` assistants, in its own process.
+
+    The baseline is written by ``auditor fetch`` first (another process, measured too);
+    the audit then fetches again, runs the bundled policies, diffs the baseline and
+    writes a JSON report.
+    """
     with tempfile.TemporaryDirectory() as folder, sandbox(size, latency_ms) as url:
         env = {**os.environ, "INTELLIXENT_API_KEY": KEY}
-        baseline = Path(folder) / "baseline.json"
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "auditor",
-                "fetch",
-                "--base-url",
-                url,
-                "-o",
-                str(baseline),
-                "-q",
-            ],
-            check=True,
-            env=env,
-        )
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        started = time.perf_counter()
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "auditor",
-                "audit",
-                "--base-url",
-                url,
-                "--baseline",
-                str(baseline),
-                "--format",
-                "json",
-                "-o",
-                str(Path(folder) / "report.json"),
-                "-q",
-            ],
-            env=env,
-            check=False,
-        )
-        seconds = time.perf_counter() - started
-        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if done.returncode not in (0, 1):
-        raise SystemExit(f"the audit failed with exit {done.returncode}")
-    peak_mb = peak_kb / 1024
-    note = "" if peak_kb > before else " (the fetch process was larger)"
-    table = Table(["assistants", "audit seconds", "peak RSS MB"])
-    table.add([size, f"{seconds:.1f}", f"{peak_mb:.0f}{note}"])
+        baseline = str(Path(folder) / "baseline.json")
+        auditor = [sys.executable, "-m", "auditor"]
+        fetched = _measured([*auditor, "fetch", "--base-url", url, "-o", baseline, "-q"], env)
+        if fetched[0] != 0:
+            raise SystemExit(f"auditor fetch failed with exit {fetched[0]}")
+        report = str(Path(folder) / "report.json")
+        audit = [
+            *auditor,
+            "audit",
+            "--base-url",
+            url,
+            "--baseline",
+            baseline,
+            "--format",
+            "json",
+            "-o",
+            report,
+            "-q",
+        ]
+        code, seconds, peak_mb = _measured(audit, env)
+        baseline_mb = Path(baseline).stat().st_size / 2**20
+    if code not in (0, 1):
+        raise SystemExit(f"the audit failed with exit {code}")
+    table = Table(["assistants", "process", "seconds", "peak RSS MB"])
+    table.add([size, "auditor fetch -o baseline", f"{fetched[1]:.1f}", f"{fetched[2]:.0f}"])
+    table.add([size, "auditor audit --baseline", f"{seconds:.1f}", f"{peak_mb:.0f}"])
     table.print()
-    return {"assistants": size, "seconds": seconds, "peak_rss_mb": peak_mb}
+    return {
+        "assistants": size,
+        "seconds": seconds,
+        "peak_rss_mb": peak_mb,
+        "fetch_seconds": fetched[1],
+        "fetch_peak_rss_mb": fetched[2],
+        "baseline_file_mb": baseline_mb,
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -241,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--latency-ms", type=float, default=50)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--naive-max", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--memory-size", type=int, default=100_000)
     parser.add_argument("--skip-memory", action="store_true")
     args = parser.parse_args(argv)
@@ -250,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "fetch": bench_fetch(sizes, args.latency_ms, args.concurrency, args.naive_max, args.repeat)
     }
     print()
-    results["startup"] = bench_startup(max(args.repeat, 5))
+    results["startup"] = bench_startup(max(args.repeat, 10))
     if not args.skip_memory:
         print()
         results["memory"] = bench_memory(args.memory_size, 0)
