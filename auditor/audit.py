@@ -99,6 +99,11 @@ def _build(
         drift, drift_warnings = _drift(listings, baselines, drift_settings, keep)
         warnings.extend(drift_warnings)
     gate = decide_gate(settings.gate, evaluation.violations, drift)
+    if fetched.errors and (settings.gate.fail_on_violation or settings.gate.fail_on_drift):
+        # fail closed: a gate cannot pass over assistants it never saw
+        unread = ", ".join(str(e.account) for e in fetched.errors)
+        reason = f"{_plural(len(fetched.errors), 'account')} could not be read ({unread})"
+        gate = Gate(True, f"{gate.reason}; {reason}" if gate.failed else reason)
     report = Report(
         tool_version=__version__,
         generated_at=utc_now(),

@@ -192,3 +192,37 @@ def test_the_matrix_covers_every_fault_of_issue_9() -> None:
     for case in FAULT_CASES:
         assert (case.exit_code == EXIT_OK) == (case.stderr == ""), case.id
         assert (case.exit_code == EXIT_OK) == (case.assistants is not None), case.id
+
+
+@pytest.mark.parametrize("gate", [["--fail-on-violation", "--select", "name-length"], []])
+def test_a_gate_never_passes_over_an_unreadable_account(
+    make_sandbox: Callable[..., RunningSandbox], tmp_path: Path, gate: list[str]
+) -> None:
+    """With several accounts the readable ones are still reported (exit 3), but a gate
+    that was asked for cannot pass: it never saw the other account's assistants."""
+    north, south = make_sandbox(), make_sandbox(fail_pages=(1,))
+    config = tmp_path / "auditor.yaml"
+    config.write_text(
+        "accounts:\n"
+        f"  - {{name: north, base_url: '{north.base_url}', api_key_env: NORTH_KEY}}\n"
+        f"  - {{name: south, base_url: '{south.base_url}', api_key_env: SOUTH_KEY}}\n",
+        encoding="utf-8",
+    )
+    report = tmp_path / "report.json"
+    result = CliRunner().invoke(
+        cli,
+        ["--config", str(config), "audit", *gate, "--format", "json", "-o", str(report)],
+        env={"NORTH_KEY": north.api_key, "SOUTH_KEY": south.api_key},
+    )
+    assert result.exit_code == 3, result.output
+    summary = json.loads(report.read_text(encoding="utf-8"))["summary"]
+    assert summary["by_account"]["south"]["error"]
+    if gate:
+        assert summary["violations"] == 0  # north alone would pass
+        assert summary["gate"] == {
+            "failed": True,
+            "reason": "1 account could not be read (south)",
+        }
+        assert "gate failed: 1 account could not be read (south)" in result.stderr
+    else:
+        assert summary["gate"] == {"failed": False, "reason": "no gate requested"}
