@@ -21,7 +21,7 @@ import click
 from click.core import ParameterSource
 
 from auditor._version import __version__
-from auditor.errors import EXIT_INTERRUPTED, EXIT_USAGE, AuditorError
+from auditor.errors import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_USAGE, AuditorError
 from auditor.settings import COLOR_MODES, EMAIL_ON, FORMATS, SEVERITY_CHOICES, Sourced
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -62,6 +62,8 @@ class AuditorGroup(click.Group):
             )
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:  # `auditor … | head`: the reader has all it wanted
+            _stdout_closed(ctx)
         except OSError as exc:  # a path the system refuses: name too long, no permission, …
             where = f" {exc.filename}" if exc.filename else ""
             reason = exc.strerror or str(exc)
@@ -89,6 +91,25 @@ def _usage_error(exc: click.UsageError) -> NoReturn:
     message = " ".join(exc.format_message().split())
     click.echo(terminal(f"error: {message} (see '{where} --help')"), err=True)
     raise click.exceptions.Exit(EXIT_USAGE)
+
+
+def _stdout_closed(ctx: click.Context) -> NoReturn:
+    """Stop quietly with 141, as ``yes | head`` does: no error line, never a green exit.
+
+    stdout is pointed at /dev/null first, so the flush at exit cannot fail again.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file behind stdout (click's test runner)
+        pass
+    ctx.exit(EXIT_BROKEN_PIPE)
+
+
+def _terminated(signum: int, frame: object) -> None:
+    """SIGTERM (a cancelled CI job) stops the run like Ctrl-C: nothing partial is left."""
+    raise KeyboardInterrupt
 
 
 def _fail(ctx: click.Context, line: str, code: int, exc: BaseException) -> NoReturn:
@@ -734,7 +755,9 @@ def list_(ctx: click.Context, **values: Any) -> None:
 def sandbox(ctx: click.Context, **values: Any) -> None:
     """Run a local Intellixent-compatible API with a seeded sample fleet.
 
-    It prints its URL and the key to use, and serves until Ctrl-C. Faults for --fault:
+    It prints its URL and the key to use, and serves until Ctrl-C. The key is
+    sandbox-key, or what --api-key says (INTELLIXENT_API_KEY is never adopted, so a real
+    key is not printed). Faults for --fault:
     auth-401, auth-403, malformed-json=PAGE, data-not-list=PAGE, missing-uuid=PAGE,
     duplicate-uuid[=PAGE], last-page-changes, hang=SECONDS, hang-page=PAGE:SECONDS
     (only PAGE is slow), empty-account, transient-5xx=PAGE:TIMES (fails PAGE TIMES times,
@@ -797,9 +820,17 @@ def show(ctx: click.Context, **values: Any) -> None:
 
 def main() -> None:
     """The ``auditor`` console script."""
+    _on_sigterm_stop()
     cli.main(prog_name="auditor")
 
 
 def audit_main() -> None:
     """The ``audit`` console script: ``auditor audit`` under a shorter name."""
+    _on_sigterm_stop()
     cli.main(args=["audit", *sys.argv[1:]], prog_name="auditor")
+
+
+def _on_sigterm_stop() -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminated)

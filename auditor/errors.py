@@ -15,6 +15,8 @@ EXIT_USAGE = 2
 EXIT_FETCH = 3
 EXIT_DELIVERY = 4
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE, as a shell reports ``yes | head``: the reader of stdout went away."""
 
 
 class AuditorError(Exception):

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
@@ -54,7 +55,7 @@ def test_each_error_type_has_its_documented_code() -> None:
 def test_help_lists_the_same_codes() -> None:
     text = " ".join(CliRunner().invoke(cli, ["--help"]).stdout.split())
     listed = {int(code) for code in re.findall(r"(\d+) (?:ok|gate|usage|the API|report)", text)}
-    assert listed == set(readme_exit_codes()) - {errors.EXIT_INTERRUPTED}
+    assert listed == set(readme_exit_codes()) - {errors.EXIT_INTERRUPTED, errors.EXIT_BROKEN_PIPE}
 
 
 def invoke(*args: str) -> Result:
@@ -121,6 +122,19 @@ def run_130(sandbox: RunningSandbox, tmp_path: Path) -> Result:
     return result
 
 
+def run_141(sandbox: RunningSandbox, tmp_path: Path) -> Result:
+    """The reader of stdout went away (a real closed pipe: tests/e2e/test_interrupt.py)."""
+
+    def closed(*args: object, **kwargs: object) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(click, "echo", closed)
+        result = invoke("policy", "validate")
+    assert result.stderr == ""
+    return result
+
+
 SCENARIOS: dict[int, Callable[[RunningSandbox, Path], Result]] = {
     errors.EXIT_OK: run_0,
     errors.EXIT_GATE: run_1,
@@ -128,6 +142,7 @@ SCENARIOS: dict[int, Callable[[RunningSandbox, Path], Result]] = {
     errors.EXIT_FETCH: run_3,
     errors.EXIT_DELIVERY: run_4,
     errors.EXIT_INTERRUPTED: run_130,
+    errors.EXIT_BROKEN_PIPE: run_141,
 }
 
 

@@ -29,9 +29,15 @@ PREVIOUS = b'{"previous": true}\n'
 
 
 def _interrupt(
-    args: list[str], sandbox: RunningSandbox, cwd: Path, *, after_requests: int, **env: str
+    args: list[str],
+    sandbox: RunningSandbox,
+    cwd: Path,
+    *,
+    after_requests: int,
+    signum: int = signal.SIGINT,
+    **env: str,
 ) -> tuple[subprocess.CompletedProcess[str], float]:
-    """Run auditor, send SIGINT once the sandbox has seen ``after_requests`` requests;
+    """Run auditor, send ``signum`` once the sandbox has seen ``after_requests`` requests;
     the finished process and how long it took to stop after the signal."""
     command = [sys.executable, "-m", "auditor", *args, "--base-url", sandbox.base_url]
     environment = {**os.environ, "INTELLIXENT_API_KEY": sandbox.api_key, **env}
@@ -49,7 +55,7 @@ def _interrupt(
     assert process.poll() is None, "the command ended before it could be interrupted"
     time.sleep(0.1)  # inside the request, the retry wait or the hang
     sent = time.monotonic()
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     stdout, stderr = process.communicate(timeout=30)
     stopped = time.monotonic() - sent
     return subprocess.CompletedProcess(command, process.returncode, stdout, stderr), stopped
@@ -79,7 +85,25 @@ def test_ctrl_c_during_fetch(
     make_sandbox: Callable[..., RunningSandbox], tmp_path: Path, command: str, situation: str
 ) -> None:
     overrides, after_requests, env = SITUATIONS[situation]
-    sandbox = make_sandbox(**overrides)
+    _stops_cleanly(make_sandbox(**overrides), tmp_path, command, after_requests, env)
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_sigterm_of_a_cancelled_ci_job_stops_like_ctrl_c(
+    make_sandbox: Callable[..., RunningSandbox], tmp_path: Path, command: str
+) -> None:
+    sandbox = make_sandbox(count=3000, latency_ms=400)
+    _stops_cleanly(sandbox, tmp_path, command, 2, {}, signum=signal.SIGTERM)
+
+
+def _stops_cleanly(
+    sandbox: RunningSandbox,
+    tmp_path: Path,
+    command: str,
+    after_requests: int,
+    env: dict[str, str],
+    signum: int = signal.SIGINT,
+) -> None:
     target = tmp_path / "target.json"
     target.write_bytes(PREVIOUS)
     baseline = tmp_path / "baseline.json"
@@ -89,16 +113,38 @@ def test_ctrl_c_during_fetch(
     approved = baseline.read_bytes()
 
     done, stopped = _interrupt(
-        COMMANDS[command], sandbox, tmp_path, after_requests=after_requests, **env
+        COMMANDS[command], sandbox, tmp_path, after_requests=after_requests, signum=signum, **env
     )
 
     assert done.returncode == 130, done.stderr
     assert done.stderr.splitlines() == ["interrupted: nothing was written; run the command again"]
     assert done.stdout == ""
-    assert stopped < 3, f"took {stopped:.1f} s to stop after Ctrl-C"
+    assert stopped < 3, f"took {stopped:.1f} s to stop after the signal"
     assert target.read_bytes() == PREVIOUS
     assert baseline.read_bytes() == approved
     assert sorted(p.name for p in tmp_path.iterdir()) == ["baseline.json", "target.json"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["fetch", "-o", "-"], ["audit"], ["audit", "--format", "json"], ["policy", "list"]],
+    ids=" ".join,
+)
+def test_a_reader_that_goes_away_stops_the_run_quietly_with_141(
+    sandbox: RunningSandbox, args: list[str]
+) -> None:
+    """``auditor … | head``: no traceback, no error line, and never a green exit."""
+    command = [sys.executable, "-m", "auditor", *args]
+    env = {**os.environ, "INTELLIXENT_BASE_URL": sandbox.base_url}
+    env["INTELLIXENT_API_KEY"] = sandbox.api_key
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None
+    assert process.stderr is not None
+    process.stdout.close()  # the reader is gone before the first byte is written
+    with process.stderr:
+        stderr = process.stderr.read()
+    assert process.wait(timeout=30) == 141
+    assert stderr == b""
 
 
 def test_ctrl_c_with_several_accounts_does_not_wait_for_a_hung_one(
