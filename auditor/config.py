@@ -638,9 +638,18 @@ def _email_settings(options: Mapping[str, Sourced]) -> EmailSettings:
     if ssl and starttls:
         raise ConfigError("--smtp-ssl and --smtp-starttls exclude each other; choose one")
     dry_run = _value(options, "email_dry_run")
+    to = split_list(_value(options, "email_to", ()))
+    sender = _value(options, "email_from")
+    if to:  # a typo in an address is a usage error now, not a mail failure after the fetch
+        from auditor.email import address_problem
+
+        for value, option in [*((t, "--email-to") for t in to), (sender, "--email-from")]:
+            problem = value is not None and address_problem(str(value), option)
+            if problem:
+                raise ConfigError(problem)
     return EmailSettings(
-        to=split_list(_value(options, "email_to", ())),
-        sender=_value(options, "email_from"),
+        to=to,
+        sender=sender,
         smtp_host=_value(options, "smtp_host"),
         smtp_port=_value(options, "smtp_port"),
         smtp_user=_value(options, "smtp_user"),

@@ -388,11 +388,19 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}" if n else ""
 
 
-def _address_header(value: str, option: str) -> str:
-    """Check an address list parses; ``DeliveryError`` naming the option otherwise."""
+def address_problem(value: str, option: str) -> str | None:
+    """Why ``value`` is no usable address list for ``option``, or ``None`` when it is."""
     pairs = getaddresses([value])
     if _UNSAFE.search(value) or not pairs or any("@" not in a for _, a in pairs):
-        raise DeliveryError(f"{_one_line(value)!r} is not an email address; check {option}")
+        return f"{_one_line(value)!r} is not an email address; check {option}"
+    return None
+
+
+def _address_header(value: str, option: str) -> str:
+    """Check an address list parses; ``DeliveryError`` naming the option otherwise."""
+    problem = address_problem(value, option)
+    if problem:
+        raise DeliveryError(problem)
     return value
 
 

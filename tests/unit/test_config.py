@@ -410,6 +410,24 @@ def test_a_format_paired_with_another_formats_file_is_exit_2(
 
 
 @pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["--email-to", "ops"], "error: 'ops' is not an email address; check --email-to\n"),
+        (
+            ["--email-to", "ops@example.com", "--email-from", "auditor at example"],
+            "error: 'auditor at example' is not an email address; check --email-from\n",
+        ),
+    ],
+)
+def test_a_bad_address_is_exit_2_before_any_request(args: list[str], line: str) -> None:
+    # The base URL is a closed port: a request would be exit 3, not 2.
+    env = {**_NO_ENV, "INTELLIXENT_BASE_URL": "http://127.0.0.1:9/api", "INTELLIXENT_API_KEY": "k"}
+    result = CliRunner().invoke(cli, ["audit", *args], env=env)
+    assert result.exit_code == 2
+    assert result.stderr == line
+
+
+@pytest.mark.parametrize(
     ("fmt", "output"),
     [("sarif", "scan.json"), ("github", "notes.txt"), ("json", "r.json"), ("html", "r.weird")],
 )
