@@ -234,22 +234,18 @@ def _changes(a: Record, b: Record, ignore: Paths, unordered: Paths) -> tuple[Cha
     left, right = _differing_fields(a, b, ignore, unordered)
     if not left and not right:
         return ()
-    changes = _deep_changes(left, right)
-    if any(change.path == WHOLE_RECORD for change in changes):
-        # deepdiff reports two mappings with under a third of their keys in common as one
-        # change of the whole; over the differing fields alone that can happen when it
-        # would not over the whole records, so ask it about the whole records.
-        whole_a = _canonical(a, (), ignore, unordered)
-        whole_b = _canonical(b, (), ignore, unordered)
-        return _deep_changes(whole_a, whole_b)
-    return changes
+    return _deep_changes(left, right)
 
 
 def _deep_changes(left: Mapping[str, Any], right: Mapping[str, Any]) -> tuple[Change, ...]:
     """deepdiff's tree of two canonical mappings as ``Change`` objects, sorted by path."""
     from deepdiff import DeepDiff
 
-    tree = DeepDiff(left, right, view="tree", ignore_order=False, verbose_level=2)
+    # threshold_to_diff_deeper=0: two versions with few keys in common are still diffed
+    # key by key (deepdiff's default reports them as one change of the whole mapping).
+    tree = DeepDiff(
+        left, right, view="tree", ignore_order=False, verbose_level=2, threshold_to_diff_deeper=0
+    )
     changes: dict[str, Change] = {}
     for report_type, levels in tree.items():
         for level in levels:
