@@ -24,7 +24,6 @@ Environment (for tests and impatient people, not documented in ``--help``):
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import math
@@ -53,6 +52,7 @@ from auditor.errors import (
     FetchError,
     IncompleteListingError,
 )
+from auditor.gcpause import gc_paused
 from auditor.model import Listing, Record
 from auditor.redact import register_secret
 from auditor.settings import ApiSettings
@@ -181,7 +181,7 @@ class ApiClient:
         fetched_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         started = time.monotonic()
         self._cancel.clear()
-        with _gc_paused():
+        with gc_paused():
             first = self.fetch_page(1)
             _check_pagination(first, self.url)
             pages: dict[int, _Page] = {1: first}
@@ -387,23 +387,6 @@ class ApiClient:
                 bar.update(steps)
 
             yield advance
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while pages are read and decoded.
-
-    Decoding a page makes thousands of dicts and lists, none in a cycle; with the pages
-    already read in memory, every collection pass walks them all again. For 100,000
-    assistants that doubled the time spent in ``json.loads`` (1.7 s → 3.7 s).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class _Bearer(requests.auth.AuthBase):

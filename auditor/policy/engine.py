@@ -8,13 +8,12 @@ for records that fail. Whatever a record contains, evaluation does not raise.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from auditor.gcpause import gc_paused
 from auditor.model import AssistantRef, Listing, Record, RuleInfo, Violation
 from auditor.policy.conditions import Failure
 from auditor.policy.fastpath import build_runner
@@ -75,23 +74,6 @@ def _as_record(record: Any) -> dict[str, Any]:
     if isinstance(record, Mapping):
         return dict(record)
     return {}
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while scanning.
-
-    Evaluation allocates one ``AssistantRef`` per assistant and one ``Violation`` per
-    finding, none of which form cycles; with a large fleet in memory, the collector's
-    repeated passes over it would otherwise cost as much as the evaluation itself.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _ref(record: dict[str, Any], account: str | None, key: Any) -> AssistantRef:
@@ -180,7 +162,7 @@ def evaluate(
     assistants (``FIELD=VALUE`` / ``FIELD!=VALUE``; bad syntax: ``ConfigError``);
     ``today`` decides which waivers have expired (default: the local date).
     """
-    with _gc_paused():
+    with gc_paused():
         return _evaluate(policy_set, listings, select, ignore, filters, today or date.today())
 
 
