@@ -17,6 +17,7 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from auditor.errors import ConfigError
@@ -51,8 +52,10 @@ def check_writable(path: Path, *, create_folders: bool = False) -> None:
         )
 
 
-def atomic_write(path: Path, data: bytes | str, *, backup: Path | None = None) -> None:
-    """Replace ``path`` with ``data`` atomically.
+def atomic_write(
+    path: Path, data: bytes | str | Iterable[bytes], *, backup: Path | None = None
+) -> None:
+    """Replace ``path`` with ``data`` (or the chunks it yields) atomically.
 
     With ``backup``, the current content of ``path`` (if any) is first kept there, also
     atomically, so the previous version can be restored by renaming it back. The new
@@ -60,7 +63,7 @@ def atomic_write(path: Path, data: bytes | str, *, backup: Path | None = None) -
     (0666 less the umask), not the 0600 of a temporary file.
     Raises ``ConfigError`` naming the path and the reason (exit 2) on any OS error.
     """
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    payload = _chunks(data)
     if _in_place(path):
         _write_in_place(path, payload)
         return
@@ -79,11 +82,12 @@ def atomic_write(path: Path, data: bytes | str, *, backup: Path | None = None) -
             os.fchmod(fd, _mode_for(path))
         with os.fdopen(fd, "wb") as handle:
             fd = -1
-            handle.write(payload)
+            for chunk in payload:
+                handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
         if backup is not None and path.exists():
-            atomic_write(backup, path.read_bytes())
+            atomic_write(backup, _read_chunks(path))
         os.replace(tmp_name, path)
         tmp_name = ""
         _fsync_folder(folder)
@@ -111,10 +115,26 @@ def _in_place(path: Path) -> bool:
     return not stat.S_ISREG(mode) or str(path.absolute()).startswith(_SPECIAL_ROOTS)
 
 
-def _write_in_place(path: Path, payload: bytes) -> None:
+def _chunks(data: bytes | str | Iterable[bytes]) -> Iterable[bytes]:
+    if isinstance(data, str):
+        return (data.encode("utf-8"),)
+    if isinstance(data, (bytes, bytearray)):
+        return (data,)
+    return data
+
+
+def _read_chunks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
+    """``path``'s content a megabyte at a time (a 300 MB baseline is never all in memory)."""
+    with open(path, "rb") as handle:
+        while chunk := handle.read(size):
+            yield chunk
+
+
+def _write_in_place(path: Path, payload: Iterable[bytes]) -> None:
     try:
         with open(path, "wb") as handle:
-            handle.write(payload)
+            for chunk in payload:
+                handle.write(chunk)
     except OSError as exc:
         raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
 

@@ -18,7 +18,7 @@ from auditor.settings import FetchSettings
 def run(settings: FetchSettings) -> int:
     """Fetch, write, say so on stderr (unless ``-q``); 0 on success."""
     from auditor.api import fetch_listing
-    from auditor.snapshot import dumps_snapshot, write_snapshot
+    from auditor.snapshot import iter_snapshot, write_snapshot
 
     to_stdout = str(settings.output) == "-"
     if not to_stdout:
@@ -26,7 +26,8 @@ def run(settings: FetchSettings) -> int:
     listing = fetch_listing(settings.api)
     count = len(listing.assistants)
     if to_stdout:
-        sys.stdout.buffer.write(dumps_snapshot(listing))
+        for chunk in iter_snapshot(listing):
+            sys.stdout.buffer.write(chunk)
         sys.stdout.flush()
         where = "stdout"
     else:
