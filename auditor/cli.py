@@ -15,14 +15,17 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 from click.core import ParameterSource
 
 from auditor._version import __version__
+from auditor.choices import COLOR_MODES, EMAIL_ON, FORMATS, SEVERITY_CHOICES
 from auditor.errors import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_USAGE, AuditorError
-from auditor.settings import COLOR_MODES, EMAIL_ON, FORMATS, SEVERITY_CHOICES, Sourced
+
+if TYPE_CHECKING:
+    from auditor.settings import Sourced
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -158,6 +161,8 @@ def _where(param: click.Parameter, origin: str, value: Any = None) -> str:
 
 def _remember_global(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     """Keep the strongest value of a global option given before and/or after the command."""
+    from auditor.settings import Sourced
+
     assert param.name is not None
     store: dict[str, Sourced] = ctx.find_root().meta.setdefault(_GLOBALS_KEY, {})
     origin = _origin(ctx, param.name)
@@ -237,6 +242,8 @@ def _verbosity(ctx: click.Context) -> int:
 
 def _options(ctx: click.Context, values: dict[str, Any]) -> dict[str, Sourced]:
     """This command's own options as ``Sourced`` values, plus the global ones."""
+    from auditor.settings import Sourced
+
     collected = _globals(ctx)
     by_name = {p.name: p for p in ctx.command.params}
     for name, value in values.items():
@@ -409,6 +416,8 @@ def _email_options(func: F) -> F:
 
 
 def _smtp_password() -> Sourced:
+    from auditor.settings import Sourced
+
     value = os.environ.get("AUDITOR_SMTP_PASSWORD") or None
     return Sourced(value, "env" if value else "default", "AUDITOR_SMTP_PASSWORD", secret=True)
 

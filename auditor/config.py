@@ -17,19 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auditor.choices import COLOR_MODES, EMAIL_ON, FORMATS, SEVERITY_CHOICES
 from auditor.errors import ConfigError, ConfigFileError
 from auditor.model import Severity
 from auditor.redact import register_secret
 from auditor.settings import (
-    COLOR_MODES,
     DEFAULT_BASE_URL,
     DEFAULT_CONCURRENCY,
     DEFAULT_IGNORE_FIELDS,
     DEFAULT_TIMEOUT,
     DEFAULT_UNORDERED_LISTS,
-    EMAIL_ON,
-    FORMATS,
-    SEVERITY_CHOICES,
     ApiSettings,
     ApproveSettings,
     AuditSettings,

@@ -31,10 +31,11 @@ from email.headerregistry import Address, BaseHeader, HeaderRegistry, Unstructur
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, localtime, make_msgid
 
+from auditor.choices import EMAIL_ON
 from auditor.errors import ConfigError, DeliveryError
 from auditor.model import Report
 from auditor.redact import redact, register_secret
-from auditor.settings import EMAIL_ON, EmailSettings
+from auditor.settings import EmailSettings
 
 TIMEOUT = 30.0
 """Seconds any one SMTP step (connect, each command) may take."""

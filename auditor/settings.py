@@ -22,9 +22,6 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_CONCURRENCY = 8
 DEFAULT_IGNORE_FIELDS = ("updated_at",)
 DEFAULT_UNORDERED_LISTS = ("tools",)
-FORMATS = ("text", "json", "markdown", "html", "junit", "sarif", "github")
-EMAIL_ON = ("findings", "always", "drift", "violations")
-COLOR_MODES = ("auto", "always", "never")
 
 ORIGINS = ("default", "file", "env", "flag")
 """Where a value came from, weakest first."""
@@ -208,6 +205,3 @@ def split_list(values: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     for value in values:
         out.extend(part.strip() for part in str(value).split(",") if part.strip())
     return tuple(out)
-
-
-SEVERITY_CHOICES = ("info", "low", "medium", "high", "critical")

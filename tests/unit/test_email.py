@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from auditor.choices import EMAIL_ON
 from auditor.email import (
     ATTACHMENT_NAME,
     CAFILE_ENV,
@@ -31,7 +32,7 @@ from auditor.errors import EXIT_DELIVERY, ConfigError, DeliveryError
 from auditor.model import AccountError, AssistantChanges, AssistantRef, Change, Drift, Report
 from auditor.redact import register_secret
 from auditor.report import render
-from auditor.settings import EMAIL_ON, EmailSettings
+from auditor.settings import EmailSettings
 from tests.unit.report.conftest import (
     DURATION,
     HOSTILE,

@@ -18,7 +18,7 @@ from auditor.settings import OutputSpec
 
 
 def test_every_format_of_the_cli_is_registered() -> None:
-    from auditor.settings import FORMATS as CLI_FORMATS
+    from auditor.choices import FORMATS as CLI_FORMATS
 
     assert FORMATS == CLI_FORMATS
     for name in FORMATS:

@@ -1,0 +1,15 @@
+"""The words options may take, in a module light enough for the CLI to import at start-up.
+
+``auditor --version`` and ``--help`` load only click and this; the settings and domain
+classes (dozens of dataclasses) are imported when a command runs.
+"""
+
+from __future__ import annotations
+
+FORMATS = ("text", "json", "markdown", "html", "junit", "sarif", "github")
+"""Report formats, in the order ``--help`` lists them."""
+EMAIL_ON = ("findings", "always", "drift", "violations")
+"""When ``--email-on`` sends the report."""
+COLOR_MODES = ("auto", "always", "never")
+SEVERITY_CHOICES = ("info", "low", "medium", "high", "critical")
+"""Severities, lowest first."""
