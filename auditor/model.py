@@ -65,7 +65,7 @@ class Listing:
     """The account name from the config file, or ``None`` for the single default account."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AssistantRef:
     """Enough of an assistant to name it in a finding: who, not what."""
 
@@ -184,7 +184,7 @@ class WaiverInfo:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Violation:
     """One rule broken by one assistant, at one path."""
 
