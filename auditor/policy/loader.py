@@ -180,7 +180,7 @@ class _Loader:
         if "version" in doc and doc["version"] != POLICY_VERSION:
             file.problems.add(
                 _line(doc, "version"),
-                f"unsupported version {describe(doc['version'])}; "
+                f"version is {describe(doc['version'])}, but "
                 f"this auditor reads version {POLICY_VERSION}",
             )
         self.stack.append(key)

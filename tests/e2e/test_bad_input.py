@@ -90,7 +90,7 @@ POLICIES = [
     (
         "wrong-version",
         "version: 2\nrules: []\n",
-        r":1: unsupported version the number 2; this auditor reads version 1",
+        r":1: version is the number 2, but this auditor reads version 1",
     ),
 ]
 

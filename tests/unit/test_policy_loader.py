@@ -89,7 +89,7 @@ LOADER_ERRORS = [
     (
         "version: 2\nrules: []\n",
         1,
-        "unsupported version the number 2; this auditor reads version 1",
+        "version is the number 2, but this auditor reads version 1",
     ),
     (
         "rules:\n  - id: a\n    require: {x: 1}\n    severty: high\n",
