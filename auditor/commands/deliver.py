@@ -33,6 +33,9 @@ def finish(
     if not output.quiet:
         for path in written:
             _say(f"wrote {path}")
+        if not any(spec.path is None and spec.format == "text" for spec in outputs):
+            for warning in report.warnings:  # the text report shows them; files alone do not
+                _say(f"warning: {warning}")
     for error in report.errors:
         name = f"account {error.account}: " if error.account else ""
         _say(f"error: {name}{error.message}")

@@ -193,6 +193,21 @@ def test_a_baseline_from_another_source_is_a_warning_not_an_error(
     assert report["summary"]["drift"] == {"added": 0, "removed": 0, "changed": 0}
 
 
+def test_the_warning_goes_to_stderr_when_stdout_carries_another_format(
+    sandbox: RunningSandbox, workdir: Path
+) -> None:
+    baseline = workdir / "baseline.json"
+    snapshot_of(sandbox, baseline, source="https://portal.intellixent.ai/api")
+    api = ["--base-url", sandbox.base_url, "--api-key", sandbox.api_key]
+    result = invoke("audit", *api, "--baseline", str(baseline), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["warnings"]
+    assert result.stderr.splitlines() == [
+        f"warning: the baseline was fetched from https://portal.intellixent.ai/api, the fleet "
+        f"from {sandbox.base_url}: drift compares different sources"
+    ]
+
+
 def test_diff_of_two_sources_warns_too(sandbox: RunningSandbox, tmp_path: Path) -> None:
     one, two = tmp_path / "one.json", tmp_path / "two.json"
     snapshot_of(sandbox, one)
