@@ -53,7 +53,7 @@ from auditor.errors import (
     IncompleteListingError,
 )
 from auditor.gcpause import gc_paused
-from auditor.model import Listing, Record
+from auditor.model import Listing, Record, in_id_order
 from auditor.redact import register_secret
 from auditor.settings import ApiSettings
 
@@ -176,30 +176,9 @@ class ApiClient:
         ``KeyboardInterrupt`` stops the fetch at once: queued pages are cancelled and
         pages waiting to retry give up.
         """
-        if not self.settings.api_key:
-            raise AuthError(f"no API key for {self.base_url}: {self._how_to_set_key()}")
-        fetched_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        started = time.monotonic()
-        self._cancel.clear()
-        with gc_paused():
-            first = self.fetch_page(1)
-            _check_pagination(first, self.url)
-            pages: dict[int, _Page] = {1: first}
-            with self._progress(first.last_page, progress) as advance:
-                advance(1)
-                if first.last_page > 1:
-                    for page in self._fetch_rest(first.last_page, advance):
-                        _check_same_shape(first, page, self.url)
-                        pages[page.number] = page
-            records = _assemble([pages[n] for n in sorted(pages)], first.total, self.url)
-        _log.info(
-            "read %d assistants on %d page%s from %s in %.2f s",
-            len(records),
-            len(pages),
-            "" if len(pages) == 1 else "s",
-            self.url,
-            time.monotonic() - started,
-        )
+        pages: dict[int, list[Record]] = {}
+        fetched_at = self.stream(pages.__setitem__, progress=progress)
+        records = in_id_order([r for n in sorted(pages) for r in pages[n]], _record_id)
         return Listing(
             source=self.base_url,
             fetched_at=fetched_at,
@@ -207,24 +186,65 @@ class ApiClient:
             account=self.settings.account,
         )
 
-    def _fetch_rest(self, last_page: int, advance: Callable[[int], None]) -> Iterator[_Page]:
-        """Pages 2..last_page, ``concurrency`` at a time; the first failure stops all.
+    def stream(self, take: Callable[[int, list[Record]], None], *, progress: bool = False) -> str:
+        """Hand each page's records to ``take(page_number, records)`` as the page arrives.
+
+        Pages come in any order, each checked (the same checks as ``fetch_listing``)
+        before it is handed over; the count is checked once all have arrived, so only a
+        call that returns has seen a complete listing: after an exception, whatever
+        ``take`` has received so far must be thrown away. Returns the time the fetch
+        started (``fetched_at``). A caller that keeps little of each record reads a fleet
+        of any size in little memory: at most a few pages wait for ``take`` at a time.
+        """
+        if not self.settings.api_key:
+            raise AuthError(f"no API key for {self.base_url}: {self._how_to_set_key()}")
+        fetched_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        started = time.monotonic()
+        self._cancel.clear()
+        checker = _RecordCheck(self.url)
+        with gc_paused():
+            first = self.fetch_page(1)
+            _check_pagination(first, self.url)
+            take(1, checker.page(first))
+            with self._progress(first.last_page, progress) as advance:
+                advance(1)
+                if first.last_page > 1:
+                    try:
+                        for page in self._fetch_rest(first.last_page):
+                            _check_same_shape(first, page, self.url)
+                            take(page.number, checker.page(page))
+                            advance(1)
+                    except BaseException:
+                        self._cancel.set()  # pages waiting to retry give up
+                        raise
+            checker.finish(first.total, first.last_page)
+        _log.info(
+            "read %d assistants on %d page%s from %s in %.2f s",
+            checker.count,
+            first.last_page,
+            "" if first.last_page == 1 else "s",
+            self.url,
+            time.monotonic() - started,
+        )
+        return fetched_at
+
+    def _fetch_rest(self, last_page: int) -> Iterator[_Page]:
+        """Pages 2..last_page as they arrive, ``concurrency`` at a time; the first
+        failure stops all.
 
         The pages are read on daemon threads (``auditor.background``): after a failure or
-        Ctrl-C the process does not wait for the requests still in flight.
+        Ctrl-C the process does not wait for the requests still in flight. Fetched pages
+        wait for the caller two per worker at most, so a slow caller slows the fetch
+        rather than piling pages up in memory.
         """
         from auditor.background import completed
 
         calls = [partial(self.fetch_page, n) for n in range(2, last_page + 1)]
-        results: list[_Page] = []
-        try:
-            for _, page in completed(calls, self.settings.concurrency, name="auditor-fetch"):
-                results.append(page)
-                advance(1)
-        except BaseException:
-            self._cancel.set()  # pages waiting to retry give up
-            raise
-        return iter(sorted(results, key=lambda p: p.number))
+        concurrency = self.settings.concurrency
+        for _, page in completed(
+            calls, concurrency, name="auditor-fetch", waiting=2 * max(concurrency, 1)
+        ):
+            yield page
 
     # -- one page -----------------------------------------------------------------------------
 
@@ -504,49 +524,70 @@ def _check_same_shape(first: _Page, page: _Page, url: str) -> None:
             )
 
 
-def _assemble(pages: list[_Page], total: int, url: str) -> list[Record]:
-    """The records of all pages in order, each checked; the count must match ``total``."""
-    records: list[Record] = []
-    uuids: dict[str, int] = {}
-    ids: dict[Any, int] = {}
-    for page in pages:
+class _RecordCheck:
+    """The checks on the records of a listing, page by page in any order: each is an
+    object with an ``id`` and a ``uuid``, no uuid or id twice, as many as ``total``."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.count = 0
+        self._uuids: dict[str, int] = {}
+        self._ids: dict[Any, int] = {}
+
+    def page(self, page: _Page) -> list[Record]:
+        """The records of ``page``, checked (``IncompleteListingError`` otherwise)."""
+        uuids, ids = self._uuids, self._ids
         for position, record in enumerate(page.data, start=1):
-            where = f"record {position} on page {page.number} of {url}"
             if not isinstance(record, Mapping):
                 raise IncompleteListingError(
-                    f"incomplete listing: {where} is a JSON {_json_type(record)}, not an object"
+                    f"incomplete listing: {self._where(position, page)} is a JSON "
+                    f"{_json_type(record)}, not an object"
                 )
             if record.get("id") is None:
-                raise IncompleteListingError(f"incomplete listing: {where} has no id")
+                raise IncompleteListingError(
+                    f"incomplete listing: {self._where(position, page)} has no id"
+                )
             uuid = record.get("uuid")
             if not isinstance(uuid, str) or not uuid.strip():
                 raise IncompleteListingError(
-                    f"incomplete listing: {where} (id {record.get('id')!r}) has no uuid; "
-                    "assistants are tracked by uuid, so this listing cannot be audited"
+                    f"incomplete listing: {self._where(position, page)} (id "
+                    f"{record.get('id')!r}) has no uuid; assistants are tracked by uuid, so "
+                    "this listing cannot be audited"
                 )
             if uuid in uuids:
+                first, again = sorted((uuids[uuid], page.number))
                 raise IncompleteListingError(
-                    f"incomplete listing: uuid {uuid} appears twice (pages {uuids[uuid]} and "
-                    f"{page.number}); the fleet changed during the fetch or the API pages "
+                    f"incomplete listing: uuid {uuid} appears twice (pages {first} and "
+                    f"{again}); the fleet changed during the fetch or the API pages "
                     "unstably; run again"
                 )
             ident = _identity(record["id"])
             if ident in ids:
+                first, again = sorted((ids[ident], page.number))
                 raise IncompleteListingError(
                     f"incomplete listing: id {record['id']!r} appears twice (pages "
-                    f"{ids[ident]} and {page.number}); run again"
+                    f"{first} and {again}); run again"
                 )
             uuids[uuid] = ids[ident] = page.number
-            records.append(record)
-    if len(records) != total:
-        raise IncompleteListingError(
-            f"incomplete listing: {url} says total {total} but served {len(records)} "
-            f"assistant{'s' if len(records) != 1 else ''} on {len(pages)} "
-            f"page{'s' if len(pages) != 1 else ''}; run again (the fleet may have changed "
-            "during the fetch)"
-        )
-    ordered = all(isinstance(r["id"], int) and not isinstance(r["id"], bool) for r in records)
-    return sorted(records, key=lambda r: r["id"]) if ordered else records
+        self.count += len(page.data)
+        return page.data
+
+    def _where(self, position: int, page: _Page) -> str:
+        return f"record {position} on page {page.number} of {self.url}"
+
+    def finish(self, total: int, pages: int) -> None:
+        """Every page has been checked: the count must match ``total``."""
+        if self.count != total:
+            raise IncompleteListingError(
+                f"incomplete listing: {self.url} says total {total} but served {self.count} "
+                f"assistant{'s' if self.count != 1 else ''} on {pages} "
+                f"page{'s' if pages != 1 else ''}; run again (the fleet may have changed "
+                "during the fetch)"
+            )
+
+
+def _record_id(record: Record) -> Any:
+    return record["id"]
 
 
 def _identity(value: Any) -> Any:

@@ -17,7 +17,7 @@ import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from auditor.errors import ConfigError
@@ -113,6 +113,25 @@ def _in_place(path: Path) -> bool:
     if stat.S_ISDIR(mode):
         return False
     return not stat.S_ISREG(mode) or str(path.absolute()).startswith(_SPECIAL_ROOTS)
+
+
+def utf8_chunks(
+    pieces: Iterable[str], size: int = 1 << 20, fix: Callable[[str], str] | None = None
+) -> Iterator[bytes]:
+    """``pieces`` joined and encoded as UTF-8 about ``size`` characters at a time: a big
+    document written without ever being one string (``fix`` is applied to each batch)."""
+    batch: list[str] = []
+    held = 0
+    for piece in pieces:
+        batch.append(piece)
+        held += len(piece)
+        if held >= size:
+            text = "".join(batch)
+            yield (fix(text) if fix else text).encode("utf-8")
+            batch, held = [], 0
+    if batch:
+        text = "".join(batch)
+        yield (fix(text) if fix else text).encode("utf-8")
 
 
 def _chunks(data: bytes | str | Iterable[bytes]) -> Iterable[bytes]:

@@ -15,20 +15,23 @@ raise ``ConfigError`` (exit 2) before any network traffic.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from auditor._version import __version__
 from auditor.errors import EXIT_FETCH, EXIT_GATE, EXIT_OK, ConfigError, FetchError
-from auditor.model import AccountError, Drift, Gate, Listing, Record, Report, Violation
+from auditor.gcpause import gc_paused
+from auditor.model import AccountError, Drift, Gate, Record, Report, Violation
 from auditor.settings import ApiSettings, AuditSettings, DriftSettings, GateSettings
 
 if TYPE_CHECKING:
-    from auditor.policy import PolicySet
+    from auditor.baseline import BaselineIndex
+    from auditor.policy import Evaluator
+    from auditor.snapshot import Span, Take
 
 _log = logging.getLogger("auditor")
 
@@ -41,9 +44,46 @@ class AuditOutcome:
     exit_code: int
 
 
+class _Run:
+    """One account (or ``--input`` file) audited as its records stream past.
+
+    Each page is masked, checked against the policies and compared with the baseline,
+    and then let go: what is kept is a reference per assistant, the findings and the
+    drift. Only a run whose whole listing arrived is reported.
+    """
+
+    def __init__(
+        self,
+        evaluator: Evaluator,
+        account: str | None,
+        drift: tuple[BaselineIndex, DriftSettings] | None,
+        keep: Callable[[Record], bool] | None,
+        *,
+        by_id: bool,
+    ) -> None:
+        from auditor.drift import DriftScan
+
+        self.account = account
+        self.scan = evaluator.scan(account, by_id=by_id)
+        self.baseline = drift[0] if drift is not None else None
+        self.drift = DriftScan(drift[0], drift[1], account) if drift is not None else None
+        self._keep = keep
+        self.source = ""
+        self.fetched_at = ""
+
+    def take(self, page: int, records: Sequence[Record]) -> None:
+        from auditor.secretscan import mask_secrets
+
+        masked = [(mask_secrets(str(r["uuid"])), mask_secrets(r)) for r in records]
+        self.scan.add(masked, page)
+        if self.drift is not None:
+            keep = self._keep
+            self.drift.add(masked if keep is None else [(k, r) for k, r in masked if keep(r)])
+
+
 @dataclass(frozen=True)
 class _Fetched:
-    listings: tuple[Listing, ...]
+    runs: tuple[_Run, ...]
     errors: tuple[AccountError, ...]
 
 
@@ -59,45 +99,49 @@ def run_audit(settings: AuditSettings) -> AuditOutcome:
     the only account could not be read; with several accounts a failing one is recorded
     in the report instead, and the outcome's exit code is 3.
     """
-    from auditor.policy import load_policies, parse_filters
+    from auditor.policy import Evaluator, load_policies, parse_filters
 
     policy_set = load_policies(settings.policies)
-    policy_set.rule_infos(settings.select, settings.ignore)  # unknown rule ids: exit 2 now
-    keep = parse_filters(settings.filters) if settings.filters else None
-    baselines = _read_baselines(settings) if settings.baseline is not None else None
-
-    fetched = _read_fleet(settings)
-    return _build(settings, policy_set, fetched, baselines, keep)
-
-
-def _build(
-    settings: AuditSettings,
-    policy_set: PolicySet,
-    fetched: _Fetched,
-    baselines: dict[str | None, Listing] | None,
-    keep: Callable[[Record], bool] | None,
-) -> AuditOutcome:
-    from auditor.policy import evaluate
-
-    listings = fetched.listings
-    evaluation = evaluate(
-        policy_set,
-        listings,
-        select=settings.select,
-        ignore=settings.ignore,
-        filters=settings.filters,
+    # unknown rule ids and bad --filter expressions: exit 2 now, before any request
+    evaluator = Evaluator(
+        policy_set, select=settings.select, ignore=settings.ignore, filters=settings.filters
     )
+    keep = parse_filters(settings.filters) if settings.filters else None
+    baselines = _read_baselines(settings, keep) if settings.baseline is not None else None
+    drift_settings = DriftSettings(
+        ignore_fields=_union(settings.drift.ignore_fields, policy_set.drift_ignore_fields),
+        unordered_lists=_union(settings.drift.unordered_lists, policy_set.drift_unordered_lists),
+    )
+
+    def start(account: str | None, *, by_id: bool) -> _Run:
+        baseline = _baseline_for(baselines, account)
+        drift = (baseline, drift_settings) if baseline is not None else None
+        return _Run(evaluator, account, drift, keep, by_id=by_id)
+
+    with gc_paused():  # the records are freed by reference counting, page by page
+        fetched = _read_fleet(settings, start)
+    return _build(settings, evaluator, fetched)
+
+
+def _build(settings: AuditSettings, evaluator: Evaluator, fetched: _Fetched) -> AuditOutcome:
+    from auditor.drift import merge_drifts
+
+    runs = fetched.runs
+    evaluation = evaluator.result([run.scan for run in runs])
     warnings = list(evaluation.warnings)
     drift: Drift | None = None
-    if baselines is not None:
-        drift_settings = DriftSettings(
-            ignore_fields=_union(settings.drift.ignore_fields, policy_set.drift_ignore_fields),
-            unordered_lists=_union(
-                settings.drift.unordered_lists, policy_set.drift_unordered_lists
-            ),
-        )
-        drift, drift_warnings = _drift(listings, baselines, drift_settings, keep)
-        warnings.extend(drift_warnings)
+    if settings.baseline is not None:
+        drifts: list[Drift] = []
+        for run in runs:
+            if run.drift is None or run.baseline is None:
+                continue
+            if run.baseline.source != run.source:
+                warnings.append(
+                    f"the baseline{_of(run.account)} was fetched from {run.baseline.source}, "
+                    f"the fleet from {run.source}: drift compares different sources"
+                )
+            drifts.append(run.drift.result())
+        drift = merge_drifts(drifts)
     gate = decide_gate(settings.gate, evaluation.violations, drift)
     if fetched.errors and (settings.gate.fail_on_violation or settings.gate.fail_on_drift):
         # fail closed: a gate cannot pass over assistants it never saw
@@ -107,7 +151,7 @@ def _build(
     report = Report(
         tool_version=__version__,
         generated_at=utc_now(),
-        source=_source(settings, listings, fetched.errors),
+        source=_source(settings, runs, fetched.errors),
         assistants=evaluation.assistants,
         rules=evaluation.rules,
         violations=evaluation.violations,
@@ -128,22 +172,22 @@ def _union(first: Sequence[str], second: Sequence[str]) -> tuple[str, ...]:
 
 # -- reading -----------------------------------------------------------------------------
 
+_Start = Callable[..., _Run]
 
-def _read_fleet(settings: AuditSettings) -> _Fetched:
-    """The listings to audit, secrets masked: from ``--input`` or from every account."""
-    from auditor.snapshot import mask_listing, read_snapshot
 
+def _read_fleet(settings: AuditSettings, start: _Start) -> _Fetched:
+    """Every account (or the ``--input`` file) read and audited, page by page."""
     if settings.input is not None:
-        return _Fetched((mask_listing(read_snapshot(settings.input)),), ())
+        return _Fetched((_read_input(settings.input, start),), ())
     accounts = settings.accounts
     if len(accounts) == 1:
-        return _Fetched((mask_listing(_fetch_one(accounts[0])),), ())
+        return _Fetched((_audit_account(accounts[0], start),), ())
     from auditor.background import completed
 
     # Daemon threads (auditor.background): Ctrl-C does not wait for a hung account.
-    calls = [partial(_fetch_or_error, account) for account in accounts]
+    calls = [partial(_audit_or_error, account, start) for account in accounts]
     outcomes = dict(completed(calls, len(accounts), name="account"))
-    listings: list[Listing] = []
+    runs: list[_Run] = []
     errors: list[AccountError] = []
     for index, account in enumerate(accounts):
         outcome = outcomes[index]
@@ -152,22 +196,56 @@ def _read_fleet(settings: AuditSettings) -> _Fetched:
             _log.info("account %s could not be read: %s", account.account, outcome.message)
             errors.append(AccountError(account.account, outcome.message))
         else:
-            listings.append(mask_listing(outcome))
-    return _Fetched(tuple(listings), tuple(errors))
+            runs.append(outcome)
+    return _Fetched(tuple(runs), tuple(errors))
 
 
-def _fetch_or_error(account: ApiSettings) -> Listing | FetchError:
-    """One account's listing, or the reason it could not be read (other accounts go on)."""
+def _audit_or_error(account: ApiSettings, start: _Start) -> _Run | FetchError:
+    """One account's run, or the reason it could not be read (other accounts go on)."""
     try:
-        return _fetch_one(account)
+        return _audit_account(account, start)
     except FetchError as exc:
         return exc
 
 
-def _fetch_one(account: ApiSettings) -> Listing:
-    from auditor.api import fetch_listing
+def _audit_account(account: ApiSettings, start: _Start) -> _Run:
+    from auditor.api import ApiClient
 
-    return fetch_listing(account)
+    run = start(account.account, by_id=True)
+    with ApiClient(account) as client:
+        run.fetched_at = client.stream(run.take, progress=account.progress)
+        run.source = client.base_url
+    return run
+
+
+_INPUT_BATCH = 500
+
+
+def _read_input(path: Path, start: _Start) -> _Run:
+    """The ``--input`` snapshot, audited record by record (in file order)."""
+    from auditor.snapshot import header_account, stream_snapshot
+
+    runs: list[_Run] = []
+    batch: list[Record] = []
+
+    def begin(header: Mapping[str, Any]) -> Take:
+        run = start(header_account(header), by_id=False)
+        runs.append(run)
+        batch.clear()
+
+        def take(uuid: str, record: Record, span: Span | None) -> None:
+            batch.append(record)
+            if len(batch) >= _INPUT_BATCH:
+                run.take(0, batch)
+                batch.clear()
+
+        return take
+
+    header = stream_snapshot(path, begin)
+    run = runs[-1]
+    run.take(0, batch)
+    run.source, run.fetched_at = header.source, header.fetched_at
+    return run
 
 
 def baseline_file(baseline: Path, account: str | None) -> Path:
@@ -181,9 +259,11 @@ def baseline_file(baseline: Path, account: str | None) -> Path:
     return baseline
 
 
-def _read_baselines(settings: AuditSettings) -> dict[str | None, Listing]:
+def _read_baselines(
+    settings: AuditSettings, keep: Callable[[Record], bool] | None
+) -> dict[str | None, BaselineIndex]:
     """Every account's approved snapshot, read and checked before any fetch."""
-    from auditor.snapshot import read_snapshot
+    from auditor.baseline import BaselineIndex
 
     assert settings.baseline is not None
     baseline = settings.baseline
@@ -194,7 +274,7 @@ def _read_baselines(settings: AuditSettings) -> dict[str | None, Listing]:
             f"per account, and {baseline} is a file; approve into a folder: "
             f"auditor snapshot approve -o {baseline.with_suffix('')}/"
         )
-    found: dict[str | None, Listing] = {}
+    found: dict[str | None, BaselineIndex] = {}
     for name in names:
         path = baseline_file(baseline, name)
         if not path.exists():
@@ -204,48 +284,27 @@ def _read_baselines(settings: AuditSettings) -> dict[str | None, Listing]:
                 f"no baseline{account} at {path}; approve one first: "
                 f"auditor snapshot approve{approve} -o {path}"
             )
-        found[name] = read_snapshot(path)
+        found[name] = BaselineIndex(path, keep)  # --filter: drift of the selected only
+    return found
+
+
+def _baseline_for(
+    baselines: dict[str | None, BaselineIndex] | None, account: str | None
+) -> BaselineIndex | None:
+    """The baseline an account's fleet is compared with (a lone one fits any account)."""
+    if not baselines:
+        return None
+    found = baselines.get(account)
+    if found is None and len(baselines) == 1:
+        found = next(iter(baselines.values()))
     return found
 
 
 # -- drift and gate ----------------------------------------------------------------------
 
 
-def _drift(
-    listings: Sequence[Listing],
-    baselines: dict[str | None, Listing],
-    settings: DriftSettings,
-    keep: Callable[[Record], bool] | None,
-) -> tuple[Drift, list[str]]:
-    from auditor.drift import diff_listings, merge_drifts
-
-    drifts: list[Drift] = []
-    warnings: list[str] = []
-    for listing in listings:
-        before = baselines.get(listing.account)
-        if before is None:
-            before = next(iter(baselines.values())) if len(baselines) == 1 else None
-        if before is None:
-            continue
-        if before.source != listing.source:
-            warnings.append(
-                f"the baseline{_of(listing.account)} was fetched from {before.source}, "
-                f"the fleet from {listing.source}: drift compares different sources"
-            )
-        if keep is not None:  # --filter: drift of the selected assistants only
-            before, listing = _kept(before, keep), _kept(listing, keep)
-        drifts.append(diff_listings(before, listing, settings))
-    return merge_drifts(drifts), warnings
-
-
 def _of(account: str | None) -> str:
     return f" of account {account}" if account else ""
-
-
-def _kept(listing: Listing, keep: Callable[[Record], bool]) -> Listing:
-    """``listing`` with only the assistants ``--filter`` selects."""
-    records = {uuid: record for uuid, record in listing.assistants.items() if keep(record)}
-    return Listing(listing.source, listing.fetched_at, records, listing.account)
 
 
 def decide_gate(
@@ -279,11 +338,9 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def _source(
-    settings: AuditSettings, listings: Sequence[Listing], errors: Sequence[AccountError]
-) -> str:
+def _source(settings: AuditSettings, runs: Sequence[_Run], errors: Sequence[AccountError]) -> str:
     if settings.input is not None:
-        return listings[0].source if listings else str(settings.input)
+        return runs[0].source if runs else str(settings.input)
     if len(settings.accounts) == 1:
         return settings.accounts[0].base_url
     return ", ".join(f"{a.account}={a.base_url}" for a in settings.accounts)

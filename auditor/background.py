@@ -18,16 +18,32 @@ T = TypeVar("T")
 
 
 def completed(
-    calls: Sequence[Callable[[], T]], workers: int, *, name: str = "auditor-worker"
+    calls: Sequence[Callable[[], T]],
+    workers: int,
+    *,
+    name: str = "auditor-worker",
+    waiting: int = 0,
 ) -> Generator[tuple[int, T], None, None]:
     """Run ``calls``, at most ``workers`` at a time; yield ``(index, result)`` as each
     finishes. The first exception a call raises is raised here. Calls not yet started
-    when the caller stops iterating are never started; those running are abandoned."""
+    when the caller stops iterating are never started; those running are abandoned.
+
+    ``waiting`` > 0 bounds the results that wait for the caller: a worker with another
+    one in hand waits until the caller takes one (or stops), so results the caller is slow
+    to take do not pile up in memory."""
     todo: queue.SimpleQueue[int] = queue.SimpleQueue()
     for index in range(len(calls)):
         todo.put(index)
-    done: queue.SimpleQueue[tuple[int, bool, Any]] = queue.SimpleQueue()
+    done: queue.Queue[tuple[int, bool, Any]] = queue.Queue(maxsize=max(waiting, 0))
     stop = threading.Event()
+
+    def hand_over(item: tuple[int, bool, Any]) -> None:
+        while not stop.is_set():  # a full queue waits for the caller, unless it left
+            try:
+                done.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
 
     def work() -> None:
         while not stop.is_set():
@@ -36,9 +52,10 @@ def completed(
             except queue.Empty:
                 return
             try:
-                done.put((index, True, calls[index]()))
+                result: tuple[int, bool, Any] = (index, True, calls[index]())
             except BaseException as exc:  # handed to the caller, who decides
-                done.put((index, False, exc))
+                result = (index, False, exc)
+            hand_over(result)
 
     for number in range(min(max(workers, 1), len(calls))):
         threading.Thread(target=work, name=f"{name}-{number + 1}", daemon=True).start()

@@ -33,6 +33,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from auditor.baseline import BaselineIndex, fingerprint
 from auditor.model import (
     AssistantChanges,
     AssistantRef,
@@ -71,11 +72,59 @@ def diff_listings(before: Listing, after: Listing, settings: DriftSettings = DEF
         changes = _changes(a, b, ignore, unordered)
         if changes:
             changed.append(AssistantChanges(AssistantRef.of(b, account), changes))
+    return _drift(added, removed, changed)
+
+
+def _drift(
+    added: list[AssistantRef], removed: list[AssistantRef], changed: list[AssistantChanges]
+) -> Drift:
     return Drift(
         added=tuple(sorted(added, key=_ref_order)),
         removed=tuple(sorted(removed, key=_ref_order)),
         changed=tuple(sorted(changed, key=lambda c: _ref_order(c.assistant))),
     )
+
+
+class DriftScan:
+    """``diff_listings`` for a live fleet that streams past, against a ``BaselineIndex``.
+
+    ``add`` takes the live records (masked, after ``--filter``) page by page and keeps
+    nothing of a record that matches its approved fingerprint; ``result`` gives the same
+    ``Drift`` that ``diff_listings`` gives for the two listings in full.
+    """
+
+    def __init__(
+        self, baseline: BaselineIndex, settings: DriftSettings, account: str | None
+    ) -> None:
+        self._baseline = baseline
+        self._account = account if account is not None else baseline.account
+        self._ignore = _split_paths(settings.ignore_fields)
+        self._unordered = _split_paths(settings.unordered_lists)
+        self._unseen = set(baseline)
+        self._added: list[AssistantRef] = []
+        self._changed: list[AssistantChanges] = []
+
+    def add(self, items: Iterable[tuple[str, Record]]) -> None:
+        baseline, unseen, account = self._baseline, self._unseen, self._account
+        for key, record in items:
+            approved = baseline.fingerprint(key)
+            if approved is None:
+                self._added.append(AssistantRef.of(record, account))
+                continue
+            unseen.discard(key)
+            if fingerprint(record) == approved:
+                continue  # the same JSON text: no deep comparison, no reading back
+            before = baseline.record(key)
+            if _identical(before, record):
+                continue
+            changes = _changes(before, record, self._ignore, self._unordered)
+            if changes:
+                self._changed.append(AssistantChanges(AssistantRef.of(record, account), changes))
+
+    def result(self) -> Drift:
+        """Added, removed and changed assistants, ordered as ``diff_listings`` orders them."""
+        removed = [AssistantRef.of(self._baseline.record(k), self._account) for k in self._unseen]
+        return _drift(self._added, removed, self._changed)
 
 
 def diff_records(

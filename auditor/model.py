@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 Record = Mapping[str, Any]
 """One assistant as the API served it (or as a snapshot stored it)."""
@@ -65,9 +65,31 @@ class Listing:
     """The account name from the config file, or ``None`` for the single default account."""
 
 
-@dataclass(frozen=True, slots=True)
-class AssistantRef:
-    """Enough of an assistant to name it in a finding: who, not what."""
+T = TypeVar("T")
+
+
+def in_id_order(items: list[T], id_of: Callable[[T], Any]) -> list[T]:
+    """``items`` sorted by id when every id is a whole number, else as they are.
+
+    The order of a fetched listing: the API pages by id, but pages may arrive in any
+    order; ids of other types are kept in the order served.
+    """
+    ids = [id_of(item) for item in items]
+    if all(type(i) is int for i in ids):
+        return [item for _, item in sorted(zip(ids, items, strict=True), key=_first)]
+    return items
+
+
+def _first(pair: tuple[Any, Any]) -> Any:
+    return pair[0]
+
+
+class AssistantRef(NamedTuple):
+    """Enough of an assistant to name it in a finding: who, not what.
+
+    A ``NamedTuple`` rather than a frozen dataclass: an audit makes one per assistant,
+    and a tuple is built three times faster (the policy benchmark feels it).
+    """
 
     id: Any
     """The numeric id as served (an int, but the API's word is kept as is)."""
@@ -184,9 +206,12 @@ class WaiverInfo:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Violation:
-    """One rule broken by one assistant, at one path."""
+class Violation(NamedTuple):
+    """One rule broken by one assistant, at one path.
+
+    A ``NamedTuple``, like ``AssistantRef``: a big fleet yields tens of thousands, and a
+    tuple is built three times faster than a frozen dataclass.
+    """
 
     rule: str
     severity: Severity
@@ -455,19 +480,27 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         """The JSON report (SPEC §5); key order is fixed so the output is stable."""
         return {
+            key: list(value) if isinstance(value, Iterator) else value
+            for key, value in self.json_fields().items()
+        }
+
+    def json_fields(self) -> dict[str, Any]:
+        """``to_dict`` with the lists that grow with the fleet (violations, waivers,
+        assistants) left as iterators, for writing a big report piece by piece."""
+        return {
             "schema_version": REPORT_SCHEMA_VERSION,
             "tool_version": self.tool_version,
             "generated_at": self.generated_at,
             "source": self.source,
             "baseline": self.baseline,
             "summary": self.summary(),
-            "violations": [v.to_dict() for v in self.violations],
-            "waivers": [v.to_dict() for v in self.waived],
+            "violations": (v.to_dict() for v in self.violations),
+            "waivers": (v.to_dict() for v in self.waived),
             "drift": self.drift.to_dict() if self.drift is not None else None,
             "warnings": list(self.warnings),
             "errors": [e.to_dict() for e in self.errors],
             "rules": [r.to_dict() for r in self.rules],
-            "assistants": [a.to_dict() for a in self.assistants],
+            "assistants": (a.to_dict() for a in self.assistants),
         }
 
     @classmethod

@@ -15,14 +15,16 @@ empty fleet.
 
 from __future__ import annotations
 
+import codecs
+import itertools
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from auditor._version import __version__
-from auditor.atomic import atomic_write
+from auditor.atomic import atomic_write, utf8_chunks
 from auditor.errors import SnapshotError
 from auditor.model import Listing, Record
 from auditor.secretscan import mask_secrets
@@ -71,20 +73,12 @@ def iter_snapshot(listing: Listing, chunk_size: int = 1 << 20) -> Iterator[bytes
     same ``\\uXXXX`` escape it arrived as, so such a record round-trips exactly.
     """
     encoder = json.JSONEncoder(sort_keys=True, indent=2, ensure_ascii=False)
-    batch: list[str] = []
-    size = 0
-    for piece in encoder.iterencode(snapshot_document(listing)):
-        batch.append(piece)
-        size += len(piece)
-        if size >= chunk_size:
-            yield _utf8("".join(batch))
-            batch, size = [], 0
-    batch.append("\n")
-    yield _utf8("".join(batch))
+    pieces = itertools.chain(encoder.iterencode(snapshot_document(listing)), ["\n"])
+    return utf8_chunks(pieces, chunk_size, _escape_surrogates)
 
 
-def _utf8(text: str) -> bytes:
-    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode("utf-8")
+def _escape_surrogates(text: str) -> str:
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def dumps_snapshot(listing: Listing) -> bytes:
@@ -140,6 +134,19 @@ def listing_from_document(document: Any, where: str) -> Listing:
     """Check the shape of a parsed snapshot and turn it into a ``Listing``."""
     if not isinstance(document, Mapping):
         raise SnapshotError(f"snapshot {where} is not a snapshot: expected a JSON object")
+    assistants = document.get("assistants")
+    _check_header(document, where, assistants)
+    assert isinstance(assistants, Mapping)
+    records: dict[str, Record] = {}
+    for uuid, record in assistants.items():
+        _check_record(uuid, record, where)
+        records[uuid] = record
+    return _listing(document, where, records)
+
+
+def _check_header(document: Mapping[str, Any], where: str, assistants: Any) -> None:
+    """Everything but the records; ``assistants`` is their mapping, or (streaming) how
+    many there were."""
     version = document.get("schema_version")
     if version != SCHEMA_VERSION:
         if version is None:
@@ -152,8 +159,7 @@ def listing_from_document(document: Any, where: str) -> Listing:
             f"snapshot {where} has schema_version {version!r}; this auditor "
             f"({__version__}) reads schema_version {SCHEMA_VERSION}; {advice}"
         )
-    assistants = document.get("assistants")
-    if not isinstance(assistants, Mapping):
+    if not isinstance(assistants, (Mapping, int)):
         raise SnapshotError(f"snapshot {where}: 'assistants' must be an object keyed by uuid")
     for key in ("source", "fetched_at"):
         if not isinstance(document.get(key), str):
@@ -161,25 +167,232 @@ def listing_from_document(document: Any, where: str) -> Listing:
     count = document.get("count")
     if not isinstance(count, int) or isinstance(count, bool):
         raise SnapshotError(f"snapshot {where}: 'count' must be a whole number")
-    if count != len(assistants):
+    held = assistants if isinstance(assistants, int) else len(assistants)
+    if count != held:
         raise SnapshotError(
-            f"snapshot {where} says count {count} but holds {len(assistants)} assistants; "
-            "the file is damaged"
+            f"snapshot {where} says count {count} but holds {held} assistants; the file is damaged"
         )
-    records: dict[str, Record] = {}
-    for uuid, record in assistants.items():
-        if not isinstance(record, Mapping):
-            raise SnapshotError(f"snapshot {where}: assistant {uuid!r} is not an object")
-        if str(record.get("uuid")) != uuid:
-            raise SnapshotError(
-                f"snapshot {where}: assistant {uuid!r} has uuid {record.get('uuid')!r}; "
-                "keys must match the records' uuid"
-            )
-        records[uuid] = record
-    account = document.get("account")
+
+
+def _check_record(uuid: str, record: Any, where: str) -> None:
+    if not isinstance(record, Mapping):
+        raise SnapshotError(f"snapshot {where}: assistant {uuid!r} is not an object")
+    if str(record.get("uuid")) != uuid:
+        raise SnapshotError(
+            f"snapshot {where}: assistant {uuid!r} has uuid {record.get('uuid')!r}; "
+            "keys must match the records' uuid"
+        )
+
+
+def _listing(document: Mapping[str, Any], where: str, records: Mapping[str, Record]) -> Listing:
     return Listing(
         source=document["source"],
         fetched_at=document["fetched_at"],
         assistants=records,
-        account=account if isinstance(account, str) else None,
+        account=header_account(document),
     )
+
+
+def header_account(document: Mapping[str, Any]) -> str | None:
+    """The account a snapshot names (``None``: none, or not a string)."""
+    account = document.get("account")
+    return account if isinstance(account, str) else None
+
+
+# -- reading record by record --------------------------------------------------------------
+
+Span = tuple[int, int]
+"""Where a record's JSON text sits in its file: byte offset and length."""
+Take = Callable[[str, Record, "Span | None"], None]
+"""Receives each ``(uuid, record, span)`` of a streamed snapshot (span ``None``: the
+record was read with the whole file and has no place of its own to go back to)."""
+
+_CHUNK = 1 << 20
+_DECODER = json.JSONDecoder()
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+class _NotStreamable(Exception):
+    """Something the record-by-record reader does not handle (a damaged file, an odd but
+    valid layout): the whole file is read the usual way instead, which either raises the
+    precise ``SnapshotError`` or returns the records."""
+
+
+def stream_snapshot(path: Path, start: Callable[[Mapping[str, Any]], Take]) -> Listing:
+    """Read ``path`` one record at a time; every record goes to the ``Take`` that
+    ``start(header)`` returns. Returns the listing's header (``assistants`` empty).
+
+    ``start`` is called when the records begin, with the fields before them (in a file
+    auditor wrote: ``account``, when there is one). Memory stays at about a megabyte of
+    text plus one record, whatever the file's size. The checks and errors are those of
+    ``read_snapshot``: the records taken before an error are to be thrown away. A file
+    the streaming reader cannot follow is read whole (``start`` is then called again,
+    with every field, and the new ``Take`` gets every record).
+    """
+    try:
+        return _stream(path, start)
+    except _NotStreamable:
+        pass
+    listing = read_snapshot(path)  # the precise error, or the file is fine after all
+    fields = {"source": listing.source, "fetched_at": listing.fetched_at}
+    take = start({**fields, "account": listing.account} if listing.account else fields)
+    for uuid, record in listing.assistants.items():
+        take(uuid, record, None)
+    return Listing(listing.source, listing.fetched_at, {}, listing.account)
+
+
+def _stream(path: Path, start: Callable[[Mapping[str, Any]], Take]) -> Listing:
+    where = str(path)
+    try:
+        handle = path.open("rb")
+    except OSError:
+        raise _NotStreamable from None
+    with handle:
+        reader = _Reader(handle)
+        header: dict[str, Any] = {}
+        held = 0
+        problem: SnapshotError | None = None
+        reader.expect("{")
+        while reader.more("}", first=not header):
+            key = reader.key()
+            if key in header:
+                raise _NotStreamable  # json keeps the last one; leave it to json
+            if key != "assistants":
+                if key == "account" and "assistants" in header:
+                    raise _NotStreamable  # the records were read without their account
+                header[key] = reader.value()[0]
+                continue
+            take = start(dict(header))
+            header[key] = None
+            reader.expect("{")
+            seen: set[str] = set()
+            while reader.more("}", first=not seen):
+                uuid = reader.key()
+                if uuid in seen:
+                    raise _NotStreamable
+                seen.add(uuid)
+                record, span = reader.value()
+                held += 1
+                if problem is None:
+                    try:
+                        _check_record(uuid, record, where)
+                    except SnapshotError as exc:
+                        problem = exc  # said after the header's checks, as read_snapshot does
+                        continue
+                    take(uuid, record, span)
+        reader.end()
+    if "assistants" not in header:
+        raise _NotStreamable
+    _check_header(header, where, held)
+    if problem is not None:
+        raise problem
+    return _listing(header, where, {})
+
+
+class _Reader:
+    """JSON text read a chunk at a time: the punctuation of two levels of objects by
+    hand, every key and value by the standard library's own scanner."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self._handle = handle
+        self._decode = codecs.getincrementaldecoder("utf-8")().decode
+        self._text = ""
+        self._pos = 0
+        self._eof = False
+        self._mark = 0  # a position in _text whose byte offset in the file is known:
+        self._mark_byte = 0  # text is encoded once to find offsets, never searched back
+
+    def _fill(self) -> bool:
+        """Append the next chunk; False at the end of the file."""
+        if self._eof:
+            return False
+        chunk = self._handle.read(_CHUNK)
+        try:
+            self._text += self._decode(chunk, final=not chunk)
+        except UnicodeDecodeError:
+            raise _NotStreamable from None
+        self._eof = not chunk
+        return True
+
+    def _offset(self, pos: int) -> int:
+        """The byte offset in the file of text position ``pos`` (≥ the last one asked)."""
+        self._mark_byte += len(self._text[self._mark : pos].encode("utf-8"))
+        self._mark = pos
+        return self._mark_byte
+
+    def _skip(self) -> str:
+        """The next character after white space ('' at the end of the file)."""
+        while True:
+            match = _SPACE.match(self._text, self._pos)
+            assert match is not None
+            self._pos = match.end()
+            if self._pos < len(self._text):
+                return self._text[self._pos]
+            if not self._fill():
+                return ""
+
+    def expect(self, char: str) -> None:
+        if self._skip() != char:
+            raise _NotStreamable
+        self._pos += 1
+
+    def more(self, close: str, first: bool) -> bool:
+        """True before another member of an object, having read the comma before it;
+        False after the last one, having read ``close``."""
+        char = self._skip()
+        if char == close:
+            self._pos += 1
+            return False
+        if not first:
+            if char != ",":
+                raise _NotStreamable
+            self._pos += 1
+        return True
+
+    def key(self) -> str:
+        if self._pos > _CHUNK:  # drop what has been read (only here: no value is open)
+            self._offset(self._pos)
+            self._text = self._text[self._pos :]
+            self._mark -= self._pos
+            self._pos = 0
+        if self._skip() != '"':
+            raise _NotStreamable
+        key, self._pos = self._decoded(_DECODER.raw_decode)  # a JSON string
+        self.expect(":")
+        if not isinstance(key, str):
+            raise _NotStreamable
+        return key
+
+    def value(self) -> tuple[Any, Span]:
+        if not self._skip():
+            raise _NotStreamable
+        start = self._pos
+        while True:
+            value, end = self._decoded(_DECODER.raw_decode)
+            # a number cut by the end of a chunk parses too: read on, then decode it again
+            if end < len(self._text) or not self._fill():
+                break
+        self._pos = end
+        first = self._offset(start)
+        return value, (first, self._offset(end) - first)
+
+    def _decoded(self, scan: Callable[[str, int], tuple[Any, int]]) -> tuple[Any, int]:
+        """``scan`` at the current position, with more text read while it runs out."""
+        while True:
+            try:
+                return scan(self._text, self._pos)
+            except json.JSONDecodeError:
+                if not self._fill():
+                    raise _NotStreamable from None
+
+    def end(self) -> None:
+        if self._skip():
+            raise _NotStreamable  # more after the document: json.loads says "extra data"
+
+
+def read_record(path: Path, span: Span) -> Any:
+    """The JSON value at ``span`` of ``path`` (a record found by ``stream_snapshot``)."""
+    offset, length = span
+    with path.open("rb") as handle:
+        handle.seek(offset)
+        return json.loads(handle.read(length))

@@ -8,13 +8,13 @@ for records that fail. Whatever a record contains, evaluation does not raise.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from auditor.gcpause import gc_paused
-from auditor.model import AssistantRef, Listing, Record, RuleInfo, Violation
+from auditor.model import AssistantRef, Listing, Record, RuleInfo, Violation, in_id_order
 from auditor.policy.conditions import Failure
 from auditor.policy.fastpath import build_runner
 from auditor.policy.filters import parse_filters
@@ -76,37 +76,59 @@ def _as_record(record: Any) -> dict[str, Any]:
     return {}
 
 
-def _ref(record: dict[str, Any], account: str | None, key: Any) -> AssistantRef:
-    """``AssistantRef.of`` (with the listing key as the uuid of last resort), fast when the
-    record is well-formed, as nearly all are."""
-    uuid = record.get("uuid")
-    name = record.get("name")
-    if type(uuid) is str and uuid and (name is None or type(name) is str):
-        return AssistantRef(record.get("id"), uuid, name, account)
+def _ref_of_odd(record: dict[str, Any], account: str | None, key: Any) -> AssistantRef:
+    """``AssistantRef.of`` for a record whose uuid or name is missing or odd, with the
+    listing key as the uuid of last resort."""
     ref = AssistantRef.of(record, account)
-    return ref if ref.uuid else replace(ref, uuid=str(key))
+    return ref if ref.uuid else ref._replace(uuid=str(key))
 
 
-def _scan(
-    listings: Sequence[Listing],
-    rules: Sequence[CompiledRule],
-    keep: Callable[[Record], bool] | None,
-) -> tuple[list[AssistantRef], list[Violation], int]:
-    """Every assistant checked, every finding (before waivers), how many records were seen."""
-    run = build_runner(rules)
-    slow = tuple((rule, rule.require.check, rule.missing_pass) for rule in rules)
-    assistants: list[AssistantRef] = []
-    found: list[Violation] = []
-    seen_total = 0
-    for listing in listings:
-        account = listing.account
-        for uuid, raw in listing.assistants.items():
-            seen_total += 1
-            record = _as_record(raw)
+def _ref_id(ref: AssistantRef) -> Any:
+    return ref.id
+
+
+class Scan:
+    """The assistants of one account checked so far, and what they broke.
+
+    ``evaluate`` feeds a whole listing at once; an audit feeds each page as it arrives
+    and lets the records go, so a fleet never has to sit in memory to be checked. Pages
+    may come in any order: ``assistants`` puts them back in listing order.
+    """
+
+    def __init__(self, evaluator: Evaluator, account: str | None, *, by_id: bool) -> None:
+        self.account = account
+        self.by_id = by_id
+        """Order the assistants as a fetch orders its listing (``in_id_order``)."""
+        self.seen = 0
+        """Records fed, before ``--filter``."""
+        self.found: list[Violation] = []
+        self._evaluator = evaluator
+        self._pages: dict[int, list[AssistantRef]] = {}
+
+    def add(self, items: Iterable[tuple[Any, Any]], page: int = 0) -> None:
+        """Check ``(key, record)`` pairs; ``page`` orders them among other calls.
+
+        The loop runs once per assistant, so the common case (a dict with a string uuid
+        and name) is written out inline rather than through helper calls.
+        """
+        run, slow, keep = self._evaluator.compiled
+        account = self.account
+        assistants = self._pages.setdefault(page, [])
+        add = assistants.append
+        found = self.found
+        seen = 0
+        for key, raw in items:
+            seen += 1
+            record = raw if type(raw) is dict else _as_record(raw)
             if keep is not None and not keep(record):
                 continue
-            ref = _ref(record, account, uuid)
-            assistants.append(ref)
+            uuid = record.get("uuid")
+            name = record.get("name")
+            if type(uuid) is str and uuid and (name is None or type(name) is str):
+                ref = AssistantRef(record.get("id"), uuid, name, account)
+            else:
+                ref = _ref_of_odd(record, account, key)
+            add(ref)
             bad = run(record)
             if not bad:
                 continue
@@ -116,7 +138,96 @@ def _scan(
                 if failure is None or (missing_pass and failure.unknown):
                     continue
                 found.append(violation_of(rule, failure, ref))
-    return assistants, found, seen_total
+        self.seen += seen
+
+    @property
+    def assistants(self) -> list[AssistantRef]:
+        """Every assistant kept, in page order (then by id, with ``by_id``)."""
+        refs = [ref for page in sorted(self._pages) for ref in self._pages[page]]
+        return in_id_order(refs, _ref_id) if self.by_id else refs
+
+
+class Evaluator:
+    """The rules in force, compiled once; ``scan`` per account, then ``result``."""
+
+    def __init__(
+        self,
+        policy_set: PolicySet,
+        *,
+        select: Sequence[str] = (),
+        ignore: Sequence[str] = (),
+        filters: Sequence[str] = (),
+        today: date | None = None,
+    ) -> None:
+        self.rules = policy_set.selected(select, ignore)
+        self.filters = tuple(filters)
+        self.today = today or date.today()
+        keep = parse_filters(filters) if filters else None
+        slow = tuple((rule, rule.require.check, rule.missing_pass) for rule in self.rules)
+        self.compiled = (build_runner(self.rules), slow, keep)
+        in_force = {rule.id for rule in self.rules}
+        self.waivers = tuple(w for w in policy_set.waivers if w.rule_ids & in_force)
+
+    def scan(self, account: str | None = None, *, by_id: bool = False) -> Scan:
+        """A new, empty scan of one account's assistants.
+
+        ``by_id``: pages are fed as they arrive; put the assistants back in the order a
+        fetched listing has (``auditor.model.in_id_order``).
+        """
+        return Scan(self, account, by_id=by_id)
+
+    def result(self, scans: Sequence[Scan]) -> Evaluation:
+        """Waivers applied, findings sorted, warnings said, over every account's scan."""
+        today = self.today
+        by_rule: dict[str, tuple[Waiver, ...]] = {
+            rule.id: tuple(w for w in self.waivers if rule.id in w.rule_ids) for rule in self.rules
+        }
+        violations: list[Violation] = []
+        waived: list[Violation] = []
+        used: set[int] = set()
+        for violation in (v for scan in scans for v in scan.found):
+            candidates = by_rule.get(violation.rule, ())
+            waiver = (
+                find_waiver(candidates, violation.rule, violation.assistant, today)
+                if candidates
+                else None
+            )
+            if waiver is None:
+                violations.append(violation)
+                continue
+            used.add(id(waiver))
+            violation = violation._replace(waiver=waiver.info(today))
+            (
+                violations if violation.waiver is not None and violation.waiver.expired else waived
+            ).append(violation)
+        violations.sort(key=_sort_key)
+        waived.sort(key=_sort_key)
+        assistants = tuple(ref for scan in scans for ref in scan.assistants)
+        return Evaluation(
+            assistants=assistants,
+            rules=tuple(rule.info for rule in self.rules),
+            violations=tuple(violations),
+            waived=tuple(waived),
+            warnings=tuple(self._warnings(used, sum(scan.seen for scan in scans), assistants)),
+        )
+
+    def _warnings(self, used: set[int], seen: int, assistants: Sequence[AssistantRef]) -> list[str]:
+        warnings: list[str] = []
+        for waiver in self.waivers:
+            if waiver.expired(self.today):
+                assert waiver.expires is not None
+                warnings.append(
+                    f"waiver at {waiver.source} for rule {waiver.rules_text} expired on "
+                    f"{waiver.expires.isoformat()}; renew it or fix the assistants"
+                )
+            elif id(waiver) not in used and not self.filters:
+                warnings.append(
+                    f"waiver at {waiver.source} for rule {waiver.rules_text} matched no "
+                    "finding; remove it if it is no longer needed"
+                )
+        if self.filters and seen and not assistants:
+            warnings.append(f"--filter {' '.join(self.filters)} matched no assistant")
+        return warnings
 
 
 def compile_checker(
@@ -162,68 +273,11 @@ def evaluate(
     assistants (``FIELD=VALUE`` / ``FIELD!=VALUE``; bad syntax: ``ConfigError``);
     ``today`` decides which waivers have expired (default: the local date).
     """
+    evaluator = Evaluator(policy_set, select=select, ignore=ignore, filters=filters, today=today)
+    scans = []
     with gc_paused():
-        return _evaluate(policy_set, listings, select, ignore, filters, today or date.today())
-
-
-def _evaluate(
-    policy_set: PolicySet,
-    listings: Sequence[Listing],
-    select: Sequence[str],
-    ignore: Sequence[str],
-    filters: Sequence[str],
-    today: date,
-) -> Evaluation:
-    rules = policy_set.selected(select, ignore)
-    keep = parse_filters(filters) if filters else None
-    in_force = {rule.id for rule in rules}
-    waivers = tuple(w for w in policy_set.waivers if w.rule_ids & in_force)
-    by_rule: dict[str, tuple[Waiver, ...]] = {
-        rule_id: tuple(w for w in waivers if rule_id in w.rule_ids) for rule_id in in_force
-    }
-
-    assistants, found, seen_total = _scan(listings, rules, keep)
-
-    violations: list[Violation] = []
-    waived: list[Violation] = []
-    used: set[int] = set()
-    for violation in found:
-        candidates = by_rule.get(violation.rule, ())
-        waiver = (
-            find_waiver(candidates, violation.rule, violation.assistant, today)
-            if candidates
-            else None
-        )
-        if waiver is None:
-            violations.append(violation)
-            continue
-        used.add(id(waiver))
-        violation = replace(violation, waiver=waiver.info(today))
-        (
-            violations if violation.waiver is not None and violation.waiver.expired else waived
-        ).append(violation)
-    violations.sort(key=_sort_key)
-    waived.sort(key=_sort_key)
-
-    warnings: list[str] = []
-    for waiver in waivers:
-        if waiver.expired(today):
-            assert waiver.expires is not None
-            warnings.append(
-                f"waiver at {waiver.source} for rule {waiver.rules_text} expired on "
-                f"{waiver.expires.isoformat()}; renew it or fix the assistants"
-            )
-        elif id(waiver) not in used and not filters:
-            warnings.append(
-                f"waiver at {waiver.source} for rule {waiver.rules_text} matched no finding; "
-                "remove it if it is no longer needed"
-            )
-    if filters and seen_total and not assistants:
-        warnings.append(f"--filter {' '.join(filters)} matched no assistant")
-    return Evaluation(
-        assistants=tuple(assistants),
-        rules=tuple(rule.info for rule in rules),
-        violations=tuple(violations),
-        waived=tuple(waived),
-        warnings=tuple(warnings),
-    )
+        for listing in listings:
+            scan = evaluator.scan(listing.account)
+            scan.add(listing.assistants.items())
+            scans.append(scan)
+        return evaluator.result(scans)

@@ -106,7 +106,7 @@ def write_reports(
     always written (``-q`` without ``--output`` is resolved by the config into no stdout
     report at all), and the "wrote PATH" lines are the caller's.
     """
-    from auditor.atomic import atomic_write
+    from auditor.atomic import atomic_write, utf8_chunks
 
     del quiet  # see the docstring: accepted so callers can pass the run's setting
     check_outputs(outputs)
@@ -115,11 +115,13 @@ def write_reports(
     for spec in outputs:
         if spec.path is None:
             colour = spec.format == "text" and use_color(color)
-            _echo(
-                render(report, spec.format, color=colour), text=spec.format == "text", colour=colour
-            )
+            if spec.format == "text":
+                _echo(render(report, spec.format, color=colour), colour=colour)
+            else:  # machine formats: UTF-8 bytes whatever the locale (the XML even says so)
+                for chunk in utf8_chunks(get(spec.format).chunks(report)):
+                    click.echo(chunk, nl=False)
         else:
-            document = render(report, spec.format)
+            document = utf8_chunks(get(spec.format).chunks(report))
             try:
                 spec.path.parent.mkdir(parents=True, exist_ok=True)
                 atomic_write(spec.path, document)
@@ -137,16 +139,9 @@ def write_reports(
     return written
 
 
-def _echo(document: str, *, text: bool, colour: bool) -> None:
-    """Print a report on stdout.
-
-    Machine formats go out as UTF-8 bytes whatever the locale (the XML even says so);
-    the text report is for the terminal, in its encoding, unencodable characters
-    replaced rather than failing the run.
-    """
-    if not text:
-        click.echo(document.encode("utf-8"), nl=False)
-        return
+def _echo(document: str, *, colour: bool) -> None:
+    """Print the text report: it is for the terminal, in its encoding, unencodable
+    characters replaced rather than failing the run."""
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
     try:
         document.encode(encoding)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Iterator
 
 from auditor.model import Report
 
@@ -18,3 +19,8 @@ class ReportFormat(abc.ABC):
     @abc.abstractmethod
     def render(self, report: Report, *, color: bool = False) -> str:
         """The whole document for ``report``."""
+
+    def chunks(self, report: Report, *, color: bool = False) -> Iterator[str]:
+        """``render``'s text in pieces; a format whose documents grow with the fleet
+        yields them as it goes, so a big report is written without being one string."""
+        yield self.render(report, color=color)

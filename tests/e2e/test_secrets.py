@@ -227,7 +227,7 @@ def test_an_internal_error_is_redacted_in_the_line_and_the_traceback(
         except ValueError as cause:
             raise RuntimeError(f"boom with {API_KEY} and {SMTP_PASSWORD}") from cause
 
-    monkeypatch.setattr(auditor.policy, "evaluate", explode)
+    monkeypatch.setattr(auditor.policy.Evaluator, "result", explode)
     report = tmp_path / "r.json"
     result = invoke([*verbosity, "audit", "--base-url", keyed.base_url, "-o", str(report)])
     assert result.exit_code == 2, result.output

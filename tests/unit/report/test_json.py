@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import jsonschema
 import pytest
 
 from auditor.model import Report
-from auditor.report import SCHEMA_PATH, render
+from auditor.report import SCHEMA_PATH, get, render
 
 
 def _strict(text: str) -> Any:
@@ -56,6 +57,27 @@ def test_the_document_is_to_dict_in_its_key_order(full_report: Report) -> None:
         "assistants",
     ]
     assert text == render(full_report, "json")  # deterministic
+
+
+def test_the_streamed_document_is_json_dumps_of_to_dict_byte_for_byte(any_report: Report) -> None:
+    # written piece by piece (a 100k fleet's report never exists whole), yet exactly
+    # the text json.dumps(indent=2) gives for the whole document
+    from auditor.report.sanitize import json_text
+
+    pieces = list(get("json").chunks(any_report))
+    assert len(pieces) > 10
+    assert "".join(pieces) == json_text(any_report.to_dict())
+
+
+def test_a_report_with_nothing_in_its_lists_streams_as_json_dumps_does(
+    clean_report: Report,
+) -> None:
+    from auditor.report.sanitize import json_text
+
+    empty = replace(clean_report, assistants=(), violations=(), waived=(), rules=())
+    text = render(empty, "json")
+    assert '"assistants": []' in text and '"violations": []' in text
+    assert text == json_text(empty.to_dict())
 
 
 def test_summary_counts_and_optional_parts(
