@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import operator
 import os
 import re
 from collections.abc import Iterator
@@ -55,6 +56,11 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...], str], ...] = (
 )
 _COMPILED = tuple((kind, hints, re.compile(pattern)) for kind, hints, pattern in _PATTERNS)
 _ALL_HINTS = tuple(sorted({hint for _, hints, _ in _PATTERNS for hint in hints}))
+_ANY_HINT = re.compile("|".join(re.escape(hint) for hint in _ALL_HINTS))
+"""One search for every hint (in lower-cased text): half the time of a loop over them."""
+SHORTEST = 12
+"""No pattern matches fewer characters (``pwd:`` and eight more); a test checks this.
+Most strings of a record (``inbound``, ``en-US``, a colour) are shorter: skipped unread."""
 _MARKER = re.compile(r"<redacted:sha256:[0-9a-f]{16}>")
 
 
@@ -69,8 +75,10 @@ class SecretMatch:
 
 def find_secrets(text: str) -> list[SecretMatch]:
     """Every secret-looking span in ``text``, in order, overlaps merged."""
+    if len(text) < SHORTEST:
+        return []
     lowered = text.lower()
-    if not any(hint in lowered for hint in _ALL_HINTS):
+    if _ANY_HINT.search(lowered) is None:
         return []
     found: list[SecretMatch] = []
     for kind, hints, pattern in _COMPILED:
@@ -124,24 +132,44 @@ def secret_marker(secret: str, salt: bytes | None = None) -> str:
 def mask_secrets(value: Any, salt: bytes | None = None) -> Any:
     """``value`` with every secret-looking span in every string replaced by its marker.
 
-    Markers are left as they are, so masking twice gives the same result.
+    Markers are left as they are, so masking twice gives the same result. What holds no
+    secret is returned as it is, not copied: an audit masks every record it reads.
     """
     if isinstance(value, str):
-        matches = find_secrets(value)
-        if not matches:
-            return value
-        salt = salt or _salt()
-        parts: list[str] = []
-        last = 0
-        for match in matches:
-            secret = value[match.start : match.end]
-            parts.append(value[last : match.start])
-            parts.append(secret if _MARKER.fullmatch(secret) else secret_marker(secret, salt))
-            last = match.end
-        parts.append(value[last:])
-        return "".join(parts)
+        return _mask_text(value, salt) if len(value) >= SHORTEST else value
     if isinstance(value, dict):
-        return {key: mask_secrets(item, salt) for key, item in value.items()}
+        out: dict[Any, Any] | None = None
+        for key, item in value.items():
+            if isinstance(item, str):  # inline: most values are short strings or numbers
+                if len(item) < SHORTEST:
+                    continue
+                masked = _mask_text(item, salt)
+            elif isinstance(item, (dict, list)):
+                masked = mask_secrets(item, salt)
+            else:
+                continue
+            if masked is not item:
+                if out is None:
+                    out = dict(value)
+                out[key] = masked
+        return value if out is None else out
     if isinstance(value, list):
-        return [mask_secrets(item, salt) for item in value]
+        items = [mask_secrets(item, salt) for item in value]
+        return value if all(map(operator.is_, items, value)) else items
     return value
+
+
+def _mask_text(value: str, salt: bytes | None) -> str:
+    matches = find_secrets(value)
+    if not matches:
+        return value
+    salt = salt or _salt()
+    parts: list[str] = []
+    last = 0
+    for match in matches:
+        secret = value[match.start : match.end]
+        parts.append(value[last : match.start])
+        parts.append(secret if _MARKER.fullmatch(secret) else secret_marker(secret, salt))
+        last = match.end
+    parts.append(value[last:])
+    return "".join(parts)

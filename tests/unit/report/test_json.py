@@ -76,7 +76,8 @@ def test_a_report_with_nothing_in_its_lists_streams_as_json_dumps_does(
 
     empty = replace(clean_report, assistants=(), violations=(), waived=(), rules=())
     text = render(empty, "json")
-    assert '"assistants": []' in text and '"violations": []' in text
+    assert '"assistants": []' in text
+    assert '"violations": []' in text
     assert text == json_text(empty.to_dict())
 
 
