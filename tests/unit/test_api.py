@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import socket
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -358,3 +359,108 @@ def test_no_proxy_from_the_environment_is_honoured(
     sandbox = make_sandbox(count=150)
     _proxy_environment(monkeypatch, f"http://127.0.0.1:{closed_port()}", no_proxy="127.0.0.1")
     assert len(fetch(sandbox).assistants) == 150
+
+
+# -- stream: pages handed over as they arrive ----------------------------------------------------
+
+
+def stream_pages(
+    sandbox: RunningSandbox, concurrency: int = 4
+) -> tuple[list[tuple[int, list[Any]]], str]:
+    pages: list[tuple[int, list[Any]]] = []
+    with ApiClient(settings_for(sandbox, concurrency=concurrency), FAST) as client:
+        fetched_at = client.stream(lambda number, records: pages.append((number, records)))
+    return pages, fetched_at
+
+
+@pytest.mark.parametrize(("count", "concurrency"), [(0, 4), (1, 4), (100, 4), (1000, 8), (450, 1)])
+def test_stream_hands_every_page_over_once_with_its_number(
+    make_sandbox: MakeSandbox, count: int, concurrency: int
+) -> None:
+    sandbox = make_sandbox(count=count, latency_ms=5)
+    pages, fetched_at = stream_pages(sandbox, concurrency)
+    numbers = [number for number, _ in pages]
+    last = max(1, -(-count // 100))
+    assert numbers[0] == 1  # page 1 says how many there are: it always comes first
+    assert sorted(numbers) == list(range(1, last + 1))
+    for number, records in pages:
+        assert records == sandbox.fleet[(number - 1) * 100 : number * 100]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", fetched_at)
+
+    listing = fetch(sandbox, concurrency=concurrency)
+    streamed = [r for _, records in sorted(pages, key=lambda p: p[0]) for r in records]
+    assert streamed == list(listing.assistants.values())
+
+
+def test_stream_pages_come_in_the_order_they_arrive(make_sandbox: MakeSandbox) -> None:
+    """Page 2 answers last: pages 3.. are handed over before it, each once."""
+    sandbox = make_sandbox(count=500, faults=("hang-page=2:0.3",))
+    pages, _ = stream_pages(sandbox, concurrency=4)
+    numbers = [number for number, _ in pages]
+    assert sorted(numbers) == [1, 2, 3, 4, 5]
+    assert numbers[-1] == 2
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message", "never"),
+    [
+        ({"faults": ("malformed-json=2",)}, r"page 2 of \S+ is not valid JSON", 2),
+        ({"faults": ("missing-uuid=3",)}, r"record 1 on page 3 of \S+ \(id 201\) has no uuid", 3),
+        ({"faults": ("duplicate-uuid",)}, r"uuid \S+ appears twice \(pages 1 and 3\)", 3),
+        ({"lie_about_total": 5}, r"says total 255 but served 250 assistants on 3 pages", None),
+    ],
+)
+def test_an_incomplete_listing_raises_after_the_pages_handed_over(
+    make_sandbox: MakeSandbox, overrides: dict[str, object], message: str, never: int | None
+) -> None:
+    sandbox = make_sandbox(count=250, **overrides)
+    with pytest.raises(IncompleteListingError, match=message) as from_fetch:
+        fetch(sandbox, concurrency=1)
+    handed: list[int] = []
+    with (
+        ApiClient(settings_for(sandbox, concurrency=1), FAST) as client,
+        pytest.raises(IncompleteListingError) as from_stream,
+    ):
+        client.stream(lambda number, records: handed.append(number))
+    assert str(from_stream.value) == str(from_fetch.value)
+    assert handed[0] == 1  # some pages were handed over before the error
+    assert len(handed) == len(set(handed))
+    assert never not in handed  # the page that failed its checks never is
+    if never is None:
+        assert sorted(handed) == [1, 2, 3]  # the count is checked once all have arrived
+
+
+def test_an_error_in_take_stops_the_stream(make_sandbox: MakeSandbox) -> None:
+    sandbox = make_sandbox(count=2000, latency_ms=5)
+    handed: list[int] = []
+
+    def take(number: int, records: list[Any]) -> None:
+        handed.append(number)
+        if len(handed) == 3:
+            raise RuntimeError("the disk is full")
+
+    with (
+        ApiClient(settings_for(sandbox, concurrency=2), FAST) as client,
+        pytest.raises(RuntimeError, match="the disk is full"),
+    ):
+        client.stream(take)
+    assert len(handed) == 3
+    assert sandbox.request_count < 20  # the other pages were not all fetched
+
+
+def test_a_slow_take_holds_few_pages_back(make_sandbox: MakeSandbox) -> None:
+    """Pages asked for but not yet taken stay within the bound ``stream`` sets: two per
+    worker waiting, plus one in each worker's hands."""
+    concurrency = 2
+    sandbox = make_sandbox(count=2500)  # 25 pages
+    ahead: list[int] = []
+
+    def take(number: int, records: list[Any]) -> None:
+        ahead.append(sandbox.request_count - (len(ahead) + 1))
+        time.sleep(0.005)
+
+    with ApiClient(settings_for(sandbox, concurrency=concurrency), FAST) as client:
+        client.stream(take)
+    assert len(ahead) == 25
+    assert max(ahead) <= 3 * concurrency
+    assert max(ahead) >= 1  # the workers did read ahead

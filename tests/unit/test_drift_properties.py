@@ -10,21 +10,28 @@ and unordered lists. Whatever they hold:
 * added and removed are exactly the uuids on one side only, and swap when the sides do;
 * every reported change is under a top-level field that really differs (JSON types
   kept apart: ``1`` is neither ``1.0`` nor ``true``), and every top-level field that
-  differs and is not ignored is reported.
+  differs and is not ignored is reported;
+* ``DriftScan`` over a baseline file (``BaselineIndex``), fed the live fleet in pages of
+  any size and order, gives exactly what ``diff_listings`` gives.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
+from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auditor.drift import diff_listings, diff_records
-from auditor.model import Listing
+from auditor.baseline import BaselineIndex
+from auditor.drift import DriftScan, diff_listings, diff_records
+from auditor.model import ChangeKind, Drift, Listing
 from auditor.settings import DriftSettings
+from auditor.snapshot import mask_listing, write_snapshot
 
 CHARS = st.characters() | st.sampled_from(["\ud800", "\udfff", "\x00", "\n", "."])
 TEXT = st.lists(CHARS, max_size=6).map("".join)
@@ -169,3 +176,164 @@ def test_a_record_with_few_fields_in_common_is_diffed_field_by_field() -> None:
     record as one ``(record)`` change holding both records; drift lists each field."""
     changes = diff_records({"uuid": "u", "a": 1, "b": 2}, {"uuid": "u", "c": 1, "d": 2, "e": 3})
     assert sorted(c.path for c in changes) == ["a", "b", "c", "d", "e"]
+
+
+# -- DriftScan: the streamed drift of an audit is diff_listings' -------------------------------
+
+IDS = (
+    st.integers(min_value=-3, max_value=2**70)
+    | st.floats(allow_nan=False)
+    | st.none()
+    | st.booleans()
+    | TEXT
+)
+"""Any id but NaN (see the known limit below)."""
+FATES = st.sampled_from(["same", "reordered", "edited", "other", "removed", "added", "zero", "nan"])
+
+
+@st.composite
+def fleets(draw: st.DrawFn) -> tuple[Listing, Listing]:
+    """A baseline and a live fleet sharing some uuids: the same, reordered, edited or
+    replaced records, only ``-0.0`` → ``0.0`` or NaN → NaN, and uuids on one side only."""
+    drawn = draw(st.lists(TEXT | FIELDS, max_size=8))
+    uuids = dict.fromkeys(json.loads(json.dumps(drawn)))  # as JSON joins surrogate pairs
+    before: dict[str, dict[str, Any]] = {}
+    after: dict[str, dict[str, Any]] = {}
+    for uuid in uuids:
+        record = {**draw(records(shared=True)), "uuid": uuid, "id": draw(IDS)}
+        fate = draw(FATES)
+        # a baseline is always read from a file, which sorts keys (an odd record's
+        # ``name`` object is named by its str(), which shows the key order)
+        record = json.loads(json.dumps(record, sort_keys=True))
+        if fate != "added":
+            before[uuid] = record
+        if fate == "removed":
+            continue
+        if fate == "same":
+            after[uuid] = json.loads(json.dumps(record))
+        elif fate == "reordered":
+            after[uuid] = dict(reversed(list(record.items())))
+        elif fate == "edited":
+            field = draw(FIELDS | st.sampled_from(["id", "shared_1"]))
+            after[uuid] = json.loads(json.dumps({**record, field: draw(VALUES)}))
+        elif fate == "other":
+            other = {**draw(records(shared=True)), "uuid": uuid, "id": draw(IDS)}
+            after[uuid] = json.loads(json.dumps(other))
+        elif fate in ("zero", "nan"):
+            field = draw(FIELDS)
+            one, two = (-0.0, 0.0) if fate == "zero" else (math.nan, float("nan"))
+            before[uuid] = {**record, field: {"v": [one]}}
+            after[uuid] = {**record, field: {"v": [two]}}
+            before[uuid] = dict(sorted(before[uuid].items()))
+        else:
+            after[uuid] = record
+    # the live side is fed in whatever order its pages came
+    order = draw(st.permutations(list(after)))
+    accounts = st.none() | st.sampled_from(["north", "south"])
+    return (
+        Listing("s", "t", before, draw(accounts)),
+        Listing("s", "t", {u: after[u] for u in order}, draw(accounts)),
+    )
+
+
+@st.composite
+def pages(draw: st.DrawFn, items: list[tuple[str, Any]]) -> list[list[tuple[str, Any]]]:
+    """``items`` cut into pages of any size (empty ones too)."""
+    cuts = sorted(draw(st.lists(st.integers(0, len(items)), max_size=4)))
+    bounds = [0, *cuts, len(items)]
+    return [items[a:b] for a, b in itertools.pairwise(bounds)]
+
+
+def as_json(drift: Drift) -> str:
+    """The drift as its report shows it: NaN equal to NaN, ``1``/``1.0``/``true`` and
+    ``0.0``/``-0.0`` apart, order of added/removed/changed kept."""
+    return json.dumps(drift.to_dict(), sort_keys=True)
+
+
+@pytest.fixture(scope="module")
+def baseline_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("drift-scan")
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(fleets(), SETTINGS, st.data())
+def test_drift_scan_over_pages_is_diff_listings(
+    baseline_folder: Path,
+    sides: tuple[Listing, Listing],
+    drift: DriftSettings,
+    data: st.DataObject,
+) -> None:
+    before, after = sides
+    # nothing here looks like a secret, so the file holds exactly ``before``
+    assert as_json_records(mask_listing(before)) == as_json_records(before)
+    path = baseline_folder / "baseline.json"
+    write_snapshot(before, path)
+    scan = DriftScan(BaselineIndex(path), drift, after.account)
+    for page in data.draw(pages(list(after.assistants.items()))):
+        scan.add(page)
+    streamed = scan.result()
+    expected = diff_listings(before, after, drift)
+    assert as_json(streamed) == as_json(expected)
+    assert [a.key for a in streamed.added] == [a.key for a in expected.added]
+    assert [a.key for a in streamed.removed] == [a.key for a in expected.removed]
+    assert [c.assistant for c in streamed.changed] == [c.assistant for c in expected.changed]
+
+
+def as_json_records(listing: Listing) -> str:
+    return json.dumps(dict(listing.assistants), sort_keys=True)
+
+
+def test_drift_scan_skips_equal_text_and_reads_back_only_what_differs(tmp_path: Path) -> None:
+    """-0.0 → 0.0 is no drift (read back and compared), a change of type is."""
+    before = {
+        "a": {"uuid": "a", "id": 1, "x": -0.0},
+        "b": {"uuid": "b", "id": 2, "x": 1},
+        "c": {"uuid": "c", "id": 3, "x": 1},
+        "gone": {"uuid": "gone", "id": 9},
+    }
+    after = {
+        "new": {"uuid": "new", "id": 0},
+        "c": {"x": 1, "id": 3, "uuid": "c"},
+        "b": {"uuid": "b", "id": 2, "x": True},
+        "a": {"uuid": "a", "id": 1, "x": 0.0},
+    }
+    path = tmp_path / "baseline.json"
+    write_snapshot(Listing("s", "t", before, "north"), path)
+    scan = DriftScan(BaselineIndex(path), DriftSettings(), None)
+    scan.add(list(after.items())[:2])
+    scan.add(list(after.items())[2:])
+    result = scan.result()
+    assert [a.uuid for a in result.added] == ["new"]
+    assert [(a.uuid, a.account) for a in result.removed] == [("gone", "north")]
+    (changed,) = result.changed
+    assert changed.assistant.uuid == "b"
+    assert [(c.path, c.kind) for c in changed.changes] == [("x", ChangeKind.TYPE_CHANGED)]
+    assert result == diff_listings(
+        Listing("s", "t", before, "north"), Listing("s", "t", after), DriftSettings()
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="drift._ref_order puts a NaN id into the sort key, which is then no total order: "
+    "the order of added assistants depends on the order they were fed in",
+)
+def test_a_nan_id_does_not_make_the_order_depend_on_the_feed(tmp_path: Path) -> None:
+    path = tmp_path / "baseline.json"
+    write_snapshot(Listing("s", "t", {}), path)
+    live = [
+        ("b", {"uuid": "b", "id": math.nan}),
+        ("c", {"uuid": "c", "id": 1}),
+        ("d", {"uuid": "d", "id": 2}),
+        ("a", {"uuid": "a", "id": 3}),
+    ]
+    orders = []
+    for items in (live, [*live[1:], live[0]]):
+        scan = DriftScan(BaselineIndex(path), DriftSettings(), None)
+        scan.add(items)
+        orders.append([a.uuid for a in scan.result().added])
+    assert orders[0] == orders[1]

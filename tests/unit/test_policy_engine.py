@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator, Mapping
+from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -11,7 +13,14 @@ import pytest
 
 from auditor.errors import ConfigError
 from auditor.model import AssistantRef, Listing, Severity
-from auditor.policy import PolicySet, compile_checker, evaluate, load_policies, parse_filters
+from auditor.policy import (
+    Evaluator,
+    PolicySet,
+    compile_checker,
+    evaluate,
+    load_policies,
+    parse_filters,
+)
 
 POLICY = """
 version: 1
@@ -307,3 +316,189 @@ def test_the_bundled_pack_over_the_sandbox_fleet_finds_exactly_the_planted_viola
         found.setdefault(v.assistant.id, []).append(v.rule)
     expected = known_violations(94)
     assert {k: sorted(v) for k, v in found.items()} == {k: sorted(v) for k, v in expected.items()}
+
+
+# -- Evaluator / Scan: pages fed as they arrive give evaluate's result --------------------------
+
+TODAY = date(2026, 6, 1)
+WAIVERS = """
+exceptions:
+  - {rule: max-duration, assistants: ["id:10", "id:28"], reason: long calls, expires: 2027-01-01}
+  - {rule: recording-enabled, assistants: ["id:1"], reason: old, expires: 2026-01-01}
+  - {rule: temperature-range, assistants: ["id:99999"], reason: unused, expires: 2027-01-01}
+"""
+
+
+@pytest.fixture
+def waived_set(tmp_path: Path) -> PolicySet:
+    """POLICY's rules with waivers: active, expired, unused."""
+    path = tmp_path / "p.yaml"
+    path.write_text(POLICY + WAIVERS, encoding="utf-8")
+    return load_policies([path])
+
+
+def sample_fleet(count: int, seed: int) -> list[dict[str, Any]]:
+    from auditor.sandbox.data import generate_fleet
+    from auditor.secretscan import mask_secrets
+
+    fleet = [mask_secrets(r) for r in generate_fleet(count, seed=seed)]
+    for record in fleet[::9]:
+        record["max_duration"] = 3600  # findings for POLICY's rules and its waivers
+        record["record"] = False
+    return fleet
+
+
+def shuffled_pages(
+    records: list[dict[str, Any]], size: int, rng: random.Random
+) -> list[tuple[int, list[tuple[str, dict[str, Any]]]]]:
+    """``(page number, items)`` in a random order, each page shuffled too."""
+    pages = []
+    for number, start in enumerate(range(0, len(records), size), start=1):
+        items = [(r["uuid"], r) for r in records[start : start + size]]
+        rng.shuffle(items)
+        pages.append((number, items))
+    rng.shuffle(pages)
+    return pages
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_shuffled_pages_by_id_give_evaluate_over_the_listing_in_id_order(
+    waived_set: PolicySet, seed: int
+) -> None:
+    fleet = sample_fleet(230, seed)
+    rng = random.Random(seed)
+    evaluator = Evaluator(waived_set, today=TODAY)
+    scan = evaluator.scan("north", by_id=True)
+    for number, items in shuffled_pages(fleet, 100, rng):
+        scan.add(items, page=number)
+    result = evaluator.result([scan])
+
+    in_id_order = sorted(fleet, key=lambda r: r["id"])
+    expected = evaluate(waived_set, [listing(*in_id_order, account="north")], today=TODAY)
+    assert result == expected
+    assert [a.id for a in result.assistants] == list(range(1, 231))
+    assert scan.seen == 230
+    assert result.violations  # the comparison covers findings,
+    assert result.waived  # waived findings
+    assert any("expired" in w for w in result.warnings)
+    assert any("matched no finding" in w for w in result.warnings)
+
+
+def test_without_by_id_the_page_order_is_kept(policy_set: PolicySet) -> None:
+    pages = {
+        2: [assistant(5), assistant(1, record=False)],
+        1: [assistant(9, max_duration=0), assistant(8)],
+        3: [assistant(2)],
+    }
+    evaluator = Evaluator(policy_set)
+    scan = evaluator.scan(by_id=False)
+    for number in (3, 1, 2):
+        scan.add([(r["uuid"], r) for r in pages[number]], page=number)
+    result = evaluator.result([scan])
+    assert [a.id for a in result.assistants] == [9, 8, 5, 1, 2]
+    in_page_order = [*pages[1], *pages[2], *pages[3]]
+    assert result == evaluate(policy_set, [listing(*in_page_order)])
+
+
+def test_without_a_page_number_records_keep_the_order_they_were_fed(
+    policy_set: PolicySet,
+) -> None:
+    evaluator = Evaluator(policy_set)
+    scan = evaluator.scan()
+    scan.add([("u-3", assistant(3))])
+    scan.add([("u-1", assistant(1)), ("u-2", assistant(2))])
+    assert [a.id for a in evaluator.result([scan]).assistants] == [3, 1, 2]
+
+
+def test_by_id_keeps_the_page_order_when_an_id_is_not_a_whole_number(
+    policy_set: PolicySet,
+) -> None:
+    evaluator = Evaluator(policy_set)
+    scan = evaluator.scan(by_id=True)
+    scan.add([("u-b", assistant(5)), ("u-x", {**assistant(0), "id": "x", "uuid": "u-x"})], page=2)
+    scan.add([("u-9", assistant(9))], page=1)
+    assert [a.id for a in evaluator.result([scan]).assistants] == [9, 5, "x"]
+
+
+def test_several_accounts_fed_interleaved_give_evaluate_over_their_listings(
+    waived_set: PolicySet,
+) -> None:
+    fleets = {"north": sample_fleet(120, 4), "south": sample_fleet(150, 5)}
+    evaluator = Evaluator(waived_set, today=TODAY)
+    scans = {name: evaluator.scan(name, by_id=True) for name in fleets}
+    rng = random.Random(7)
+    feed = [
+        (name, page) for name, fleet in fleets.items() for page in shuffled_pages(fleet, 50, rng)
+    ]
+    rng.shuffle(feed)
+    for name, (number, items) in feed:
+        scans[name].add(items, page=number)
+    result = evaluator.result([scans["north"], scans["south"]])
+
+    listings = [
+        listing(*sorted(fleet, key=lambda r: r["id"]), account=name)
+        for name, fleet in fleets.items()
+    ]
+    assert result == evaluate(waived_set, listings, today=TODAY)
+    assert [a.account for a in result.assistants] == ["north"] * 120 + ["south"] * 150
+    assert {v.assistant.account for v in result.violations} == {"north", "south"}
+
+
+@pytest.mark.parametrize(
+    ("filters", "fed", "warned"),
+    [
+        (["status=archived"], True, True),
+        (["status=archived"], False, False),  # nothing seen: nothing to say about the filter
+        (["status=active"], True, False),
+        ([], True, False),
+    ],
+)
+def test_filter_warnings_as_evaluate_says_them(
+    policy_set: PolicySet, filters: list[str], fed: bool, warned: bool
+) -> None:
+    records = [assistant(1, record=False), assistant(2, status="inactive")]
+    evaluator = Evaluator(policy_set, filters=filters)
+    scans = [evaluator.scan("north", by_id=True), evaluator.scan("south", by_id=True)]
+    if fed:
+        scans[0].add([(r["uuid"], r) for r in records], page=1)
+    result = evaluator.result(scans)
+    message = f"--filter {' '.join(filters)} matched no assistant"
+    assert (message in result.warnings) is warned
+    assert scans[0].seen == (2 if fed else 0)
+    expected = evaluate(
+        policy_set,
+        [listing(*(records if fed else []), account="north"), listing(account="south")],
+        filters=filters,
+    )
+    assert result == expected
+
+
+def test_a_filter_that_matches_in_one_account_only_is_no_warning(policy_set: PolicySet) -> None:
+    evaluator = Evaluator(policy_set, filters=["status=inactive"])
+    north, south = evaluator.scan("north"), evaluator.scan("south")
+    north.add([("u-1", assistant(1))])
+    south.add([("u-2", assistant(2, status="inactive", record=False))])
+    result = evaluator.result([north, south])
+    assert result.warnings == ()
+    assert [(a.account, a.id) for a in result.assistants] == [("south", 2)]
+    assert [v.assistant.id for v in result.violations] == []  # recording-enabled: when active
+    assert (north.seen, south.seen) == (1, 1)
+
+
+def test_an_unused_waiver_is_not_reported_when_a_filter_hides_assistants(
+    waived_set: PolicySet,
+) -> None:
+    fleet = sample_fleet(40, 8)
+    items = [(r["uuid"], r) for r in fleet]
+    plain, filtered = (
+        Evaluator(waived_set, today=TODAY),
+        Evaluator(waived_set, today=TODAY, filters=["status=active"]),
+    )
+    results = []
+    for evaluator in (plain, filtered):
+        scan = evaluator.scan()
+        scan.add(items)
+        results.append(evaluator.result([scan]))
+    assert any("matched no finding" in w for w in results[0].warnings)
+    assert not any("matched no finding" in w for w in results[1].warnings)
+    assert any("expired" in w for w in results[1].warnings)  # expiry is said either way
