@@ -233,9 +233,9 @@ class ApiClient:
         failure stops all.
 
         The pages are read on daemon threads (``auditor.background``): after a failure or
-        Ctrl-C the process does not wait for the requests still in flight. Fetched pages
-        wait for the caller two per worker at most, so a slow caller slows the fetch
-        rather than piling pages up in memory.
+        Ctrl-C the process does not wait for the requests still in flight. At most three
+        fetched pages per worker wait for the caller (two queued, one in hand), so a slow
+        caller slows the fetch rather than piling pages up in memory.
         """
         from auditor.background import completed
 
@@ -456,6 +456,9 @@ def _parse_page(number: int, body: bytes, what: str) -> _Page:
         raise IncompleteListingError(
             f"{what} is not valid JSON ({detail}); try again, and check --base-url"
         ) from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        reason = str(exc).split(";")[0]
+        raise IncompleteListingError(f"{what} is not usable JSON ({reason})") from None
     if not isinstance(document, Mapping):
         raise IncompleteListingError(
             f"{what} is not a listing (a JSON {type(document).__name__}, not an object); "

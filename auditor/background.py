@@ -28,9 +28,9 @@ def completed(
     finishes. The first exception a call raises is raised here. Calls not yet started
     when the caller stops iterating are never started; those running are abandoned.
 
-    ``waiting`` > 0 bounds the results that wait for the caller: a worker with another
-    one in hand waits until the caller takes one (or stops), so results the caller is slow
-    to take do not pile up in memory."""
+    ``waiting`` > 0 bounds the results that wait for the caller: ``waiting`` queued, and
+    one more in the hands of each worker, which waits until the caller takes one (or
+    stops). Results the caller is slow to take do not pile up in memory."""
     todo: queue.SimpleQueue[int] = queue.SimpleQueue()
     for index in range(len(calls)):
         todo.put(index)

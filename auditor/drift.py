@@ -48,6 +48,7 @@ from auditor.model import (
     Drift,
     Listing,
     Record,
+    is_orderable_number,
 )
 from auditor.settings import DriftSettings
 
@@ -346,5 +347,5 @@ def _unified(before: Any, after: Any) -> str | None:
 
 def _ref_order(ref: AssistantRef) -> tuple[Any, ...]:
     ident = ref.id
-    numeric = isinstance(ident, (int, float)) and not isinstance(ident, bool)
+    numeric = is_orderable_number(ident)
     return (ref.account or "", 0 if numeric else 1, ident if numeric else 0, str(ident), ref.uuid)

@@ -80,6 +80,12 @@ def in_id_order(items: list[T], id_of: Callable[[T], Any]) -> list[T]:
     return items
 
 
+def is_orderable_number(value: Any) -> bool:
+    """An id that sorts as a number: an int or float, not a bool, not NaN (which is
+    neither less nor more than anything, and would make any order depend on chance)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+
+
 def _first(pair: tuple[Any, Any]) -> Any:
     return pair[0]
 

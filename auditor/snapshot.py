@@ -115,18 +115,23 @@ def read_snapshot(path: Path) -> Listing:
         raise SnapshotError(f"cannot read snapshot {path}: {exc.strerror or exc}") from None
     if not raw.strip():
         raise SnapshotError(f"snapshot {path} is empty; {hint}")
-    try:
-        document = json.loads(raw)
+    try:  # decoded as json.loads(bytes) would, so error positions count characters
+        text = raw.decode(json.detect_encoding(raw), "surrogatepass")
     except UnicodeDecodeError:
         raise SnapshotError(f"snapshot {path} is not UTF-8 text; {hint}") from None
+    try:
+        document = json.loads(text)
     except json.JSONDecodeError as exc:
-        cut = exc.pos >= len(raw.rstrip()) or exc.msg.startswith("Unterminated string")
+        cut = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
         # json's own words ("Invalid control character at") read oddly out of context.
         why = "it ends early" if cut else exc.msg.removesuffix(" at").lower()
         what = "truncated" if cut else "not valid JSON"
         raise SnapshotError(
             f"snapshot {path} is {what} (line {exc.lineno}, column {exc.colno}: {why}); {hint}"
         ) from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        reason = str(exc).split(";")[0]
+        raise SnapshotError(f"snapshot {path} is not usable JSON ({reason}); {hint}") from None
     return listing_from_document(document, str(path))
 
 
@@ -384,6 +389,8 @@ class _Reader:
             except json.JSONDecodeError:
                 if not self._fill():
                     raise _NotStreamable from None
+            except ValueError:  # an integer too long to convert: read_snapshot says so
+                raise _NotStreamable from None
 
     def end(self) -> None:
         if self._skip():

@@ -15,7 +15,15 @@ from functools import partial
 from typing import Any
 
 from auditor.gcpause import gc_paused
-from auditor.model import AssistantRef, Listing, Record, RuleInfo, Violation, in_id_order
+from auditor.model import (
+    AssistantRef,
+    Listing,
+    Record,
+    RuleInfo,
+    Violation,
+    in_id_order,
+    is_orderable_number,
+)
 from auditor.policy.conditions import Failure
 from auditor.policy.fastpath import build_runner
 from auditor.policy.filters import parse_filters
@@ -58,7 +66,7 @@ def violation_of(rule: CompiledRule, failure: Failure, ref: AssistantRef) -> Vio
 
 def _sort_key(v: Violation) -> tuple[Any, ...]:
     ident = v.assistant.id
-    numeric = isinstance(ident, (int, float)) and not isinstance(ident, bool)
+    numeric = is_orderable_number(ident)
     return (
         -int(v.severity),
         v.rule,

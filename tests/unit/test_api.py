@@ -464,3 +464,11 @@ def test_a_slow_take_holds_few_pages_back(make_sandbox: MakeSandbox) -> None:
     assert len(ahead) == 25
     assert max(ahead) <= 3 * concurrency
     assert max(ahead) >= 1  # the workers did read ahead
+
+
+def test_a_page_with_an_integer_too_long_to_convert_is_an_incomplete_listing() -> None:
+    from auditor.api import _parse_page
+
+    body = b'{"data": [{"id": ' + b"9" * 5000 + b', "uuid": "u"}], "total": 1}'
+    with pytest.raises(IncompleteListingError, match=r"^page 1 is not usable JSON \(Exceeds"):
+        _parse_page(1, body, "page 1")

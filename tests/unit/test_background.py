@@ -95,17 +95,6 @@ def test_waiting_bounds_the_results_the_caller_has_not_taken(workers: int, waiti
     assert pending.now == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="completed(waiting=N) bounds only its queue: each worker also finishes one more "
-    "call and holds its result while it waits, so up to N + workers results wait",
-)
-def test_waiting_n_means_at_most_n_results_wait() -> None:
-    pending = Pending()
-    drain_slowly(pending, 30, workers=3, waiting=2, pause=0.01)
-    assert pending.peak <= 2
-
-
 def test_waiting_0_keeps_the_old_unbounded_behaviour() -> None:
     pending = Pending()
     calls = [partial(pending.call, n) for n in range(30)]

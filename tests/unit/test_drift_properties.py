@@ -317,11 +317,6 @@ def test_drift_scan_skips_equal_text_and_reads_back_only_what_differs(tmp_path: 
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drift._ref_order puts a NaN id into the sort key, which is then no total order: "
-    "the order of added assistants depends on the order they were fed in",
-)
 def test_a_nan_id_does_not_make_the_order_depend_on_the_feed(tmp_path: Path) -> None:
     path = tmp_path / "baseline.json"
     write_snapshot(Listing("s", "t", {}), path)

@@ -529,15 +529,9 @@ def test_layouts_the_reader_follows_are_followed_at_every_chunk_size(tmp_path: P
                     assert_streams_like_read(path, streamed=True)
 
 
-# -- known faults of auditor/snapshot.py, kept here until they are fixed -----------------------
+# -- faults found by these tests, now fixed --------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="read_snapshot compares JSONDecodeError.pos (characters) with len(raw) (bytes), so "
-    "a file with non-ASCII text cut after a complete value is called 'not valid JSON "
-    "(expecting ',' delimiter)' instead of 'truncated'",
-)
 def test_a_cut_file_with_non_ascii_text_is_called_truncated(tmp_path: Path) -> None:
     path = tmp_path / "baseline.json"
     ascii_only = Listing(SOURCE, "t", {"a": {"uuid": "a", "name": "Zoe"}})
@@ -548,3 +542,16 @@ def test_a_cut_file_with_non_ascii_text_is_called_truncated(tmp_path: Path) -> N
         path.write_bytes(good[:end])  # cut just after a complete value
         for read in (read_snapshot, lambda p: stream_snapshot(p, Recorder().start)):
             assert "is truncated" in error_of(read, path)
+
+
+def test_an_integer_too_long_to_convert_is_a_snapshot_error_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "baseline.json"
+    path.write_text(
+        '{"assistants": {"a": {"uuid": "a", "id": ' + "9" * 5000 + '}}, "count": 1, '
+        '"fetched_at": "t", "schema_version": 1, "source": "s"}',
+        encoding="utf-8",
+    )
+    for read in (read_snapshot, lambda p: stream_snapshot(p, Recorder().start)):
+        message = error_of(read, path)
+        assert message.startswith(f"snapshot {path} is not usable JSON (Exceeds the limit")
+        assert "set_int_max_str_digits" not in message
