@@ -177,8 +177,9 @@ class ApiClient:
         pages waiting to retry give up.
         """
         pages: dict[int, list[Record]] = {}
-        fetched_at = self.stream(pages.__setitem__, progress=progress)
-        records = in_id_order([r for n in sorted(pages) for r in pages[n]], _record_id)
+        with gc_paused():  # every record is kept: a collection would walk them all again
+            fetched_at = self.stream(pages.__setitem__, progress=progress)
+            records = in_id_order([r for n in sorted(pages) for r in pages[n]], _record_id)
         return Listing(
             source=self.base_url,
             fetched_at=fetched_at,
@@ -202,22 +203,21 @@ class ApiClient:
         started = time.monotonic()
         self._cancel.clear()
         checker = _RecordCheck(self.url)
-        with gc_paused():
-            first = self.fetch_page(1)
-            _check_pagination(first, self.url)
-            take(1, checker.page(first))
-            with self._progress(first.last_page, progress) as advance:
-                advance(1)
-                if first.last_page > 1:
-                    try:
-                        for page in self._fetch_rest(first.last_page):
-                            _check_same_shape(first, page, self.url)
-                            take(page.number, checker.page(page))
-                            advance(1)
-                    except BaseException:
-                        self._cancel.set()  # pages waiting to retry give up
-                        raise
-            checker.finish(first.total, first.last_page)
+        first = self.fetch_page(1)
+        _check_pagination(first, self.url)
+        take(1, checker.page(first))
+        with self._progress(first.last_page, progress) as advance:
+            advance(1)
+            if first.last_page > 1:
+                try:
+                    for page in self._fetch_rest(first.last_page):
+                        _check_same_shape(first, page, self.url)
+                        take(page.number, checker.page(page))
+                        advance(1)
+                except BaseException:
+                    self._cancel.set()  # pages waiting to retry give up
+                    raise
+        checker.finish(first.total, first.last_page)
         _log.info(
             "read %d assistants on %d page%s from %s in %.2f s",
             checker.count,
