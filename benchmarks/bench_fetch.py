@@ -196,14 +196,30 @@ def bench_startup(repeat: int) -> dict[str, Any]:
     }
 
 
+# Linux keeps a process's peak RSS across exec, and a child starts as (v)fork of its
+# parent, so wait4 would report at least the parent's own peak: after the in-process
+# fetches above this script is ~650 MB, and a 140 MB audit read as 663 MB. A small
+# launcher process starts the command instead and reports the command's own peak.
+_LAUNCHER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def _measured(command: list[str], env: dict[str, str]) -> tuple[int, float, float]:
-    """Run ``command``; its exit code, wall seconds and own peak RSS in MB (``wait4``)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, env=env)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return process.returncode, seconds, usage.ru_maxrss / 1024
+    """Run ``command``; its exit code, wall seconds and own peak RSS in MB."""
+    with tempfile.TemporaryDirectory() as folder:
+        peak = Path(folder) / "peak"
+        started = time.perf_counter()
+        code = subprocess.call([sys.executable, "-c", _LAUNCHER, str(peak), *command], env=env)
+        seconds = time.perf_counter() - started
+        return code, seconds, int(peak.read_text()) / 1024
 
 
 def bench_memory(size: int, latency_ms: float) -> dict[str, Any]:
