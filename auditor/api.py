@@ -32,7 +32,7 @@ import random
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -209,14 +209,17 @@ class ApiClient:
         with self._progress(first.last_page, progress) as advance:
             advance(1)
             if first.last_page > 1:
+                pages = self._fetch_rest(first.last_page)
                 try:
-                    for page in self._fetch_rest(first.last_page):
+                    for page in pages:
                         _check_same_shape(first, page, self.url)
                         take(page.number, checker.page(page))
                         advance(1)
                 except BaseException:
                     self._cancel.set()  # pages waiting to retry give up
                     raise
+                finally:
+                    pages.close()  # now, not when the traceback goes: no page is started
         checker.finish(first.total, first.last_page)
         _log.info(
             "read %d assistants on %d page%s from %s in %.2f s",
@@ -228,7 +231,7 @@ class ApiClient:
         )
         return fetched_at
 
-    def _fetch_rest(self, last_page: int) -> Iterator[_Page]:
+    def _fetch_rest(self, last_page: int) -> Generator[_Page, None, None]:
         """Pages 2..last_page as they arrive, ``concurrency`` at a time; the first
         failure stops all.
 

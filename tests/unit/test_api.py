@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import socket
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -446,6 +447,12 @@ def test_an_error_in_take_stops_the_stream(make_sandbox: MakeSandbox) -> None:
         client.stream(take)
     assert len(handed) == 3
     assert sandbox.request_count < 20  # the other pages were not all fetched
+    served = sandbox.request_count
+    deadline = time.monotonic() + 5
+    while any(t.name.startswith("auditor-fetch") for t in threading.enumerate()):
+        assert time.monotonic() < deadline, "the page workers are still running"
+        time.sleep(0.05)
+    assert sandbox.request_count <= served + 2  # only the two in flight may still finish
 
 
 def test_a_slow_take_holds_few_pages_back(make_sandbox: MakeSandbox) -> None:
