@@ -51,30 +51,33 @@ class Evaluation:
 def violation_of(rule: CompiledRule, failure: Failure, ref: AssistantRef) -> Violation:
     """The finding for one failed rule on one assistant."""
     info = rule.info
-    return Violation(
-        rule=info.id,
-        severity=info.severity,
-        title=info.title,
-        assistant=ref,
-        path=failure.path,
-        actual=failure.value,
-        expected=failure.expected,
-        message=failure.message(),
-        remediation=info.remediation,
+    return _new_violation(
+        (
+            info.id,
+            info.severity,
+            info.title,
+            ref,
+            failure.path,
+            failure.value,
+            failure.expected,
+            failure.message(),
+            info.remediation,
+            None,
+        )
     )
+
+
+_new_violation: Callable[[tuple[Any, ...]], Violation] = partial(tuple.__new__, Violation)
+"""``Violation(…)`` from its fields in order, without the NamedTuple's Python ``__new__``."""
 
 
 def _sort_key(v: Violation) -> tuple[Any, ...]:
-    ident = v.assistant.id
-    numeric = is_orderable_number(ident)
-    return (
-        -int(v.severity),
-        v.rule,
-        v.assistant.account or "",
-        (0, ident, "") if numeric else (1, 0, str(ident)),
-        v.assistant.uuid,
-        v.path,
-    )
+    """Worst severity first, then rule id, account, id (numbers before the rest), uuid."""
+    who = v.assistant
+    ident = who.id
+    if type(ident) is int or is_orderable_number(ident):
+        return (-v.severity, v.rule, who.account or "", 0, ident, "", who.uuid, v.path)
+    return (-v.severity, v.rule, who.account or "", 1, 0, str(ident), who.uuid, v.path)
 
 
 def _as_record(record: Any) -> dict[str, Any]:
