@@ -4,6 +4,8 @@
 page 1 first (it says how many pages there are), then pages 2..last concurrently
 (``settings.concurrency`` at a time) over one pooled ``requests.Session``, put back in
 page order. For N pages at latency L that takes about L × (1 + ceil((N-1)/C)).
+``ApiClient.stream`` does the same but hands each page over as it arrives, for a caller
+(the audit) that keeps little of each record and so never holds the whole fleet.
 
 Connection errors, timeouts, 429 and 5xx are retried with exponential backoff and full
 jitter (``Retry-After`` honoured, in seconds or as an HTTP date), a bounded number of
