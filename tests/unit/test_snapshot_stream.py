@@ -36,6 +36,7 @@ from auditor.snapshot import (
     stream_snapshot,
     write_snapshot,
 )
+from tests.unit import test_snapshot_properties as snapshot_properties
 from tests.unit.test_snapshot import DAMAGE, SOURCE
 from tests.unit.test_snapshot_properties import TEXT
 
@@ -123,14 +124,8 @@ def stream_error(path: Path) -> str:
 NUMBERS = [-0.0, 0.0, 1e300, -1e300, 5e-324, math.nan, math.inf, -math.inf, 2**200, -(2**64)]
 STRINGS = st.sampled_from(["\ud800", "\udfff x", "é€𝄞", "\u2028", "\\", '"', "", "a\r\nb"])
 SPECIAL = st.sampled_from([*NUMBERS, 1, 1.0, True, False, None]) | STRINGS
-SCALARS = (
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**130), max_value=2**130)
-    | st.floats(allow_nan=True, allow_infinity=True)
-    | TEXT
-    | SPECIAL
-)
+SCALARS = snapshot_properties.SCALARS | st.integers(-(2**130), 2**130) | SPECIAL
+"""The snapshot property tests' values, with bigger integers and the awkward ones above."""
 VALUES = st.recursive(
     SCALARS,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4),
