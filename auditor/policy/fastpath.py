@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from auditor.policy.conditions import FAIL, UNKNOWN, Failure, Mode, Node, missing_verdict
-from auditor.policy.operators import Op, is_number
+from auditor.policy.operators import TYPES, Op, is_number
 from auditor.policy.paths import MISSING
 from auditor.policy.rules import CompiledRule
 
@@ -52,6 +52,13 @@ class _Generator:
             "int": int,
             "float": float,
             "str": str,
+            "bool": bool,
+            "dict": dict,
+            "list": list,
+            "isinstance": isinstance,
+            "len": len,
+            "LD": (list, dict),
+            "SLD": (str, list, dict),
             "M": MISSING,
             "_pass_or_unknown": _passes_or_unknown,
         }
@@ -99,7 +106,7 @@ class _Generator:
             and not on_null
         ):
             return f"({getter} == {self.const(ops[0].operand)})"
-        tests = " and ".join(self._inline(op) for op in ops)
+        tests = self._tests(ops)
         if on_missing == on_null and path.key is not None:  # absent and null alike: get → None
             key = self.const(path.key)
             if on_missing:
@@ -112,37 +119,82 @@ class _Generator:
         )
         return f"(({tests}) if ((v := {getter}) is not M and v is not None) else {otherwise})"
 
-    def _inline(self, op: Op) -> str:
-        """A test of the present, non-null value ``v``, as the operator's ``test`` does it."""
+    def _tests(self, ops: Sequence[Op], v: str = "v", number: bool = False) -> str:
+        """All of ``ops`` on ``v``. Comparisons with numbers test the type of ``v`` once
+        (``number``: known already), up front when there are several."""
+        tests = []
+        if not number and sum(map(_orders_numbers, ops)) > 1:
+            tests.append(f"(type({v}) is int or type({v}) is float)")
+            number = True
+        for op in ops:
+            tests.append(self._inline(op, v, number))
+            number = number or (op.name == "type" and op.test in _NUMBER_TYPES)
+        return " and ".join(tests)
+
+    def _inline(self, op: Op, v: str, number: bool) -> str:
+        """A test of the present, non-null value ``v``, as the operator's ``test`` does it.
+
+        ``v`` is the expression tested; ``number``: it is known to be an int or a float.
+        """
         name, operand = op.name, op.operand
         if name == "equals":
-            return f"v == {self.const(operand)}"
+            return f"{v} == {self.const(operand)}"
         if name == "not_equals":
-            return f"v != {self.const(operand)}"
+            return f"{v} != {self.const(operand)}"
         if name == "in":
-            return f"v in {self.const(tuple(operand))}"
+            return f"{v} in {self.const(tuple(operand))}"
         if name == "not_in":
-            return f"v not in {self.const(tuple(operand))}"
+            return f"{v} not in {self.const(tuple(operand))}"
         if name in _COMPARE:
-            symbol = _COMPARE[name]
-            kind = (
-                "(type(v) is int or type(v) is float)" if is_number(operand) else "type(v) is str"
-            )
-            return f"({kind} and v {symbol} {self.const(operand)})"
+            kind = self._kind(v, operand, number)
+            return f"({kind}{v} {_COMPARE[name]} {self.const(operand)})"
         if name == "between":
             low, high = operand
-            kind = "(type(v) is int or type(v) is float)" if is_number(low) else "type(v) is str"
-            return f"({kind} and {self.const(low)} <= v <= {self.const(high)})"
+            kind = self._kind(v, low, number)
+            return f"({kind}{self.const(low)} <= {v} <= {self.const(high)})"
         if name in ("matches", "not_matches"):
             search = self.const(re.compile(operand).search)
             found = "is not None" if name == "matches" else "is None"
-            return f"(type(v) is str and {search}(v) {found})"
+            return f"(type({v}) is str and {search}({v}) {found})"
         if name == "exists":
             return "True" if operand else "False"
-        return f"{self.const(op.test)}(v)"
+        if name == "empty":  # as operators.is_empty
+            text, sized = f"not {v}.strip()", f"isinstance({v}, LD) and not {v}"
+            empty = f"({text} if isinstance({v}, str) else ({sized}))"
+            return empty if operand else f"(not {empty})"
+        if name == "type" and op.test in _TYPE_TESTS:  # one type name: its TYPES test
+            return f"({_TYPE_TESTS[op.test].format(v=v)})"
+        if name == "length" and op.parts:
+            return f"(isinstance({v}, SLD) and {self._tests(op.parts, f'len({v})', True)})"
+        return f"{self.const(op.test)}({v})"
+
+    @staticmethod
+    def _kind(v: str, operand: Any, number: bool) -> str:
+        """The type test an ordering needs before comparing ``v`` with ``operand``."""
+        if not is_number(operand):
+            return f"type({v}) is str and "
+        return "" if number else f"(type({v}) is int or type({v}) is float) and "
 
 
 _COMPARE = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
+_TYPE_TESTS = {
+    TYPES["string"]: "type({v}) is str",
+    TYPES["number"]: "type({v}) is int or type({v}) is float",
+    TYPES["integer"]: "type({v}) is int or (type({v}) is float and {v}.is_integer())",
+    TYPES["boolean"]: "type({v}) is bool or (type({v}) is int and {v} in (0, 1))",
+    TYPES["object"]: "isinstance({v}, dict)",
+    TYPES["list"]: "isinstance({v}, list)",
+    TYPES["null"]: "{v} is None",
+}
+"""``type:`` with one type name, as the ``TYPES`` test for it does it."""
+_NUMBER_TYPES = (TYPES["number"], TYPES["integer"])
+
+
+def _orders_numbers(op: Op) -> bool:
+    """A comparison with a number, which holds only for an int or a float."""
+    if op.name in _COMPARE:
+        return is_number(op.operand)
+    return op.name == "between" and is_number(op.operand[0])
 
 
 def _as_bool(verdict: tuple[int, Op] | None, unknown: bool) -> bool:

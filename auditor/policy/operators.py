@@ -61,6 +61,8 @@ class Op:
     """How to describe a failing present value (default ``is <value>``)."""
     operand: Any = field(default=None, compare=False)
     """The operand as given, for ``policy list --format json``."""
+    parts: tuple[Op, ...] = ()
+    """For ``length``: the comparisons its test applies to the length."""
 
     def message(self, path: str, actual: Any) -> str:
         """``max_duration must be ≤ 1800, is 3600``: one failing value in one sentence."""
@@ -549,6 +551,7 @@ def _length(operand: Any) -> Op:
         type_word="a string, list or object",
         found=lambda v: f"has length {len(v)}",
         operand=operand,
+        parts=tuple(subs),
     )
 
 

@@ -262,6 +262,40 @@ def test_operator(condition: str, record: dict[str, Any], expected: str, message
     assert message in text
 
 
+INLINED = (
+    "{empty: true}",
+    "{empty: false}",
+    "{length: 0}",
+    "{length: 2.0}",
+    "{length: {lte: 2}}",
+    "{length: {gt: 0, lt: 3}}",
+    "{length: {between: [1, 2]}}",
+    "{length: {in: [0, 2]}, not_equals: 'ab'}",
+    "{length: {not_in: [1]}}",
+    *(f"{{type: {name}}}" for name in ("string", "number", "integer", "boolean", "object")),
+    *(f"{{type: {name}}}" for name in ("list", "null", "[integer, string]")),
+    "{gt: 0, lte: 1800}",
+    "{gte: 0, matches: '^a', lt: 2}",
+    "{gt: 'a', lt: 'b'}",
+    "{type: integer, between: [0, 10]}",
+    "{between: [0, 10], type: number, lt: 5}",
+    "{type: number, gt: 'a'}",
+)
+INLINE_VALUES: tuple[Any, ...] = (
+    "", " ", "ab", "é🎧", "  x ", [], [1], [1, 2], {}, {"a": 1, "b": 2}, 0, 1, 2, -1, 0.0,
+    1.0, 2.5, float("inf"), float("nan"), True, False, None,
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("operators", INLINED)
+def test_inlined_operators_agree_with_their_closures(operators: str) -> None:
+    """``empty``, ``length``, ``type`` and the orderings' shared type test are written
+    out in the fast pass: same verdicts."""
+    for value in INLINE_VALUES:
+        outcome(f"{{p: {operators}}}", {"p": value})  # asserts the fast pass agrees
+        outcome(f"{{p: {operators}}}", {"p": value}, missing_pass=True)
+
+
 def test_secret_messages_never_contain_the_secret() -> None:
     secret = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
     _, text = outcome("{p: {no_secrets: true}}", {"p": f"token {secret}"})
