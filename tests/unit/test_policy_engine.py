@@ -10,6 +10,8 @@ from types import MappingProxyType
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor.errors import ConfigError
 from auditor.model import AssistantRef, Listing, Severity
@@ -17,6 +19,7 @@ from auditor.policy import (
     Evaluator,
     PolicySet,
     compile_checker,
+    engine,
     evaluate,
     load_policies,
     parse_filters,
@@ -502,3 +505,49 @@ def test_an_unused_waiver_is_not_reported_when_a_filter_hides_assistants(
     assert any("matched no finding" in w for w in results[0].warnings)
     assert not any("matched no finding" in w for w in results[1].warnings)
     assert any("expired" in w for w in results[1].warnings)  # expiry is said either way
+
+
+# -- chunks: plain records are checked a chunk at a time, odd ones one by one -----------------
+
+ODD_FIELDS = st.sampled_from(
+    [
+        ("uuid", ""),
+        ("uuid", 5),
+        ("uuid", None),
+        ("name", 7),
+        ("name", {"x": 1}),
+        ("name", None),
+        ("id", "12"),
+        ("status", ["active"]),
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    size=st.integers(min_value=0, max_value=30),
+    chunk=st.integers(min_value=1, max_value=7),
+    odd=st.lists(st.tuples(st.integers(min_value=0, max_value=29), ODD_FIELDS), max_size=4),
+    not_dicts=st.lists(st.integers(min_value=0, max_value=29), max_size=2),
+)
+def test_checking_by_chunks_is_checking_record_by_record(
+    size: int, chunk: int, odd: list[tuple[int, tuple[str, Any]]], not_dicts: list[int]
+) -> None:
+    """A match-all ``--filter`` sends every record down the one-by-one path: the
+    findings and assistants must be the same, whatever odd records fall in which chunk."""
+    policy_set = load_policies()
+    records: list[Any] = sample_fleet(size, 3)
+    for index, (field, value) in odd:
+        if index < size:
+            records[index][field] = value
+    for index in not_dicts:
+        if index < size:
+            records[index] = MappingProxyType(records[index])
+    listing = Listing("s", "t", {f"key-{i}": r for i, r in enumerate(records)})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(engine, "CHUNK", chunk)
+        chunked = evaluate(policy_set, [listing])
+        each = evaluate(policy_set, [listing], filters=["zz_never_there!=x"])
+    assert chunked.assistants == each.assistants
+    assert chunked.violations == each.violations
+    assert len(each.assistants) == size
