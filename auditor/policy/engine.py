@@ -16,7 +16,7 @@ from itertools import compress, islice, repeat
 from operator import itemgetter
 from typing import Any
 
-from auditor.gcpause import gc_paused
+from auditor.gcpause import collect_young, gc_paused
 from auditor.model import (
     AssistantRef,
     Listing,
@@ -140,6 +140,7 @@ class Scan:
             self.seen += len(chunk)
             if not self._add_plain(list(map(_second, chunk)), assistants):
                 self._add_each(chunk, assistants)
+            collect_young()
 
     def _add_plain(self, records: list[Any], assistants: list[AssistantRef]) -> bool:
         """The common case, a chunk at a time: dicts with a string uuid and name, and no
