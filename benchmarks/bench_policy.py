@@ -33,14 +33,13 @@ import copy
 import json
 import re
 import sys
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import Table, timings, write_results
+from _common import Table, timed, timings, write_results
 
 from auditor.model import Listing
 from auditor.policy import PolicySet, compile_checker, evaluate, load_policies
@@ -364,10 +363,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         truth = tools["auditor"]()
         runs: dict[str, list[float]] = {name: [] for name in tools}
         for name, tool in tools.items():
-            started = time.perf_counter()
-            got = tool()
+            took, got = timed(tool)
             if name in ONCE:  # minutes per run: the checked run is its timing
-                runs[name].append(time.perf_counter() - started)
+                runs[name].append(took)
             if got != truth:
                 missing, extra = sorted(truth - got)[:5], sorted(got - truth)[:5]
                 raise SystemExit(f"{name} disagrees at {size}: missing {missing}, extra {extra}")
