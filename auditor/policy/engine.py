@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
-from itertools import compress, islice, repeat
+from itertools import chain, compress, islice, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -28,7 +28,7 @@ from auditor.model import (
     is_orderable_number,
 )
 from auditor.policy.conditions import Failure
-from auditor.policy.fastpath import build_runner
+from auditor.policy.fastpath import cached_runner
 from auditor.policy.filters import parse_filters
 from auditor.policy.rules import CompiledRule, PolicySet
 from auditor.policy.waivers import Waiver, find_waiver
@@ -191,7 +191,7 @@ class Scan:
     @property
     def assistants(self) -> list[AssistantRef]:
         """Every assistant kept, in page order (then by id, with ``by_id``)."""
-        refs = [ref for page in sorted(self._pages) for ref in self._pages[page]]
+        refs = list(chain.from_iterable(self._pages[page] for page in sorted(self._pages)))
         return in_id_order(refs, _ref_id) if self.by_id else refs
 
 
@@ -212,7 +212,7 @@ class Evaluator:
         self.today = today or date.today()
         keep = parse_filters(filters) if filters else None
         slow = tuple((rule, rule.require.check, rule.missing_pass) for rule in self.rules)
-        self.compiled = (build_runner(self.rules), slow, keep)
+        self.compiled = (cached_runner(self.rules), slow, keep)
         in_force = {rule.id for rule in self.rules}
         self.waivers = tuple(w for w in policy_set.waivers if w.rule_ids & in_force)
 
@@ -226,14 +226,31 @@ class Evaluator:
 
     def result(self, scans: Sequence[Scan]) -> Evaluation:
         """Waivers applied, findings sorted, warnings said, over every account's scan."""
+        found = chain.from_iterable(scan.found for scan in scans)
+        used: set[int] = set()
+        violations, waived = self._waive(found, used) if self.waivers else (list(found), [])
+        violations.sort(key=_sort_key)
+        waived.sort(key=_sort_key)
+        assistants = tuple(chain.from_iterable(scan.assistants for scan in scans))
+        return Evaluation(
+            assistants=assistants,
+            rules=tuple(rule.info for rule in self.rules),
+            violations=tuple(violations),
+            waived=tuple(waived),
+            warnings=tuple(self._warnings(used, sum(scan.seen for scan in scans), assistants)),
+        )
+
+    def _waive(
+        self, found: Iterable[Violation], used: set[int]
+    ) -> tuple[list[Violation], list[Violation]]:
+        """(unwaived or expired, waived) findings; the ids of the waivers used go in ``used``."""
         today = self.today
         by_rule: dict[str, tuple[Waiver, ...]] = {
             rule.id: tuple(w for w in self.waivers if rule.id in w.rule_ids) for rule in self.rules
         }
         violations: list[Violation] = []
         waived: list[Violation] = []
-        used: set[int] = set()
-        for violation in (v for scan in scans for v in scan.found):
+        for violation in found:
             candidates = by_rule.get(violation.rule, ())
             waiver = (
                 find_waiver(candidates, violation.rule, violation.assistant, today)
@@ -248,16 +265,7 @@ class Evaluator:
             (
                 violations if violation.waiver is not None and violation.waiver.expired else waived
             ).append(violation)
-        violations.sort(key=_sort_key)
-        waived.sort(key=_sort_key)
-        assistants = tuple(ref for scan in scans for ref in scan.assistants)
-        return Evaluation(
-            assistants=assistants,
-            rules=tuple(rule.info for rule in self.rules),
-            violations=tuple(violations),
-            waived=tuple(waived),
-            warnings=tuple(self._warnings(used, sum(scan.seen for scan in scans), assistants)),
-        )
+        return violations, waived
 
     def _warnings(self, used: set[int], seen: int, assistants: Sequence[AssistantRef]) -> list[str]:
         warnings: list[str] = []
@@ -287,7 +295,7 @@ def compile_checker(
     for measuring the engine itself. ``evaluate`` is this plus the findings.
     """
     rules = policy_set.selected(select, ignore)
-    run = build_runner(rules)
+    run = cached_runner(rules)
     slow = tuple((rule.id, rule.require.check, rule.missing_pass) for rule in rules)
 
     def check(record: Record) -> tuple[str, ...]:

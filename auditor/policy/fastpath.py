@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from auditor.policy.conditions import FAIL, UNKNOWN, Failure, Mode, Node, missing_verdict
@@ -201,6 +202,14 @@ def _as_bool(verdict: tuple[int, Op] | None, unknown: bool) -> bool:
     if verdict is None:
         return True
     return False if verdict[0] == FAIL else unknown
+
+
+@lru_cache(maxsize=32)
+def cached_runner(rules: tuple[CompiledRule, ...]) -> Runner:
+    """``build_runner`` once per tuple of rules (rules compare by identity), so checking
+    with the same policy set again (``policy test``, one case after the other) does not
+    generate and compile the same code again."""
+    return build_runner(rules)
 
 
 def build_runner(rules: Sequence[CompiledRule]) -> Runner:

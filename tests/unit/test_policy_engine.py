@@ -551,3 +551,14 @@ def test_checking_by_chunks_is_checking_record_by_record(
     assert chunked.assistants == each.assistants
     assert chunked.violations == each.violations
     assert len(each.assistants) == size
+
+
+def test_the_fast_pass_is_generated_once_per_selection_of_rules(policy_set: PolicySet) -> None:
+    from auditor.policy.fastpath import cached_runner
+
+    cached_runner.cache_clear()
+    listing = Listing("s", "t", {"u-1": assistant(1)})
+    for _ in range(3):
+        evaluate(policy_set, [listing])
+    evaluate(policy_set, [listing], select=["max-duration"])
+    assert (cached_runner.cache_info().misses, cached_runner.cache_info().hits) == (2, 2)
