@@ -45,10 +45,11 @@ def gc_paused() -> Iterator[None]:
 
 def collect_young() -> None:
     """Inside ``gc_paused``: collect the youngest generation, what was allocated since the
-    last call, while it is still in cache. Tuples of plain values (the references an
-    evaluation keeps per assistant) are untracked on the way, so no later pass walks
-    them again. Outside a pause (collection on, or turned off by the program) it does
-    nothing. Measured on 100,000 assistants: evaluate 4–7% faster, and no full
-    collection landing in it."""
+    last call, while it is still in cache, rather than all of it at once, cold, after the
+    pause. Outside a pause (collection on, or turned off by the program) it does nothing.
+    Measured on 100,000 assistants: evaluate about 5% faster.
+
+    (The references an evaluation keeps, one per assistant, stay tracked all the same:
+    CPython untracks plain tuples of plain values, not ``NamedTuple`` instances.)"""
     if _pauses:
         gc.collect(0)
