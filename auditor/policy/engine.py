@@ -99,9 +99,9 @@ def _as_record(record: Any) -> dict[str, Any]:
     return {}
 
 
-def _ref_of_odd(record: dict[str, Any], account: str | None, key: Any) -> AssistantRef:
-    """``AssistantRef.of`` for a record whose uuid or name may be missing or odd, with
-    the listing key as the uuid of last resort."""
+def _ref_of(record: dict[str, Any], account: str | None, key: Any) -> AssistantRef:
+    """``AssistantRef.of`` for any record, whose uuid or name may be missing or odd,
+    with the listing key as the uuid of last resort."""
     ref = AssistantRef.of(record, account)
     return ref if ref.uuid else ref._replace(uuid=str(key))
 
@@ -153,9 +153,7 @@ class Scan:
             return False
         uuids = list(map(dict.get, records, repeat("uuid")))
         names = list(map(dict.get, records, repeat("name")))
-        if not (set(map(type, uuids)) <= _STR and set(map(type, names)) <= _NAME):
-            return False
-        if "" in uuids:
+        if not (set(map(type, uuids)) <= _STR and set(map(type, names)) <= _NAME) or "" in uuids:
             return False
         ids = map(dict.get, records, repeat("id"))
         refs = list(map(_new_ref, zip(ids, uuids, names, repeat(self.account))))
@@ -172,7 +170,7 @@ class Scan:
             record = _as_record(raw)
             if keep is not None and not keep(record):
                 continue
-            ref = _ref_of_odd(record, self.account, key)
+            ref = _ref_of(record, self.account, key)
             assistants.append(ref)
             broken = run(record)
             if broken:
