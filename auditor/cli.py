@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
@@ -159,6 +159,21 @@ def _where(param: click.Parameter, origin: str, value: Any = None) -> str:
     return ""
 
 
+class _SourcedOption(click.Option):
+    """An option whose source is known inside its callback.
+
+    click 8.4 records a parameter's source only after its callback has run, so a
+    callback asking ``ctx.get_parameter_source`` would see none; record it as soon as
+    the value is consumed, as earlier versions did.
+    """
+
+    def consume_value(self, ctx: click.Context, opts: Mapping[str, Any]) -> tuple[Any, Any]:
+        value, source = super().consume_value(ctx, opts)
+        if self.name is not None:
+            ctx.set_parameter_source(self.name, source)
+        return value, source
+
+
 def _remember_global(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     """Keep the strongest value of a global option given before and/or after the command."""
     from auditor.settings import Sourced
@@ -175,38 +190,42 @@ def _remember_global(ctx: click.Context, param: click.Parameter, value: Any) -> 
     return value
 
 
+def _global_option(*names: str, **attrs: Any) -> Callable[[F], F]:
+    return click.option(*names, cls=_SourcedOption, **attrs)
+
+
 def _global_options(func: F) -> F:
     options = [
-        click.option(
+        _global_option(
             "--base-url",
             envvar="INTELLIXENT_BASE_URL",
             metavar="URL",
             help="API base URL  [env INTELLIXENT_BASE_URL; default https://portal.intellixent.ai/api]",
         ),
-        click.option(
+        _global_option(
             "--api-key",
             envvar="INTELLIXENT_API_KEY",
             metavar="KEY",
             help="API key, sent as a Bearer token; never printed or stored  "
             "[env INTELLIXENT_API_KEY]",
         ),
-        click.option(
+        _global_option(
             "--timeout",
             type=click.FloatRange(min=0.1),
             envvar="AUDITOR_TIMEOUT",
             metavar="SECONDS",
             help="Read timeout per request (connect: at most 10 s)  [default 30]",
         ),
-        click.option(
+        _global_option(
             "--concurrency",
             type=click.IntRange(1, 64),
             envvar="AUDITOR_CONCURRENCY",
             metavar="N",
             help="Pages fetched at once  [default 8]",
         ),
-        click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv: debug)."),
-        click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress."),
-        click.option(
+        _global_option("-v", "--verbose", count=True, help="More detail on stderr (-vv: debug)."),
+        _global_option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress."),
+        _global_option(
             "--config",
             "config_path",
             envvar="AUDITOR_CONFIG",
