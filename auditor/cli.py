@@ -846,6 +846,73 @@ def show(ctx: click.Context, **values: Any) -> None:
     ctx.exit(command.run_show(options))
 
 
+@cli.command(name="init", context_settings=CONTEXT_SETTINGS)
+@_global_options
+@click.option(
+    "--dir",
+    "directory",
+    default=".",
+    show_default=True,
+    metavar="DIR",
+    help="Repository folder to write into.",
+)
+@click.option(
+    "--ci",
+    type=click.Choice(("github", "gitlab", "none")),
+    default="github",
+    show_default=True,
+    help="Which CI workflow to write.",
+)
+@click.pass_context
+def init(ctx: click.Context, **values: Any) -> None:
+    """Write auditor.yaml, policies/team.yaml, baselines/ and a CI workflow; never overwrites.
+
+    Prints the next three commands. When any of the files exists, says which, writes
+    nothing and exits 2.
+
+    \b
+    Examples:
+      auditor init                        GitHub Actions workflow through the auditor Action
+      auditor init --ci gitlab            .gitlab-ci.yml instead
+      auditor init --dir fleet-audit --base-url https://voice.example/api
+    """
+    from pathlib import Path
+
+    from auditor.commands import init as command
+
+    options = _options(ctx, values)
+    base_url = options.get("base_url")
+    quiet = options.get("quiet")
+    settings = command.InitSettings(
+        directory=Path(values["directory"]),
+        ci=values["ci"],
+        base_url=str(base_url.value)
+        if base_url and base_url.value
+        else "https://portal.intellixent.ai/api",
+        quiet=bool(quiet and quiet.value),
+    )
+    ctx.exit(command.run(settings))
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("shell", type=click.Choice(("bash", "zsh", "fish")))
+def completion(shell: str) -> None:
+    """Print the shell completion script for SHELL (click's own completion).
+
+    \b
+    Examples:
+      auditor completion bash > ~/.local/share/bash-completion/completions/auditor
+      auditor completion zsh > "${fpath[1]}/_auditor"
+      auditor completion fish > ~/.config/fish/completions/auditor.fish
+      eval "$(auditor completion bash)"        just for this shell
+    """
+    from click.shell_completion import get_completion_class
+
+    completer = get_completion_class(shell)
+    assert completer is not None  # the three choices are click's built-in shells
+    click.echo(completer(cli, {}, "auditor", "_AUDITOR_COMPLETE").source())
+
+
 def main() -> None:
     """The ``auditor`` console script."""
     _on_sigterm_stop()
