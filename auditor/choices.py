@@ -10,6 +10,8 @@ FORMATS = ("text", "json", "markdown", "html", "junit", "sarif", "github")
 """Report formats, in the order ``--help`` lists them."""
 EMAIL_ON = ("findings", "always", "drift", "violations")
 """When ``--email-on`` sends the report."""
+NOTIFY_ON = ("findings", "always", "drift", "violations", "new")
+"""When ``--slack-on``, ``--teams-on`` and ``--webhook-on`` post: as email, plus ``new``."""
 COLOR_MODES = ("auto", "always", "never")
 SEVERITY_CHOICES = ("info", "low", "medium", "high", "critical")
 """Severities, lowest first."""

@@ -21,7 +21,7 @@ import click
 from click.core import ParameterSource
 
 from auditor._version import __version__
-from auditor.choices import COLOR_MODES, EMAIL_ON, FORMATS, SEVERITY_CHOICES
+from auditor.choices import COLOR_MODES, EMAIL_ON, FORMATS, NOTIFY_ON, SEVERITY_CHOICES
 from auditor.errors import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_USAGE, AuditorError
 
 if TYPE_CHECKING:
@@ -269,7 +269,7 @@ def _options(ctx: click.Context, values: dict[str, Any]) -> dict[str, Sourced]:
         origin = _origin(ctx, name)
         param = by_name.get(name)
         where = _where(param, origin, value) if param is not None else ""
-        collected[name] = Sourced(value, origin, where, secret=name == "smtp_password")
+        collected[name] = Sourced(value, origin, where, secret=name in _SECRET_OPTIONS)
     _configure_logging(collected)
     return collected
 
@@ -280,6 +280,10 @@ def _configure_logging(options: dict[str, Sourced]) -> None:
     for name in ("api_key", "smtp_password"):
         if name in options:
             register_secret(options[name].value)
+    for name in _SECRET_OPTIONS & options.keys():
+        value = options[name].value
+        for url in value if isinstance(value, (tuple, list)) else ():
+            register_secret(url)
     verbose = int(options["verbose"].value or 0) if "verbose" in options else 0
     quiet = bool(options["quiet"].value) if "quiet" in options else False
     level = (
@@ -429,9 +433,37 @@ def _email_options(func: F) -> F:
             help="Write the message to FILE.eml instead of sending it  [env AUDITOR_EMAIL_DRY_RUN]",
         ),
     ]
+    for kind, service, env in _NOTIFY_KINDS:
+        flag = "--webhook" if kind == "webhook" else f"--{kind}-webhook"
+        options.append(
+            click.option(
+                flag,
+                "webhooks" if kind == "webhook" else f"{kind}_webhooks",
+                multiple=True,
+                metavar="URL",
+                envvar=env,
+                help=f"Post a summary to this {service} incoming-webhook URL (repeatable; "
+                f"a secret: only its host is shown)  [env {env}]",
+            )
+        )
+        options.append(
+            click.option(
+                f"--{kind}-on",
+                type=click.Choice(NOTIFY_ON),
+                help=f"When to post to {flag}  [default findings]",
+            )
+        )
     for option in reversed(options):
         func = option(func)
     return func
+
+
+_NOTIFY_KINDS = (
+    ("slack", "Slack", "AUDITOR_SLACK_WEBHOOK"),
+    ("teams", "Teams (Workflows)", "AUDITOR_TEAMS_WEBHOOK"),
+    ("webhook", "JSON", "AUDITOR_WEBHOOK_URL"),
+)
+_SECRET_OPTIONS = {"smtp_password", "slack_webhooks", "teams_webhooks", "webhooks"}
 
 
 def _smtp_password() -> Sourced:

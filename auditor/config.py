@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from auditor.choices import COLOR_MODES, EMAIL_ON, FORMATS, SEVERITY_CHOICES
+from auditor.choices import COLOR_MODES, EMAIL_ON, FORMATS, NOTIFY_ON, SEVERITY_CHOICES
 from auditor.errors import ConfigError, ConfigFileError
 from auditor.model import Severity
 from auditor.redact import register_secret
@@ -36,6 +36,8 @@ from auditor.settings import (
     EmailSettings,
     FetchSettings,
     GateSettings,
+    NotifySettings,
+    NotifyTarget,
     OutputSettings,
     OutputSpec,
     PolicySettings,
@@ -47,6 +49,8 @@ from auditor.settings import (
 CONFIG_NAMES = ("auditor.yaml", "auditor.yml")
 _ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 _STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}}
+_NOTIFY = {"slack": "slack_webhooks", "teams": "teams_webhooks", "webhook": "webhooks"}
+"""``notify:`` keys of the config file → the option each stands in for."""
 
 CONFIG_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -99,6 +103,14 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 "password_env": {"type": "string", "pattern": _ENV_NAME},
             },
         },
+        "notify": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                **{kind: {"anyOf": [{"type": "string"}, _STRINGS]} for kind in _NOTIFY},
+                **{f"{kind}_on": {"enum": list(NOTIFY_ON)} for kind in _NOTIFY},
+            },
+        },
         "accounts": {
             "type": "array",
             "minItems": 1,
@@ -143,6 +155,8 @@ _KEYS: dict[tuple[str, ...], str] = {
     ("accounts",): "accounts",
     ("api_key_env",): "api_key_env",
     ("email", "password_env"): "smtp_password_env",
+    **{("notify", kind): name for kind, name in _NOTIFY.items()},
+    **{("notify", f"{kind}_on"): f"{kind}_on" for kind in _NOTIFY},
 }
 _PATH_KEYS = {"policies", "baseline"}
 _WHERE = "_where"
@@ -219,14 +233,15 @@ def load_config(path: Path) -> ConfigFile:
                 else {"format": r["format"], "output": None}
                 for r in value
             ]
-        elif name == "email_to" and isinstance(value, str):
+        elif name in ("email_to", *_NOTIFY.values()) and isinstance(value, str):
             value = [value]
         elif name == "accounts":  # where each account is written, for `config show`
             value = [
                 {**entry, _WHERE: f"{path}:{line_of(('accounts', index))}"}
                 for index, entry in enumerate(value)
             ]
-        values[name] = Sourced(value, "file", f"{path}:{line_of(keys)}")
+        secret = name in _NOTIFY.values()
+        values[name] = Sourced(value, "file", f"{path}:{line_of(keys)}", secret=secret)
     return ConfigFile(path, values)
 
 
@@ -658,6 +673,21 @@ def _email_settings(options: Mapping[str, Sourced]) -> EmailSettings:
     )
 
 
+def _notify_settings(options: Mapping[str, Sourced]) -> NotifySettings:
+    """Every webhook target, each URL registered as a secret and checked before any fetch."""
+    from auditor.notify import check_webhook_url
+
+    targets: list[NotifyTarget] = []
+    for kind, name in _NOTIFY.items():
+        on = _value(options, f"{kind}_on") or "findings"
+        flag = "--webhook" if kind == "webhook" else f"--{kind}-webhook"
+        for url in split_list(_value(options, name, ())):
+            register_secret(url)
+            check_webhook_url(url, flag)
+            targets.append(NotifyTarget(kind, url.strip(), on))
+    return NotifySettings(tuple(targets))
+
+
 def _progress(options: Mapping[str, Sourced]) -> bool:
     quiet = bool(_value(options, "quiet", False))
     return not quiet and sys.stderr.isatty() and not os.environ.get("CI")
@@ -687,6 +717,7 @@ def build_audit_settings(options: dict[str, Sourced]) -> AuditSettings:
         filters=tuple(_value(options, "filters", ())),
         drift=_drift_settings(options),
         email=_email_settings(options),
+        notify=_notify_settings(options),
         output=output,
         provenance=options,
     )
@@ -753,6 +784,7 @@ def build_diff_settings(options: dict[str, Sourced]) -> DiffSettings:
         fail_on_drift=bool(_value(options, "fail_on_drift", False)),
         drift=_drift_settings(options),
         email=_email_settings(options),
+        notify=_notify_settings(options),
         output=output,
     )
 

@@ -102,6 +102,27 @@ class EmailSettings:
 
 
 @dataclass(frozen=True)
+class NotifyTarget:
+    """One incoming webhook: ``kind`` slack, teams or webhook; the URL is a secret."""
+
+    kind: str
+    url: str = field(repr=False)
+    on: str = "findings"
+    """When to post: as ``--email-on``, plus ``new``."""
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """Where ``--slack-webhook``, ``--teams-webhook`` and ``--webhook`` post, and when."""
+
+    targets: tuple[NotifyTarget, ...] = ()
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.targets)
+
+
+@dataclass(frozen=True)
 class OutputSettings:
     """How the run talks to people: verbosity and colour."""
 
@@ -126,6 +147,7 @@ class AuditSettings:
     filters: tuple[str, ...] = ()
     drift: DriftSettings = DriftSettings()
     email: EmailSettings = EmailSettings()
+    notify: NotifySettings = NotifySettings()
     output: OutputSettings = OutputSettings()
     provenance: Mapping[str, Sourced] = field(default_factory=dict, repr=False)
 
@@ -158,6 +180,7 @@ class DiffSettings:
     fail_on_drift: bool = False
     drift: DriftSettings = DriftSettings()
     email: EmailSettings = EmailSettings()
+    notify: NotifySettings = NotifySettings()
     output: OutputSettings = OutputSettings()
 
 

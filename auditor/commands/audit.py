@@ -18,5 +18,6 @@ def run(settings: AuditSettings) -> int:
         outcome.exit_code,
         outputs=settings.outputs,
         email=settings.email,
+        notify=settings.notify,
         output=settings.output,
     )

@@ -2,7 +2,8 @@
 
 Each line is one setting, its effective value and where that value came from
 (``default``, ``file`` with ``file:line``, ``env`` with the variable, ``flag``).
-Secrets (the API key, the SMTP password) show only whether they are set.
+Secrets (the API key, the SMTP password) show only whether they are set; webhook
+URLs, whose path is their credential, only their host.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 import click
 
 from auditor.config import build_audit_settings, find_config
+from auditor.notify import shown_url
 from auditor.redact import mask
 from auditor.settings import AuditSettings, Sourced
 
@@ -42,6 +44,12 @@ _ROWS: tuple[tuple[str, str], ...] = (
     ("email.ssl", "smtp_ssl"),
     ("email.on", "email_on"),
     ("email.dry_run", "email_dry_run"),
+    ("notify.slack", "slack_webhooks"),
+    ("notify.slack_on", "slack_on"),
+    ("notify.teams", "teams_webhooks"),
+    ("notify.teams_on", "teams_on"),
+    ("notify.webhook", "webhooks"),
+    ("notify.webhook_on", "webhook_on"),
 )
 
 
@@ -133,6 +141,10 @@ def _effective(name: str, settings: AuditSettings) -> str:
         "email.on": email.on,
         "email.dry_run": email.dry_run,
     }
+    for kind in ("slack", "teams", "webhook"):
+        targets = [t for t in settings.notify.targets if t.kind == kind]
+        values[f"notify.{kind}"] = [shown_url(t.url) for t in targets]
+        values[f"notify.{kind}_on"] = targets[0].on if targets else "findings"
     return _text(values[name])
 
 

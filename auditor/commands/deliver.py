@@ -15,7 +15,7 @@ import click
 from auditor.errors import EXIT_DELIVERY, EXIT_OK, DeliveryError
 from auditor.model import Report
 from auditor.redact import redact
-from auditor.settings import EmailSettings, OutputSettings, OutputSpec
+from auditor.settings import EmailSettings, NotifySettings, OutputSettings, OutputSpec
 
 
 def finish(
@@ -25,8 +25,10 @@ def finish(
     outputs: Sequence[OutputSpec],
     email: EmailSettings,
     output: OutputSettings,
+    notify: NotifySettings | None = None,
 ) -> int:
-    """Write ``outputs``, deliver the email if asked, print the verdict; the exit code."""
+    """Write ``outputs``, deliver the email and notices if asked, print the verdict; the
+    exit code (4 when a delivery failed and nothing worse happened)."""
     from auditor.report import write_reports
 
     written = write_reports(report, outputs, color=output.color, quiet=output.quiet)
@@ -41,6 +43,7 @@ def finish(
         _say(f"error: {name}{error.message}")
     if report.gate.failed:
         _say(f"gate failed: {report.gate.reason}")
+    delivered = True
     if email.enabled:
         from auditor.email import deliver_report
 
@@ -48,10 +51,25 @@ def finish(
             sent = deliver_report(report, email)
         except DeliveryError as exc:
             _say(f"error: {exc.message}")
-            return exit_code if exit_code != EXIT_OK else EXIT_DELIVERY
-        if sent and not output.quiet:
-            _say(sent)
+            delivered = False
+        else:
+            if sent and not output.quiet:
+                _say(sent)
+    if notify is not None and notify.enabled:
+        from auditor.notify import notify as post_notices
+
+        try:
+            post_notices(report, notify, say=_say if not output.quiet else _silent)
+        except DeliveryError as exc:
+            _say(f"error: {exc.message}")
+            delivered = False
+    if not delivered and exit_code == EXIT_OK:
+        return EXIT_DELIVERY
     return exit_code
+
+
+def _silent(line: str) -> None:
+    """Where progress lines go under ``-q``."""
 
 
 def _say(line: str) -> None:

@@ -42,5 +42,10 @@ def run(settings: DiffSettings) -> int:
     )
     code = EXIT_GATE if gate.failed else EXIT_OK
     return finish(
-        report, code, outputs=settings.outputs, email=settings.email, output=settings.output
+        report,
+        code,
+        outputs=settings.outputs,
+        email=settings.email,
+        output=settings.output,
+        notify=settings.notify,
     )
