@@ -611,7 +611,14 @@ def audit(ctx: click.Context, **values: Any) -> None:
 )
 @click.pass_context
 def fetch(ctx: click.Context, **values: Any) -> None:
-    """Write the complete live listing as a snapshot file."""
+    """Write the complete live listing as a snapshot file.
+
+    \b
+    Examples:
+      auditor fetch -o tonight.json
+      auditor fetch -o north.json --account north      one account of the config file
+      auditor audit --input tonight.json               audit the file later, offline
+    """
     from auditor.commands import fetch as command
     from auditor.config import build_fetch_settings
 
@@ -620,7 +627,12 @@ def fetch(ctx: click.Context, **values: Any) -> None:
 
 @cli.group(cls=AuditorGroup, context_settings=CONTEXT_SETTINGS)
 def snapshot() -> None:
-    """Manage the approved baseline snapshot."""
+    """Manage the approved baseline snapshot.
+
+    \b
+    Example:
+      auditor snapshot approve -o baselines/fleet.json
+    """
 
 
 @snapshot.command(context_settings=CONTEXT_SETTINGS)
@@ -649,6 +661,13 @@ def approve(ctx: click.Context, **values: Any) -> None:
 
     The write is atomic and the previous baseline is kept as BASELINE.prev, so an
     approval can be undone by renaming it back. An incomplete listing is never approved.
+
+    \b
+    Examples:
+      auditor snapshot approve -o baselines/fleet.json
+      auditor snapshot approve                      to the config file's baseline
+      auditor snapshot approve --from tonight.json -o baselines/fleet.json
+      auditor snapshot approve -o baselines/        every account of the config file
     """
     from auditor.commands import approve as command
     from auditor.config import build_approve_settings
@@ -686,7 +705,14 @@ def diff(ctx: click.Context, **values: Any) -> None:
 
 @cli.group(cls=AuditorGroup, context_settings=CONTEXT_SETTINGS)
 def policy() -> None:
-    """Validate, test and list policy rules."""
+    """Validate, test and list policy rules.
+
+    \b
+    Examples:
+      auditor policy validate policies/
+      auditor policy test
+      auditor policy list --format markdown
+    """
 
 
 @policy.command(context_settings=CONTEXT_SETTINGS)
@@ -697,6 +723,11 @@ def validate(ctx: click.Context, **values: Any) -> None:
     """Check policy files; print every problem as file:line: message (exit 0 or 2).
 
     Without PATH, checks the policies from the config file or the bundled pack.
+
+    \b
+    Examples:
+      auditor policy validate                     the config file's policies (or the pack)
+      auditor policy validate policies/team.yaml extra/
     """
     from auditor.commands import policy as command
     from auditor.config import build_policy_settings
@@ -712,6 +743,11 @@ def test_(ctx: click.Context, **values: Any) -> None:
     """Run policy test files: example assistants with the outcomes they must get.
 
     Without TESTFILE, runs the bundled pack's own tests. Exit 1 on any failure.
+
+    \b
+    Examples:
+      auditor policy test                           the bundled pack's default_test.yaml
+      auditor policy test policies/team_test.yaml
     """
     from auditor.commands import policy as command
     from auditor.config import build_policy_settings
@@ -740,7 +776,14 @@ def test_(ctx: click.Context, **values: Any) -> None:
 @click.option("--ignore", multiple=True, metavar="RULE_ID", help="Not these rules.")
 @click.pass_context
 def list_(ctx: click.Context, **values: Any) -> None:
-    """The rules in force: id, severity, title and what each checks."""
+    """The rules in force: id, severity, title and what each checks.
+
+    \b
+    Examples:
+      auditor policy list
+      auditor policy list --policy policies/ --format json
+      auditor policy list --format markdown > docs/policies.md
+    """
     from auditor.commands import policy as command
     from auditor.config import build_policy_settings
 
@@ -815,6 +858,13 @@ def list_(ctx: click.Context, **values: Any) -> None:
 def sandbox(ctx: click.Context, **values: Any) -> None:
     """Run a local Intellixent-compatible API with a seeded sample fleet.
 
+    \b
+    Examples:
+      auditor sandbox --port 8080                   then: auditor audit --base-url
+                                                    http://127.0.0.1:8080/api --api-key sandbox-key
+      auditor sandbox --count 10000 --latency-ms 50
+      auditor sandbox --fault hang-page=2:30 --fault auth-401
+
     It prints its URL and the key to use, and serves until Ctrl-C. The key is
     sandbox-key, or what --api-key says (INTELLIXENT_API_KEY is never adopted, so a real
     key is not printed). Faults for --fault:
@@ -848,7 +898,13 @@ def sandbox(ctx: click.Context, **values: Any) -> None:
 )
 @click.pass_context
 def demo(ctx: click.Context, **values: Any) -> None:
-    """Run the whole audit end to end against a built-in sandbox: no key, no setup."""
+    """Run the whole audit end to end against a built-in sandbox: no key, no setup.
+
+    \b
+    Examples:
+      auditor demo                                  reports in ./auditor-demo/
+      auditor demo --count 500 --output-dir /tmp/demo
+    """
     from auditor.commands import demo as command
     from auditor.config import build_demo_settings
 
@@ -857,7 +913,12 @@ def demo(ctx: click.Context, **values: Any) -> None:
 
 @cli.group(cls=AuditorGroup, context_settings=CONTEXT_SETTINGS)
 def config() -> None:
-    """Inspect the effective configuration."""
+    """Inspect the effective configuration.
+
+    \b
+    Example:
+      auditor config show
+    """
 
 
 @config.command(context_settings=CONTEXT_SETTINGS)
@@ -870,6 +931,11 @@ def show(ctx: click.Context, **values: Any) -> None:
     Takes every option of `auditor audit`, so `auditor config show OPTIONS` shows what
     `auditor audit OPTIONS` would run with. Origins: default, file (file:line), env
     (the variable) or flag. Exit 2 with file:line for a broken config file.
+
+    \b
+    Examples:
+      auditor config show
+      auditor config show --config ci/auditor.yaml --no-fail-on-violation
     """
     from auditor.commands import config as command
 
