@@ -163,7 +163,6 @@ def test_the_action_installs_from_its_checkout_and_audits_the_sandbox(
     [
         ({"INPUT_FAIL_ON_NEW": "maybe"}, "input fail-on-new: 'maybe' is not true or false"),
         ({"INPUT_ARGS": "--select 'unclosed"}, "input args: No closing quotation"),
-        ({"INPUT_CONFIG": "missing.yaml"}, "input config: 'missing.yaml' is not a file"),
     ],
 )
 def test_a_bad_input_is_named(env: dict[str, str], message: str, tmp_path: Path) -> None:

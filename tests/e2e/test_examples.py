@@ -12,6 +12,7 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
+from auditor import ci_action
 from auditor.cli import cli
 from auditor.config import load_config
 from auditor.sandbox.server import RunningSandbox
@@ -29,15 +30,26 @@ def test_the_sample_configs_are_valid(name: str) -> None:
 
 
 def _commands(workflow: Path) -> list[list[str]]:
-    """Every ``auditor ...`` command line in a workflow's run/script steps."""
+    """Every ``auditor ...`` command line in a workflow's run/script steps; for GitHub,
+    the command the auditor Action runs for the ``with:`` inputs of its step."""
     document: Any = yaml.safe_load(workflow.read_text(encoding="utf-8"))
     scripts: list[str] = []
     if workflow == GITHUB:
+        commands = []
         for job in document["jobs"].values():
             scripts += [step["run"] for step in job["steps"] if "run" in step]
-    else:
-        for job in document.values():
-            scripts += job["script"]
+            for step in job["steps"]:
+                if str(step.get("uses", "")).startswith("YOUR-ORG/auditor@"):
+                    env = {
+                        f"INPUT_{name.upper().replace('-', '_')}": str(value)
+                        for name, value in step.get("with", {}).items()
+                    }
+                    argv = ci_action.audit_argv(env, Path("out/action-report.json"))
+                    commands.append(["auditor", *argv[3:]])
+        assert not any("auditor " in script for script in scripts), "use the Action"
+        return commands
+    for job in document.values():
+        scripts += job["script"]
     return [shlex.split(s) for s in scripts if s.strip().startswith("auditor ")]
 
 
