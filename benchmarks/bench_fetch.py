@@ -212,12 +212,19 @@ sys.exit(os.waitstatus_to_exitcode(status))
 """
 
 
-def _measured(command: list[str], env: dict[str, str]) -> tuple[int, float, float]:
-    """Run ``command``; its exit code, wall seconds and own peak RSS in MB."""
+def _measured(
+    command: list[str], env: dict[str, str], *, quiet: bool = False
+) -> tuple[int, float, float]:
+    """Run ``command`` (its stdout thrown away if ``quiet``); its exit code, wall seconds
+    and own peak RSS in MB."""
     with tempfile.TemporaryDirectory() as folder:
         peak = Path(folder) / "peak"
         started = time.perf_counter()
-        code = subprocess.call([sys.executable, "-c", _LAUNCHER, str(peak), *command], env=env)
+        code = subprocess.call(
+            [sys.executable, "-c", _LAUNCHER, str(peak), *command],
+            env=env,
+            stdout=subprocess.DEVNULL if quiet else None,
+        )
         seconds = time.perf_counter() - started
         return code, seconds, int(peak.read_text()) / 1024
 
