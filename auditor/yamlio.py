@@ -7,7 +7,9 @@ the line to fix. ``load_yaml`` is ``yaml.safe_load`` with three changes:
   line of the node, of each key and of each value/item (1-based);
 - a key given twice in one mapping is an error (plain YAML keeps the last silently);
 - only ``true``/``false`` are booleans: YAML 1.1's ``yes``/``no``/``on``/``off`` stay
-  strings, so ``email: {on: findings}`` means what it says.
+  strings, so ``email: {on: findings}`` means what it says;
+- a date that does not exist (``2027-13-01``, ``2027-02-30``) stays the text written, so
+  the reader that wants a date reports it at its line instead of failing the whole file.
 """
 
 from __future__ import annotations
@@ -103,8 +105,19 @@ def _construct_sequence(loader: _Loader, node: SequenceNode) -> MarkedSeq:
     return result
 
 
+def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    # ``2027-13-01`` looks like a date to YAML but is none; PyYAML raises a bare
+    # ValueError for it. Kept as the text written, the reader that wants a date
+    # reports it at its line, along with the file's other problems.
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):
+        return loader.construct_scalar(node)
+
+
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def load_yaml(text: str, filename: str = "<string>") -> Any:

@@ -375,7 +375,9 @@ class _Loader:
         remediation = self._text(raw, "remediation", file)
         severity = default_severity
         if "severity" in raw:
-            severity = self._severity(raw["severity"], _line(raw, "severity"), file) or severity
+            # Not ``or``: Severity.INFO is 0, and "info" given is not "not given".
+            parsed_severity = self._severity(raw["severity"], _line(raw, "severity"), file)
+            severity = parsed_severity if parsed_severity is not None else severity
         missing = default_missing
         if "missing" in raw:
             parsed = self._missing(raw["missing"], _line(raw, "missing"), file)
@@ -544,13 +546,16 @@ class _Loader:
             return value.date()
         if isinstance(value, date):
             return value
+        why = ""
         if isinstance(value, str):
             try:
                 return date.fromisoformat(value.strip())
-            except ValueError:
-                pass
+            except ValueError as exc:
+                # "month must be in 1..12", "day is out of range for month": say which.
+                why = f" ({exc})" if "must be" in str(exc) or "out of range" in str(exc) else ""
         file.problems.add(
-            _line(raw, "expires"), f"expires takes a date like 2027-01-31, not {describe(value)}"
+            _line(raw, "expires"),
+            f"expires takes a date like 2027-01-31, not {describe(value)}{why}",
         )
         return None
 

@@ -460,3 +460,46 @@ def test_a_non_utf8_file(tmp_path: Path) -> None:
     path.write_bytes(b"rules: [\xff\xfe]\n")
     (problem,) = problems(path)
     assert "not UTF-8 text" in problem
+
+
+def test_severity_info_on_a_rule_is_not_replaced_by_the_default(tmp_path: Path) -> None:
+    policy_set = load_text(
+        tmp_path,
+        """
+defaults: {severity: critical}
+rules:
+  - {id: fyi, severity: info, require: {x: 1}}
+  - {id: unset, require: {x: 1}}
+""",
+    )
+    fyi, unset = policy_set.rules
+    assert fyi.severity is Severity.INFO
+    assert unset.severity is Severity.CRITICAL
+
+
+@pytest.mark.parametrize(
+    ("expires", "reason"),
+    [("2027-13-01", "month must be in 1..12"), ("2027-02-30", "day is out of range for month")],
+)
+def test_an_impossible_waiver_date_is_a_file_line_error_among_the_others(
+    tmp_path: Path, expires: str, reason: str
+) -> None:
+    path = write(
+        tmp_path,
+        "p.yaml",
+        f"""rules:
+  - {{id: a, require: {{x: 1}}, bogus: 1}}
+exceptions:
+  - rule: a
+    assistants: ["id:1"]
+    reason: r
+    expires: {expires}
+""",
+    )
+    found = problems(path)
+    name = display_path(path)
+    assert len(found) == 2
+    assert found[0].startswith(f"{name}:2: unknown rule key 'bogus'")
+    assert found[1] == (
+        f"{name}:7: expires takes a date like 2027-01-31, not the string '{expires}' ({reason})"
+    )
