@@ -6,6 +6,9 @@ the line to fix. ``load_yaml`` is ``yaml.safe_load`` with three changes:
 - mappings come back as ``MarkedMap`` and sequences as ``MarkedSeq``, which carry the
   line of the node, of each key and of each value/item (1-based);
 - a key given twice in one mapping is an error (plain YAML keeps the last silently);
+- aliases are bounded: at most ``MAX_ALIASES`` (100) in a file, and a file with aliases
+  may expand to at most ``MAX_EXPANDED_NODES`` (100,000) values, so an alias bomb is a
+  ``file:line`` error, not a hang;
 - only ``true``/``false`` are booleans: YAML 1.1's ``yes``/``no``/``on``/``off`` stay
   strings, so ``email: {on: findings}`` means what it says;
 - a date that does not exist (``2027-13-01``, ``2027-02-30``) stays the text written, so
@@ -20,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
-from yaml.nodes import MappingNode, SequenceNode
+from yaml.nodes import MappingNode, Node, SequenceNode
 
 
 class YamlError(Exception):
@@ -56,8 +60,81 @@ class MarkedSeq(list[Any]):
         return self.item_lines[index] if 0 <= index < len(self.item_lines) else self.line
 
 
+MAX_ALIASES = 100
+"""At most this many aliases (``*name``) in one file: hand-written policy and config
+files need a few; an alias bomb needs many."""
+MAX_EXPANDED_NODES = 100_000
+"""A file with aliases may stand for at most this many nodes once every alias is
+expanded: nine nested anchors of nine aliases each stand for a billion, and anything
+that walks the data (checking, ``plain_value``, ``config show``) would walk them all."""
+
+
 class _Loader(yaml.SafeLoader):
-    pass
+    """``SafeLoader`` with line-marked containers and bounded aliases."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.alias_marks: list[yaml.Mark] = []
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            self.alias_marks.append(mark)
+            if len(self.alias_marks) > MAX_ALIASES:
+                raise ComposerError(
+                    None,
+                    None,
+                    f"more than {MAX_ALIASES} aliases (*name) in one file; "
+                    "write the values out instead",
+                    mark,
+                )
+        return super().compose_node(parent, index)
+
+    def get_single_data(self) -> Any:
+        node = self.get_single_node()
+        if node is None:
+            return None
+        if self.alias_marks:
+            _check_expansion(node, self.alias_marks[-1])
+        return self.construct_document(node)
+
+
+def _check_expansion(root: Node, mark: yaml.Mark) -> None:
+    """Raise when ``root``, its aliases expanded, stands for more than
+    ``MAX_EXPANDED_NODES`` nodes, or for infinitely many (an alias inside its anchor)."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def too_big(why: str) -> ComposerError:
+        return ComposerError(None, None, why, mark)
+
+    def size(node: Node) -> int:
+        key = id(node)
+        known = sizes.get(key)
+        if known is not None:
+            return known
+        if key in open_nodes:
+            raise too_big("an alias refers to the anchor that contains it (endless data)")
+        total = 1
+        if isinstance(node, (SequenceNode, MappingNode)):
+            open_nodes.add(key)
+            children = (
+                node.value
+                if isinstance(node, SequenceNode)
+                else [part for pair in node.value for part in pair]
+            )
+            for child in children:
+                total += size(child)
+                if total > MAX_EXPANDED_NODES:
+                    raise too_big(
+                        f"its aliases (*name) expand to more than {MAX_EXPANDED_NODES:,} "
+                        "values; write the values out, or use fewer aliases"
+                    )
+            open_nodes.discard(key)
+        sizes[key] = total
+        return total
+
+    size(root)
 
 
 # Booleans: YAML 1.2 spelling only.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -276,3 +277,46 @@ def test_list_markdown_for_a_team_pack() -> None:
     assert "### `eu-language`" in text
     assert "**Checks:** when `variables.region` is 'eu'" in text
     assert "| `max_duration_seconds` | `3600` | (no rule in force) |" in text
+
+
+# -- bounded YAML -------------------------------------------------------------------------------
+
+
+def _bomb(levels: int = 9, width: int = 9) -> str:
+    lines = ["a0: &a0 [" + ", ".join(["lol"] * width) + "]"]
+    for i in range(1, levels):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    "command", ["policy validate", "policy list", "policy test", "audit --policy", "config show"]
+)
+def test_an_alias_bomb_is_exit_2_with_one_line_at_once(tmp_path: Path, command: str) -> None:
+    bomb = _bomb()
+    policy = tmp_path / "bomb.yaml"
+    policy.write_text(
+        f"version: 1\n{bomb}rules:\n  - {{id: r, require: {{x: {{in: *a8}}}}}}\n",
+        encoding="utf-8",
+    )
+    test_file = tmp_path / "bomb_test.yaml"
+    test_file.write_text(f"{bomb}cases: *a8\n", encoding="utf-8")
+    config = tmp_path / "team-config.yaml"
+    config.write_text(f"{bomb}ignore_fields: *a8\n", encoding="utf-8")
+    args, bad, line = {
+        "policy validate": (["policy", "validate", str(policy)], policy, 12),
+        "policy list": (["policy", "list", "--policy", str(policy)], policy, 12),
+        "policy test": (["policy", "test", str(test_file)], test_file, 10),
+        "audit --policy": (
+            ["--base-url", "http://127.0.0.1:9", "audit", "--policy", str(policy)],
+            policy,
+            12,
+        ),
+        "config show": (["--config", str(config), "config", "show"], config, 10),
+    }[command]
+    started = time.monotonic()
+    result = CliRunner().invoke(cli, args)
+    assert time.monotonic() - started < 10
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert f"{display_path(bad)}:{line}: invalid YAML: its aliases (*name) expand" in result.stderr
