@@ -43,7 +43,11 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     (
         "JSON web token",
         ("eyj",),
-        r"\b(?P<secret>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})",
+        # The token must start a run of base64url characters (after optional dashes):
+        # with a plain \b every "eyJ" inside a long run ("eyJ-eyJ-…") started a scan to
+        # the run's end, quadratic in its length; this way each run is scanned once.
+        r"(?<![A-Za-z0-9_-])-*(?P<secret>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}"
+        r"\.[A-Za-z0-9_-]{8,})",
     ),
     ("bearer token", ("bearer",), r"(?i)\bbearer\s+(?P<secret>[A-Za-z0-9\-._~+/]{20,}=*)"),
     (
