@@ -152,14 +152,34 @@ def _echo(document: str, *, colour: bool) -> None:
     click.echo(document, nl=False, color=colour)
 
 
+STEP_SUMMARY_LIMIT = 1_000_000
+"""Bytes of Markdown written to ``$GITHUB_STEP_SUMMARY``: GitHub refuses a step's summary
+over 1 MiB (1,048,576 bytes) and shows none of it, so a bigger one is cut short of that."""
+
+
+def fit_step_summary(markdown: str, limit: int = STEP_SUMMARY_LIMIT) -> str:
+    """``markdown`` whole when it fits in ``limit`` UTF-8 bytes, else cut at a line end with
+    a last line that says so and where the full report is."""
+    data = markdown.encode("utf-8", "replace")
+    if len(data) <= limit:
+        return markdown
+    note = (
+        "\n\n_The summary is cut here: GitHub shows at most 1 MiB per step. "
+        "The full list is in the JSON, HTML or SARIF report._\n"
+    )
+    cut = data[: limit - len(note.encode())].rsplit(b"\n", 1)[0]
+    return cut.decode("utf-8", "ignore") + note
+
+
 def _step_summary(report: Report) -> None:
     """Append the Markdown report to ``$GITHUB_STEP_SUMMARY`` when running in Actions."""
     target = os.environ.get("GITHUB_STEP_SUMMARY")
     if not target:
         return
+    summary = fit_step_summary(render(report, "markdown"))
     try:
         with open(target, "a", encoding="utf-8") as handle:
-            handle.write(render(report, "markdown"))
+            handle.write(summary)
     except OSError as exc:
         raise ConfigError(
             f"cannot write the step summary to {target} ($GITHUB_STEP_SUMMARY): "

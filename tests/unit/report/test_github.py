@@ -53,6 +53,11 @@ def test_one_annotation_per_finding_and_drift_entry(full_report: Report) -> None
         + 1  # the summary notice
     )
     assert len(commands) == expected
+    # An account that could not be read comes first: the run is incomplete.
+    assert [c.properties["title"] for c in commands[: len(full_report.errors)]] == [
+        "auditor fetch"
+    ] * len(full_report.errors)
+    commands = commands[len(full_report.errors) :]
     levels = [(c.name, c.properties["title"]) for c in commands[: len(full_report.violations)]]
     assert levels == [
         ("error", "no-secrets-in-prompt (critical)"),
@@ -78,7 +83,7 @@ def test_names_cannot_start_a_command_of_their_own(full_report: Report) -> None:
         line.startswith(("::error title=", "::warning title=", "::notice title=")) for line in lines
     )
     assert not any(line.startswith("::error::pwned") for line in lines)
-    commands = parse(output)
+    commands = [c for c in parse(output) if c.properties["title"] != "auditor fetch"]
     hit = commands[2]
     assert hit.data.startswith(
         "[south] <script>alert(1)</script>\\x1b[2J\\n::error::pwned | x (id 2)"
@@ -95,7 +100,60 @@ def test_hostile_report(hostile_report: Report) -> None:
     for command in commands:
         for value in [command.data, *command.properties.values()]:
             assert not re.search(r"[\x00-\x1f\x7f-\x9f]", value), value
-    assert next(c.properties["title"] for c in commands if c.name == "error").startswith("<script>")
+    assert next(
+        c.properties["title"]
+        for c in commands
+        if c.name == "error" and c.properties["title"] != "auditor fetch"
+    ).startswith("<script>")
+
+
+def _fleet_report(base: Report, count: int) -> Report:
+    """``base`` with ``count`` findings per severity level (critical … info), some new."""
+    from dataclasses import replace
+
+    from auditor.model import AssistantRef, Severity, Violation
+
+    violations = []
+    for severity in sorted(Severity, reverse=True):
+        for i in range(count):
+            violations.append(
+                Violation(
+                    rule=f"rule-{severity}",
+                    severity=severity,
+                    title="t",
+                    assistant=AssistantRef(i, f"u-{severity}-{i}", f"bot {i}"),
+                    path="record",
+                    actual=False,
+                    expected="true",
+                    message=f"finding {severity} {i}",
+                    status="new" if i == count - 1 else "standing",
+                )
+            )
+    return replace(base, violations=tuple(violations), errors=(), warnings=())
+
+
+def test_at_most_ten_per_level_then_one_that_says_how_many_more(drift_report: Report) -> None:
+    report = _fleet_report(drift_report, 30)
+    commands = parse(render(report, "github"))
+    by_level = {name: [c for c in commands if c.name == name] for name in ("error", "warning")}
+    assert len(by_level["error"]) == 10
+    assert len(by_level["warning"]) == 10
+    # Newest first: the new critical and the new high lead, then the rest, worst first.
+    assert [c.data for c in by_level["error"][:3]] == [
+        "bot 29 (id 29): finding critical 29",
+        "bot 29 (id 29): finding high 29",
+        "bot 0 (id 0): finding critical 0",
+    ]
+    notices = [c for c in commands if c.name == "notice"]
+    assert len(notices) <= 12
+    more = next(c for c in notices if c.properties["title"] == "auditor: more findings")
+    assert drift_report.drift is not None
+    hidden_warnings = 30 + drift_report.drift.total - 10
+    assert more.data.startswith(
+        f"{50 + hidden_warnings + 50} more annotations not shown "
+        f"(50 errors, {hidden_warnings} warnings, 50 notices)"
+    )
+    assert commands[-1].data.startswith("150 violations")
 
 
 def test_percent_and_separators_round_trip(clean_report: Report) -> None:

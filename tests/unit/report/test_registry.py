@@ -118,6 +118,20 @@ def test_github_step_summary(
     assert summary.read_text(encoding="utf-8") == "earlier step\n" + render(full_report, "markdown")
 
 
+def test_step_summary_stays_under_githubs_one_mib() -> None:
+    from auditor.report import STEP_SUMMARY_LIMIT, fit_step_summary
+
+    small = "# auditor report\n\n- one finding\n"
+    assert fit_step_summary(small) == small
+    huge = "# auditor report\n\n" + "".join(f"- finding é {i}\n" for i in range(200_000))
+    assert len(huge.encode()) > 1_048_576
+    cut = fit_step_summary(huge)
+    assert len(cut.encode()) <= STEP_SUMMARY_LIMIT < 1_048_576
+    body, _, note = cut.rpartition("\n\n_The summary is cut here")
+    assert huge.startswith(body + "\n")  # cut at a line end, nothing altered
+    assert note.endswith("The full list is in the JSON, HTML or SARIF report._\n")
+
+
 def test_no_step_summary_outside_actions_or_for_other_formats(
     full_report: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
