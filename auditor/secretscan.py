@@ -4,6 +4,14 @@ One detector serves two masters, so they can never disagree: the policy operator
 ``no_secrets`` (a prompt that embeds a key is a violation) and the snapshot writer
 (the key is replaced by a stable salted hash before it reaches the disk, so a rotated
 key still shows as drift but the key itself is never stored).
+
+Secrets are found by the shape of a value (``find_secrets``) and by the name of the key
+that holds it (``is_secret_key``): ``{"crm_password": "hunter2"}`` or
+``{"smtp": {"pass": …}}`` hold a secret whatever it looks like. Under such a key a
+non-empty string is a secret unless it is plainly not one (``true``, ``none``, a
+``${VAR}`` or ``{{var}}`` placeholder); numbers, booleans and null never are, so
+``token_limit: 500`` or ``auth: true`` stay as they are. The key's last word decides
+(``token_limit`` is a limit, ``auth_token`` a token).
 """
 
 from __future__ import annotations
@@ -13,8 +21,8 @@ import hmac
 import operator
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 DEFAULT_SALT = "auditor-snapshot-v1"
@@ -68,6 +76,43 @@ Most strings of a record (``inbound``, ``en-US``, a colour) are shorter: skipped
 _MARKER = re.compile(r"<redacted:sha256:[0-9a-f]{16}>")
 
 
+_SECRET_WORDS = frozenset(
+    {
+        "password", "passwd", "pass", "pwd", "passphrase", "passcode", "secret", "token",
+        "apikey", "auth", "authorization", "credential", "credentials",
+    }
+)  # fmt: skip
+"""A key whose last word is one of these holds a secret (``crm_password``, ``authToken``)."""
+_SECRET_KEY_WORDS = frozenset({"api", "access", "private", "secret", "signing", "encryption"})
+"""… and a key ending in ``key`` after one of these (``api_key``, ``privateKey``)."""
+_WORD_BREAKS = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|[\s_.\-]+")
+_BENIGN = re.compile(
+    r"\s*|(?i:true|false|yes|no|on|off|none|null|nil|n/?a)|\$\{[^{}]*\}|\{\{[^{}]*\}\}"
+)
+"""Values under a secret-named key that are plainly not a secret."""
+KEY_KIND = "credential field"
+"""The kind of a secret found by its key's name."""
+
+
+@lru_cache(maxsize=4096)
+def is_secret_key(key: str) -> bool:
+    """Whether a mapping key names a secret: case-insensitive, with ``_ - .`` and
+    camelCase as word breaks; the last word decides (``api_key``, ``apiKey``,
+    ``SMTP.Pass``, ``client-secret`` yes; ``token_limit``, ``password_env`` no)."""
+    words = [word.lower() for word in _WORD_BREAKS.split(key) if word]
+    if not words:
+        return False
+    last = words[-1]
+    if last in _SECRET_WORDS:
+        return True
+    return last == "key" and len(words) > 1 and words[-2] in _SECRET_KEY_WORDS
+
+
+def _keyed_secret(value: str) -> bool:
+    """Whether a string under a secret-named key is to be treated as a secret."""
+    return _BENIGN.fullmatch(value) is None
+
+
 @dataclass(frozen=True)
 class SecretMatch:
     """Where a secret-looking value sits in a string, and what it looks like."""
@@ -100,25 +145,39 @@ def find_secrets(text: str) -> list[SecretMatch]:
 
 
 def secret_kind(value: Any) -> str | None:
-    """The kind of the first secret in a string (or in any string inside a list/dict)."""
-    for text in _strings(value):
-        matches = find_secrets(text)
-        if matches:
-            return matches[0].kind
+    """The kind of the first secret in a string, or in any key or value inside a
+    list/dict (a value under a secret-named key is a ``KEY_KIND``)."""
+    if isinstance(value, str):
+        matches = find_secrets(value)
+        return matches[0].kind if matches else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str):
+                kind = secret_kind(key)
+                if kind is not None:
+                    return kind
+                if is_secret_key(key):
+                    kind = _keyed_kind(item)
+                    if kind is not None:
+                        return kind
+            kind = secret_kind(item)
+            if kind is not None:
+                return kind
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            kind = secret_kind(item)
+            if kind is not None:
+                return kind
     return None
 
 
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(key, str):
-                yield key
-            yield from _strings(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _strings(item)
+def _keyed_kind(item: Any) -> str | None:
+    """The kind of a value under a secret-named key: its strings (or those of a list of
+    strings) are secrets, a marker stays a masked one."""
+    for text in item if isinstance(item, list) else (item,):
+        if isinstance(text, str) and _keyed_secret(text):
+            return "redacted secret" if _MARKER.fullmatch(text) else KEY_KIND
+    return None
 
 
 def _salt() -> bytes:
@@ -144,7 +203,9 @@ def mask_secrets(value: Any, salt: bytes | None = None) -> Any:
     if isinstance(value, dict):
         out: dict[Any, Any] | None = None
         for key, item in value.items():
-            if isinstance(item, str):  # inline: most values are short strings or numbers
+            if isinstance(key, str) and is_secret_key(key):
+                masked = _mask_keyed(item, salt)
+            elif isinstance(item, str):  # inline: most values are short strings or numbers
                 if len(item) < SHORTEST:
                     continue
                 masked = _mask_text(item, salt)
@@ -161,6 +222,20 @@ def mask_secrets(value: Any, salt: bytes | None = None) -> Any:
         items = [mask_secrets(item, salt) for item in value]
         return value if all(map(operator.is_, items, value)) else items
     return value
+
+
+def _mask_keyed(item: Any, salt: bytes | None) -> Any:
+    """A value under a secret-named key: a string (or each string of a list) is
+    replaced whole by its marker; anything else is masked as usual."""
+    if isinstance(item, str):
+        if not _keyed_secret(item) or _MARKER.fullmatch(item):
+            return item
+        return secret_marker(item, salt)
+    if isinstance(item, list) and any(isinstance(text, str) for text in item):
+        items = [_mask_keyed(text, salt) if isinstance(text, str) else text for text in item]
+        items = [mask_secrets(i, salt) if isinstance(i, (dict, list)) else i for i in items]
+        return item if all(map(operator.is_, items, item)) else items
+    return mask_secrets(item, salt)
 
 
 def _mask_text(value: str, salt: bytes | None) -> str:

@@ -20,10 +20,12 @@ and a comparison with ``null`` decide it themselves.
 from __future__ import annotations
 
 import math
-import re
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+import regex  # type: ignore[import-untyped]  # no stubs published
 
 from auditor.policy.paths import MISSING
 from auditor.policy.wording import describe, show, show_list
@@ -290,13 +292,22 @@ PATTERN_SHOWN = 80
 """A regex is shown up to this many characters in messages."""
 
 
-def compile_regex(operand: Any, name: str) -> re.Pattern[str]:
-    """The compiled pattern, or ``OperandError`` with Python's own reason."""
+REGEX_TIMEOUT_MS = int(os.environ.get("AUDITOR_REGEX_TIMEOUT_MS", "100") or 100)
+"""How long one regex match may run, in milliseconds (env ``AUDITOR_REGEX_TIMEOUT_MS``).
+
+User patterns run on the ``regex`` engine, which can stop a match after a time limit:
+a pattern like ``^(a+)+$`` backtracks for minutes on a 31-character name under Python's
+``re``. A match that runs out of time is a failure of the operator (fail closed), and
+the finding says the pattern was too expensive."""
+
+
+def compile_regex(operand: Any, name: str) -> regex.Pattern[str]:
+    """The compiled pattern, or ``OperandError`` with the engine's own reason."""
     if not isinstance(operand, str):
         raise OperandError(f"{name} takes a regular expression (a string), not {describe(operand)}")
     try:
-        return re.compile(operand)
-    except re.error as exc:
+        return regex.compile(operand)
+    except regex.error as exc:
         where = f" at position {exc.pos}" if exc.pos is not None else ""
         raise OperandError(
             f"{name}: bad regular expression {show(operand)}: {exc.msg}{where}"
@@ -305,12 +316,38 @@ def compile_regex(operand: Any, name: str) -> re.Pattern[str]:
         raise OperandError(f"{name}: bad regular expression {show(operand)}: {exc}") from None
 
 
+def _timed_search(pattern: regex.Pattern[str]) -> Callable[[str], bool | None]:
+    """``search`` bounded by ``REGEX_TIMEOUT_MS``: True (found), False, None (timed out)."""
+    search = pattern.search
+    limit = REGEX_TIMEOUT_MS / 1000
+
+    def found(text: str) -> bool | None:
+        try:
+            return search(text, timeout=limit) is not None
+        except TimeoutError:
+            return None
+
+    return found
+
+
+def _regex_found(found: Callable[[str], bool | None]) -> Callable[[Any], str]:
+    def word(v: Any) -> str:
+        if type(v) is str and found(v) is None:
+            return (
+                f"but could not be decided in {REGEX_TIMEOUT_MS} ms: pattern too expensive "
+                f"(for a string of {len(v)} characters)"
+            )
+        return f"is {show(v)}"
+
+    return word
+
+
 def _matches(operand: Any) -> Op:
-    search = compile_regex(operand, "matches").search
+    found = _timed_search(compile_regex(operand, "matches"))
     shown = show(operand, PATTERN_SHOWN)
 
     def test(v: Any) -> bool:
-        return type(v) is str and search(v) is not None
+        return type(v) is str and found(v) is True
 
     return Op(
         "matches",
@@ -320,16 +357,17 @@ def _matches(operand: Any) -> Op:
         holds=f"matches {shown}",
         type_ok=_is_str,
         type_word="a string",
+        found=_regex_found(found),
         operand=operand,
     )
 
 
 def _not_matches(operand: Any) -> Op:
-    search = compile_regex(operand, "not_matches").search
+    found = _timed_search(compile_regex(operand, "not_matches"))
     shown = show(operand, PATTERN_SHOWN)
 
     def test(v: Any) -> bool:
-        return type(v) is str and search(v) is None
+        return type(v) is str and found(v) is False
 
     return Op(
         "not_matches",
@@ -339,6 +377,7 @@ def _not_matches(operand: Any) -> Op:
         holds=f"does not match {shown}",
         type_ok=_is_str,
         type_word="a string",
+        found=_regex_found(found),
         operand=operand,
     )
 
@@ -699,8 +738,10 @@ _SPECS = (
         _matches,
         "a regular expression",
         "webhook_url: {matches: '(?i)^https://'}",
-        "A string in which the regex finds a match (Python `re.search`: anchor with `^…$`",
-        "to match the whole string; `(?i)` ignores case). Compiled once, at load.",
+        "A string in which the regex finds a match (`re.search` syntax, run by the `regex`",
+        "engine: anchor with `^…$` to match the whole string; `(?i)` ignores case).",
+        "Compiled once, at load. A match may run 100 ms (`AUDITOR_REGEX_TIMEOUT_MS`);",
+        "one that runs longer fails the rule: the pattern is too expensive.",
     ),
     _spec(
         "not_matches",
@@ -778,7 +819,9 @@ _SPECS = (
         "system_prompt: {no_secrets: true}",
         "*Extension.* No string inside the value (recursively, keys included) looks like",
         "a secret: API keys, tokens, passwords, private keys, or the `<redacted:sha256:…>`",
-        "marker auditor leaves where it masked one. Absent or null passes.",
+        "marker auditor leaves where it masked one; nor is there a non-empty string under a",
+        "key named like a secret (`password`, `apiKey`, `smtp.pass`; not `token_limit`).",
+        "Absent or null passes.",
     ),
 )
 

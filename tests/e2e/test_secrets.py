@@ -7,6 +7,7 @@ prompts by the sample data must only ever appear as ``<redacted:sha256:…>`` ma
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -240,3 +241,47 @@ def test_an_internal_error_is_redacted_in_the_line_and_the_traceback(
         assert result.stderr.count("\n") == 1
     assert not report.exists()
     assert_clean(result, tmp_path)
+
+
+# -- secrets in variables, found by their key's name -----------------------------------------
+
+KEYED = {
+    "password": "Var-Pw-0001",
+    "apiKey": "var-apikey-0002",
+    "crm_password": "crm-0003",
+    "smtp": {"host": "mail.example", "pass": "smtp-pass-0004"},
+    "token_limit": 500,
+}
+
+
+def test_secrets_in_variables_are_masked_and_reported(
+    keyed: RunningSandbox, tmp_path: Path
+) -> None:
+    keyed.update(1, variables=KEYED)
+    snap, report = tmp_path / "snap.json", tmp_path / "report.json"
+    assert invoke(["fetch", "--base-url", keyed.base_url, "-o", str(snap)]).exit_code == 0
+    result = invoke(["audit", "--base-url", keyed.base_url, "--format", "json", "-o", str(report)])
+    assert result.exit_code == 0, result.output
+    for path in (snap, report):
+        text = path.read_text(encoding="utf-8")
+        for secret in ("Var-Pw-0001", "var-apikey-0002", "crm-0003", "smtp-pass-0004"):
+            assert secret not in text, f"{secret} written in clear to {path.name}"
+    variables = json.loads(snap.read_text(encoding="utf-8"))["assistants"]
+    [record] = [r for r in variables.values() if r["id"] == 1]
+    assert record["variables"]["token_limit"] == 500
+    assert record["variables"]["smtp"]["host"] == "mail.example"
+    assert record["variables"]["smtp"]["pass"].startswith("<redacted:sha256:")
+    found = json.loads(report.read_text(encoding="utf-8"))["violations"]
+    assert any(
+        v["rule"] == "no-secrets-in-prompt"
+        and v["assistant"]["id"] == 1
+        and v["path"] == "variables"
+        for v in found
+    ), [v for v in found if v["assistant"]["id"] == 1]
+    # a masked secret keeps drift working: a rotated password is a change
+    keyed.update(1, variables={**KEYED, "password": "Var-Pw-rotated"})
+    rotated = tmp_path / "rotated.json"
+    assert invoke(["fetch", "--base-url", keyed.base_url, "-o", str(rotated)]).exit_code == 0
+    diff = invoke(["diff", str(snap), str(rotated), "--format", "json"])
+    assert "variables.password" in diff.stdout
+    assert "Var-Pw" not in diff.stdout

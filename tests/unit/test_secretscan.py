@@ -5,7 +5,16 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from auditor.secretscan import _PATTERNS, SHORTEST, find_secrets, mask_secrets
+import pytest
+
+from auditor.secretscan import (
+    _PATTERNS,
+    SHORTEST,
+    find_secrets,
+    is_secret_key,
+    mask_secrets,
+    secret_kind,
+)
 
 KEY = "sk-proj-" + "A1b2C3d4E5f6G7h8I9j0K1l2"
 
@@ -44,3 +53,108 @@ def test_a_record_with_a_secret_is_copied_and_the_original_left_alone() -> None:
     assert masked["name"] is record["name"]
     assert masked["tools"][1] is record["tools"][1]  # untouched parts are shared
     assert mask_secrets(masked) == masked  # markers stay markers
+
+
+# -- linear in the input: near misses repeated over 400 KB --------------------------------
+
+ADVERSARIAL = {
+    "private key": "-----BEGIN A ",
+    "AWS access key": "AKIA",
+    "GitHub token": "ghp_" + "a" * 29 + "_ ",
+    "Slack token": "xoxb-",
+    "Google API key": "AIza",
+    "Stripe key": "sk_live_",
+    "API key": "sk-a ",
+    "JSON web token": "eyJ-",
+    "JSON web token, dotted": "eyJaaaaaaaaa.eyJ-",
+    "bearer token": "bearer ",
+    "credential assignment": "token= ",
+    "redacted secret": "<redacted:sha256:",
+}
+
+
+def test_every_pattern_has_an_adversarial_input() -> None:
+    assert {kind for kind, _, _ in _PATTERNS} <= set(ADVERSARIAL)
+
+
+@pytest.mark.parametrize("kind", ADVERSARIAL)
+def test_a_400_kb_run_of_near_misses_is_scanned(kind: str) -> None:
+    """No timing here: on a quadratic pattern (the old JWT one, ``\\beyJ…`` over
+    ``eyJ-eyJ-…``) this scan took minutes and hung the suite visibly."""
+    unit = ADVERSARIAL[kind]
+    text = (unit * (400_000 // len(unit) + 1))[:400_000]
+    for matches in (find_secrets(text), find_secrets(text.upper()), find_secrets("x " + text)):
+        assert all(0 <= m.start < m.end <= len(text) + 2 for m in matches)
+    masked = mask_secrets({"system_prompt": text})["system_prompt"]
+    assert (masked == text) == (find_secrets(text) == [])
+
+
+def test_a_jwt_is_still_found_after_a_separator_or_dashes() -> None:
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.abcdefghijk"
+    for text in (jwt, f"Bearer {jwt}", f"token={jwt};", f"--{jwt}", f"'{jwt}'"):
+        [match] = find_secrets(text)
+        assert text[match.start : match.end] == jwt
+
+
+# -- secrets found by the name of their key ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "password", "Password", "passwd", "pass", "pwd", "secret", "token", "api_key",
+        "apiKey", "APIKey", "api-key", "apikey", "access_key", "private_key", "privateKey",
+        "client_secret", "clientSecret", "auth", "authToken", "oauth.token", "credential",
+        "credentials", "crm_password", "SMTP_PASS", "db.password", "x-api-key",
+    ],
+)  # fmt: skip
+def test_keys_that_name_a_secret(key: str) -> None:
+    assert is_secret_key(key)
+    record = {"variables": {key: "hunter2", "region": "eu"}}
+    masked = mask_secrets(record)
+    assert "hunter2" not in str(masked)
+    assert masked["variables"]["region"] == "eu"
+    assert secret_kind(record["variables"]) == "credential field"
+    assert secret_kind(masked["variables"]) == "redacted secret"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "token_limit", "max_tokens", "password_env", "auth_type", "key", "keys", "passthrough",
+        "secretary", "author", "region", "business_name", "password_hint", "monkey",
+    ],
+)  # fmt: skip
+def test_keys_that_do_not(key: str) -> None:
+    assert not is_secret_key(key)
+    record = {"variables": {key: "hunter2"}}
+    assert mask_secrets(record) is record
+    assert secret_kind(record) is None
+
+
+@pytest.mark.parametrize("value", [500, 0, 1.5, True, False, None, "", "  ", "true", "None",
+                                   "${CRM_PASSWORD}", "{{ password }}", [], {}])  # fmt: skip
+def test_benign_values_under_a_secret_key_are_left_alone(value: object) -> None:
+    record = {"variables": {"password": value, "token": value}}
+    assert mask_secrets(record) is record
+    assert secret_kind(record) is None
+
+
+def test_nested_and_listed_secrets_are_masked_stably() -> None:
+    record: dict[str, Any] = {
+        "variables": {"smtp": {"host": "mail.example", "pass": "p4ss"}, "tokens": ["a"]},
+        "tools": [{"headers": {"Authorization": "Basic dXNlcjpwYXNz"}, "apiKeys": 3}],
+        "credentials": ["first-one", 7, {"user": "bob", "password": "second"}],
+    }
+    masked = mask_secrets(record)
+    text = str(masked)
+    for secret in ("p4ss", "dXNlcjpwYXNz", "first-one", "second"):
+        assert secret not in text
+    assert masked["variables"]["smtp"]["host"] == "mail.example"
+    assert masked["variables"]["tokens"] == ["a"]  # `tokens` is not a secret's name
+    assert masked["credentials"][1] == 7
+    assert masked["credentials"][2]["user"] == "bob"
+    assert mask_secrets(masked) == masked
+    assert mask_secrets(record) == masked  # the same secret, the same marker: drift works
+    rotated = mask_secrets({**record, "variables": {"smtp": {"pass": "n3w"}, "tokens": ["a"]}})
+    assert rotated["variables"]["smtp"]["pass"] != masked["variables"]["smtp"]["pass"]
