@@ -26,6 +26,7 @@ Environment (for tests and impatient people, not documented in ``--help``):
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import math
@@ -34,39 +35,55 @@ import random
 import sys
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from functools import partial
 from types import TracebackType
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, TypeVar
+from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
 from auditor._version import __version__
+from auditor.depth import MAX_DEPTH, too_deep
 from auditor.errors import (
     AuthError,
     ConfigError,
     FetchError,
+    FleetChangedError,
     IncompleteListingError,
 )
 from auditor.gcpause import gc_paused
 from auditor.model import Listing, Record, in_id_order
 from auditor.redact import register_secret
-from auditor.settings import ApiSettings
+from auditor.settings import ApiSettings, api_key_problem
 
 ENDPOINT = "/user/assistants/get"
 PER_PAGE = 100
 USER_AGENT = f"auditor/{__version__}"
 MAX_CONNECT_TIMEOUT = 10.0
+MAX_PAGE_BYTES = 64 * 1024 * 1024
+"""The most one page may hold once decompressed (64 MiB; a page of 100 assistants is
+~250 KB): a larger answer, or a ``Content-Length`` above it, is exit 3, not read."""
+MAX_REDIRECTS = 5
+"""Same-origin redirects followed for one request; another origin is never followed."""
+_CHUNK = 64 * 1024
 RETRY_BASE_ENV = "AUDITOR_RETRY_BASE"
 _RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 _DEFAULT_KEY_ENV = "INTELLIXENT_API_KEY"
 _LOOPBACK = ("127.", "localhost", "::1", "[::1]")
+MAX_ASSISTANTS = 1_000_000
+"""A ``total`` above this is refused before any further request (a broken or hostile
+API could claim any number, and every page would be asked for)."""
+FLEET_REREADS = 2
+"""How many more times a listing is read when the fleet changed while it was read."""
+
+_T = TypeVar("_T")
 
 _log = logging.getLogger("auditor")
 
@@ -110,6 +127,16 @@ class _Page:
     current_page: int | None
 
 
+@dataclass(frozen=True)
+class _Answer:
+    """One HTTP answer, its body read whole (within the bounds) and the connection freed."""
+
+    status: int
+    reason: str
+    retry_after: str | None
+    body: bytes
+
+
 class _Cancelled(Exception):
     """The fetch was abandoned (another page failed, or Ctrl-C)."""
 
@@ -124,8 +151,17 @@ class ApiClient:
         self.url = self.base_url + ENDPOINT
         _check_base_url(self.base_url)
         register_secret(settings.api_key)
-        self._timeout = (min(MAX_CONNECT_TIMEOUT, settings.timeout), settings.timeout)
+        if settings.api_key and api_key_problem(settings.api_key):  # the CLI checked already
+            raise ConfigError(
+                f"the API key in {settings.api_key_env} {api_key_problem(settings.api_key)}"
+            )
+        _check_seconds(settings.timeout, "--timeout")
+        _check_seconds(settings.retry_budget, "--retry-budget", zero=True)
+        self.max_page_bytes = MAX_PAGE_BYTES
         self._rng = random.Random()
+        self._budget_lock = threading.Lock()
+        self._retry_deadline: float | None = None
+        """When the run's retries must stop: ``retry_budget`` after the first retry."""
         self._cancel = threading.Event()
         self._session = requests.Session()
         adapter = HTTPAdapter(
@@ -179,8 +215,13 @@ class ApiClient:
         pages waiting to retry give up.
         """
         pages: dict[int, list[Record]] = {}
+
+        def read() -> str:
+            pages.clear()
+            return self.stream(pages.__setitem__, progress=progress)
+
         with gc_paused():  # every record is kept: a collection would walk them all again
-            fetched_at = self.stream(pages.__setitem__, progress=progress)
+            fetched_at = self.consistently(read)
             records = in_id_order([r for n in sorted(pages) for r in pages[n]], _record_id)
         return Listing(
             source=self.base_url,
@@ -188,6 +229,29 @@ class ApiClient:
             assistants={str(r["uuid"]): r for r in records},
             account=self.settings.account,
         )
+
+    def consistently(self, read: Callable[[], _T]) -> _T:
+        """``read()`` (a whole listing read), again while the fleet changes under it.
+
+        A ``FleetChangedError`` from ``read`` is retried up to ``FLEET_REREADS`` more
+        times, each after the clock passes the next whole second (timestamps are served
+        to the second, so the changes seen are then older than the new read); the last
+        one is raised with how many reads were made. ``read`` must start afresh each time.
+        """
+        for attempt in range(1, FLEET_REREADS + 2):
+            try:
+                return read()
+            except FleetChangedError as exc:
+                if attempt > FLEET_REREADS:
+                    raise FleetChangedError(
+                        f"{exc.message} (read {attempt} times; try again when the fleet "
+                        "is not being edited)"
+                    ) from None
+                _log.info(
+                    "%s; reading again (read %d of %d)", exc.message, attempt + 1, FLEET_REREADS + 1
+                )
+                time.sleep(1 - time.time() % 1)
+        raise AssertionError("unreachable")
 
     def stream(self, take: Callable[[int, list[Record]], None], *, progress: bool = False) -> str:
         """Hand each page's records to ``take(page_number, records)`` as the page arrives.
@@ -198,23 +262,38 @@ class ApiClient:
         ``take`` has received so far must be thrown away. Returns the time the fetch
         started (``fetched_at``). A caller that keeps little of each record reads a fleet
         of any size in little memory: at most a few pages wait for ``take`` at a time.
+
+        A fleet edited while it is read shifts offset pages (one deleted on page 1 and one
+        created: the first record of page 2 is never served, yet ``total`` holds). So
+        ``FleetChangedError`` is raised (``consistently`` reads again) when ``total`` or
+        ``last_page`` differ between pages; when a record's ``created_at`` or
+        ``updated_at`` is not before the second the fetch started; when the ids at the page
+        boundaries are out of the order the pages are in; or when page 1 and the last page,
+        read again at the end (the last page is read first, right after page 1), differ in
+        total or ids. A single page is one answer: nothing to compare.
         """
         if not self.settings.api_key:
             raise AuthError(f"no API key for {self.base_url}: {self._how_to_set_key()}")
         fetched_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         started = time.monotonic()
         self._cancel.clear()
-        checker = _RecordCheck(self.url)
+        checker = _RecordCheck(self.url, datetime.now(timezone.utc))
         first = self.fetch_page(1)
         _check_pagination(first, self.url)
+        _check_full(first, first, self.url)
         take(1, checker.page(first))
+        again: list[_Page] = []
         with self._progress(first.last_page, progress) as advance:
             advance(1)
             if first.last_page > 1:
                 pages = self._fetch_rest(first.last_page)
                 try:
-                    for page in pages:
+                    for reread, page in pages:
                         _check_same_shape(first, page, self.url)
+                        if reread:
+                            again.append(page)
+                            continue
+                        _check_full(first, page, self.url)
                         take(page.number, checker.page(page))
                         advance(1)
                 except BaseException:
@@ -222,6 +301,7 @@ class ApiClient:
                     raise
                 finally:
                     pages.close()  # now, not when the traceback goes: no page is started
+        checker.unchanged(again)
         checker.finish(first.total, first.last_page)
         _log.info(
             "read %d assistants on %d page%s from %s in %.2f s",
@@ -233,9 +313,13 @@ class ApiClient:
         )
         return fetched_at
 
-    def _fetch_rest(self, last_page: int) -> Generator[_Page, None, None]:
-        """Pages 2..last_page as they arrive, ``concurrency`` at a time; the first
-        failure stops all.
+    def _fetch_rest(self, last_page: int) -> Generator[tuple[bool, _Page], None, None]:
+        """Pages 2..last_page as they arrive, ``concurrency`` at a time, then page 1 and
+        the last page again (``(True, page)``); the first failure stops all.
+
+        The last page is asked for first, so that its second reading, queued last, is
+        the whole fetch apart from its first. The calls are made as they are needed, not
+        listed up front: ``last_page`` is a number the server claims.
 
         The pages are read on daemon threads (``auditor.background``): after a failure or
         Ctrl-C the process does not wait for the requests still in flight. At most three
@@ -244,12 +328,12 @@ class ApiClient:
         """
         from auditor.background import completed
 
-        calls = [partial(self.fetch_page, n) for n in range(2, last_page + 1)]
+        calls = _PageCalls(self.fetch_page, last_page)
         concurrency = self.settings.concurrency
-        for _, page in completed(
+        for index, page in completed(
             calls, concurrency, name="auditor-fetch", waiting=2 * max(concurrency, 1)
         ):
-            yield page
+            yield index >= last_page - 1, page
 
     # -- one page -----------------------------------------------------------------------------
 
@@ -264,11 +348,7 @@ class ApiClient:
                 raise _Cancelled()
             began = time.monotonic()
             try:
-                response = self._session.get(
-                    self.url,
-                    params={"per_page": PER_PAGE, "page": number},
-                    timeout=self._timeout,
-                )
+                answer = self._get(number, what)
             except requests.exceptions.SSLError as exc:
                 raise FetchError(
                     f"TLS error talking to {self.base_url}: {_reason(exc)}; check --base-url "
@@ -303,36 +383,132 @@ class ApiClient:
             except requests.exceptions.RequestException as exc:
                 raise FetchError(f"{what}: {_reason(exc)}") from None
             else:
-                with response:
-                    status = response.status_code
-                    if status == 200:
-                        page = _parse_page(number, response.content, what)
-                        _log.info(
-                            "page %d: %d records, %d ms%s",
-                            number,
-                            len(page.data),
-                            (time.monotonic() - began) * 1000,
-                            f" (try {attempt})" if attempt > 1 else "",
+                status = answer.status
+                if status == 200:
+                    page = _parse_page(number, answer.body, what)
+                    _log.info(
+                        "page %d: %d records, %d ms%s",
+                        number,
+                        len(page.data),
+                        (time.monotonic() - began) * 1000,
+                        f" (try {attempt})" if attempt > 1 else "",
+                    )
+                    return page
+                message = _server_message(answer.body, answer.reason)
+                if status not in _RETRY_STATUSES and not 500 <= status <= 599:
+                    raise self._final_error(number, status, message)
+                last_status, last_problem = status, message
+                statuses.append(status)
+                delay = self.retry.backoff(attempt, self._rng)
+                retry_after = _retry_after(answer.retry_after)
+                if retry_after is not None:
+                    if retry_after > self.retry.max_retry_after:
+                        raise FetchError(
+                            f"{what}: the API asked to wait {retry_after:.0f} s before "
+                            f"trying again ({status}, Retry-After); try again later"
                         )
-                        return page
-                    message = _server_message(response)
-                    if status not in _RETRY_STATUSES and not 500 <= status <= 599:
-                        raise self._final_error(number, status, message)
-                    last_status, last_problem = status, message
-                    statuses.append(status)
-                    delay = self.retry.backoff(attempt, self._rng)
-                    retry_after = _retry_after(response.headers.get("Retry-After"))
-                    if retry_after is not None:
-                        if retry_after > self.retry.max_retry_after:
-                            raise FetchError(
-                                f"{what}: the API asked to wait {retry_after:.0f} s before "
-                                f"trying again ({status}, Retry-After); try again later"
-                            )
-                        delay = retry_after
-                    self._note_retry(what, attempt, f"{status} {message}", delay)
-            if attempt < self.retry.max_tries and self._cancel.wait(delay):
-                raise _Cancelled()
+                    delay = retry_after
+                self._note_retry(what, attempt, f"{status} {message}", delay)
+            if attempt < self.retry.max_tries:
+                self._spend_retry_budget(what, delay, last_status, last_problem)
+                if self._cancel.wait(delay):
+                    raise _Cancelled()
         raise self._exhausted(what, last_status, last_problem, len(statuses))
+
+    def _get(self, number: int, what: str) -> _Answer:
+        """One request for page ``number``, whole, within ``--timeout`` from start to end.
+
+        Same-origin redirects are followed (at most ``MAX_REDIRECTS``); a redirect to
+        another origin, or from https to http, is a ``FetchError``: the fleet audited
+        must come from the API named. The body is read as it arrives, at most
+        ``max_page_bytes`` of it decompressed, and every read waits only for what is
+        left of the deadline, so a server that drips its answer is cut off in time.
+        """
+        deadline = time.monotonic() + self.settings.timeout
+        url = self.url
+        params: dict[str, int] | None = {"per_page": PER_PAGE, "page": number}
+        for _hop in range(MAX_REDIRECTS + 1):
+            left = _time_left(deadline)
+            response = self._session.get(
+                url,
+                params=params,
+                timeout=(min(MAX_CONNECT_TIMEOUT, left), left),
+                stream=True,
+                allow_redirects=False,
+            )
+            with response:
+                target = self._session.get_redirect_target(response)
+                if target is not None:
+                    target = urljoin(response.url, target)
+                    _check_redirect(number, response.url, target)
+                    url, params = target, None
+                    continue
+                return _Answer(
+                    status=response.status_code,
+                    reason=response.reason or "",
+                    retry_after=response.headers.get("Retry-After"),
+                    body=self._read_body(response, what, deadline),
+                )
+        raise FetchError(f"{what}: more than {MAX_REDIRECTS} redirects; check --base-url")
+
+    def _read_body(self, response: requests.Response, what: str, deadline: float) -> bytes:
+        """The body, decompressed, refused above ``max_page_bytes``, read by ``deadline``."""
+        limit = self.max_page_bytes
+        length = (response.headers.get("Content-Length") or "").strip()
+        if length.isdigit() and int(length) > limit:
+            raise FetchError(
+                f"{what}: the answer is {int(length):,} bytes (Content-Length), more than "
+                f"the {_size(limit)} a page may hold; check --base-url"
+            )
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            while True:
+                _read_within(response, deadline)
+                chunk = response.raw.read1(_CHUNK, decode_content=True)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > limit:
+                    raise FetchError(
+                        f"{what}: the answer is more than the {_size(limit)} a page may hold "
+                        "decompressed; check --base-url"
+                    )
+                chunks.append(chunk)
+        except urllib3.exceptions.ReadTimeoutError:
+            raise requests.exceptions.ReadTimeout() from None
+        except urllib3.exceptions.DecodeError as exc:
+            raise requests.exceptions.ContentDecodingError(exc) from None
+        except (urllib3.exceptions.ProtocolError, urllib3.exceptions.IncompleteRead) as exc:
+            raise requests.exceptions.ChunkedEncodingError(exc) from None
+        except urllib3.exceptions.SSLError as exc:
+            raise requests.exceptions.SSLError(exc) from None
+        return b"".join(chunks)
+
+    def _spend_retry_budget(
+        self, what: str, delay: float, status: int | None, problem: str
+    ) -> None:
+        """Raise ``FetchError`` if waiting ``delay`` more would overrun the retry budget.
+
+        The budget (``--retry-budget``) is wall-clock time from the run's first retry,
+        shared by every page: a retry whose wait would end after it is not made.
+        """
+        budget = self.settings.retry_budget
+        now = time.monotonic()
+        with self._budget_lock:
+            if self._retry_deadline is None:
+                self._retry_deadline = now + budget
+            deadline = self._retry_deadline
+        if now + delay <= deadline and budget > 0:
+            return
+        spent = max(0.0, now - (deadline - budget))
+        last = f"{status} {problem}".strip() if status is not None else problem
+        if last == "timeout":
+            last = f"no complete answer within {self.settings.timeout:g} s"
+        raise FetchError(
+            f"{what}: still failing after {round(spent, 1):g} s of retries, the retry budget of "
+            f"{budget:g} s (last: {last}); try again later or raise --retry-budget"
+        )
 
     def _note_retry(self, what: str, attempt: int, problem: str, delay: float) -> None:
         if attempt < self.retry.max_tries:
@@ -356,7 +532,7 @@ class ApiClient:
             )
         if problem == "timeout":
             return FetchError(
-                f"{what}: no answer within {self.settings.timeout:g} s ({times}); "
+                f"{what}: no complete answer within {self.settings.timeout:g} s ({times}); "
                 "try again later or raise --timeout"
             )
         return FetchError(
@@ -414,6 +590,26 @@ class ApiClient:
             yield advance
 
 
+class _PageCalls(Sequence[Callable[[], _Page]]):
+    """The requests after page 1, made on demand: the last page, pages 2..last-1, then
+    page 1 and the last page again."""
+
+    def __init__(self, fetch_page: Callable[[int], _Page], last_page: int) -> None:
+        self._fetch_page = fetch_page
+        self._last = last_page
+
+    def __len__(self) -> int:
+        return self._last + 1
+
+    def __getitem__(self, index: Any) -> Any:
+        if not isinstance(index, int) or not 0 <= index <= self._last:
+            raise IndexError(index)
+        number = (
+            self._last if index in (0, self._last) else 1 if index == self._last - 1 else index + 1
+        )
+        return partial(self._fetch_page, number)
+
+
 class _Bearer(requests.auth.AuthBase):
     """``Authorization: Bearer KEY``, with a repr that does not show it."""
 
@@ -464,6 +660,11 @@ def _parse_page(number: int, body: bytes, what: str) -> _Page:
     except ValueError as exc:  # e.g. an integer of more than 4,300 digits
         reason = str(exc).split(";")[0]
         raise IncompleteListingError(f"{what} is not usable JSON ({reason})") from None
+    except RecursionError:  # json's scanner recurses once per level
+        raise IncompleteListingError(
+            f"incomplete listing: {what} nests deeper than {MAX_DEPTH} levels; auditor reads "
+            "at most that; fix the assistant's data in the platform"
+        ) from None
     if not isinstance(document, Mapping):
         raise IncompleteListingError(
             f"{what} is not a listing (a JSON {type(document).__name__}, not an object); "
@@ -475,6 +676,7 @@ def _parse_page(number: int, body: bytes, what: str) -> _Page:
         raise IncompleteListingError(
             f"incomplete listing: {what} has no 'data' list ({got}); cannot read it"
         )
+    _check_objects(body, document, data, what)
     fields = {}
     for name in ("total", "last_page", "per_page"):
         fields[name] = _whole_number(document.get(name), name, what)
@@ -486,6 +688,115 @@ def _parse_page(number: int, body: bytes, what: str) -> _Page:
         last_page=fields["last_page"],
         per_page=fields["per_page"],
         current_page=_whole_number(current, "current_page", what) if current is not None else None,
+    )
+
+
+_UNCOUNTED_KEYS = (b"\n", b"\r", b"\t", b" :", b'\\\\":')
+"""Signs of a key not written ``"key":`` (a raw newline, CR or tab is never inside a JSON
+string, so it is spacing between tokens), or of a key ending in a backslash."""
+
+
+def _check_objects(body: bytes, document: Mapping[str, Any], data: list[Any], what: str) -> None:
+    """No record nests deeper than ``MAX_DEPTH``, and no object has a key twice.
+
+    ``json.loads`` keeps the last of a repeated key (``"record": false, "record": true``
+    reads as recorded). Decoding every object through an ``object_pairs_hook`` costs
+    ~40% more per page; instead the keys decoded are counted (the depth walk visits
+    every object anyway) and compared with the ``":`` that end a key in the body (one
+    inside a string is escaped, ``\\":``): a repeated key leaves one key fewer. Only a
+    page where the two differ is decoded again, with a hook, to name the record and key.
+    """
+    keys = len(document)
+    for name, value in document.items():
+        if name != "data" and _keys_within(value, MAX_DEPTH) < 0:
+            raise IncompleteListingError(
+                f"incomplete listing: {what}: field {name!r} nests deeper than {MAX_DEPTH} "
+                "levels; auditor reads at most that"
+            )
+    for position, record in enumerate(data, start=1):
+        found = _keys_within(record, MAX_DEPTH)
+        if found < 0:
+            raise IncompleteListingError(
+                f"incomplete listing: {_assistant(record, position, what)}: "
+                f"{_deep_field(record)} nests deeper than {MAX_DEPTH} levels; auditor "
+                "reads at most that; fix the assistant's data in the platform"
+            )
+        keys += found
+    tokens = body.count(b'":') - body.count(b'\\":')
+    if tokens != keys or any(sign in body for sign in _UNCOUNTED_KEYS):
+        _find_repeated_key(body, data, what)
+
+
+def _keys_within(value: Any, limit: int) -> int:
+    """How many keys the objects in ``value`` have, or -1 if it nests deeper than
+    ``limit`` (``value`` itself is level 1). A stack, not recursion."""
+    if type(value) is not dict and type(value) is not list:
+        return 0
+    keys = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        container, level = pop()
+        if level > limit:
+            return -1
+        if type(container) is dict:
+            keys += len(container)
+            container = container.values()
+        for item in container:
+            if type(item) is dict or type(item) is list:
+                push((item, level + 1))
+    return keys
+
+
+def _deep_field(record: Any) -> str:
+    if isinstance(record, dict):
+        for name, value in record.items():
+            if too_deep(value, MAX_DEPTH, level=2):
+                return f"field {name!r}"
+    return "the record"
+
+
+def _assistant(record: Any, position: int, what: str) -> str:
+    ident = record.get("id") if isinstance(record, dict) else None
+    named = f"assistant id {ident!r}" if ident is not None else "an assistant"
+    return f"{named} (record {position} on {what})"
+
+
+def _find_repeated_key(body: bytes, data: list[Any], what: str) -> None:
+    """Decode ``body`` again, noting every object with a key twice; raise for the first."""
+    repeated: dict[int, str] = {}
+
+    def note(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    repeated.setdefault(id(obj), key)
+                seen.add(key)
+        return obj
+
+    again = json.loads(body, object_pairs_hook=note)
+    if not repeated:
+        return  # the count was off for another reason (spacing, escapes): no key twice
+    records = again.get("data") if isinstance(again, dict) else None
+    for position, record in enumerate(records if isinstance(records, list) else [], start=1):
+        stack = [record]
+        while stack:
+            item = stack.pop()
+            if type(item) is dict:
+                if id(item) in repeated:
+                    raise IncompleteListingError(
+                        f"incomplete listing: {_assistant(record, position, what)} has the "
+                        f"key {repeated[id(item)]!r} twice in one object, with no way to "
+                        "tell which value is meant; fix the API's answer"
+                    )
+                stack.extend(item.values())
+            elif type(item) is list:
+                stack.extend(item)
+    key = next(iter(repeated.values()))
+    raise IncompleteListingError(
+        f"incomplete listing: {what} has the key {key!r} twice in one object; fix the API's answer"
     )
 
 
@@ -509,6 +820,11 @@ def _check_pagination(first: _Page, url: str) -> None:
         )
     if first.per_page < 1:
         raise IncompleteListingError(f"incomplete listing: {url} says per_page {first.per_page}")
+    if first.total > MAX_ASSISTANTS:
+        raise IncompleteListingError(
+            f"incomplete listing: page 1 of {url} says total {first.total}; auditor reads at "
+            f"most {MAX_ASSISTANTS:,} assistants per account; check --base-url"
+        )
     needed = max(1, math.ceil(first.total / first.per_page))
     if first.last_page != needed:
         raise IncompleteListingError(
@@ -526,25 +842,47 @@ def _check_same_shape(first: _Page, page: _Page, url: str) -> None:
     for name in ("last_page", "total", "per_page"):
         before, now = getattr(first, name), getattr(page, name)
         if before != now:
-            raise IncompleteListingError(
+            error = IncompleteListingError if name == "per_page" else FleetChangedError
+            raise error(
                 f"incomplete listing: {name} changed between pages of {url} (page 1: {before}, "
                 f"page {page.number}: {now}); the fleet changed during the fetch; run again"
             )
+
+
+def _check_full(first: _Page, page: _Page, url: str) -> None:
+    """A page before the last holds ``per_page`` records: an empty or short one means the
+    API stopped serving (it would go on to ``last_page`` answering nothing)."""
+    if page.number < first.last_page and len(page.data) != first.per_page:
+        raise IncompleteListingError(
+            f"incomplete listing: page {page.number} of {url} has {len(page.data)} "
+            f"assistant{'s' if len(page.data) != 1 else ''}, but per_page is "
+            f"{first.per_page} and last_page {first.last_page}; the API stopped before its "
+            "total; run again"
+        )
 
 
 class _RecordCheck:
     """The checks on the records of a listing, page by page in any order: each is an
     object with an ``id`` and a ``uuid``, no uuid or id twice, as many as ``total``."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, started: datetime | None = None) -> None:
         self.url = url
         self.count = 0
-        self._uuids: dict[str, int] = {}
-        self._ids: dict[Any, int] = {}
+        self._uuids: dict[str, tuple[int, int, str]] = {}
+        self._ids: dict[Any, tuple[int, int, Any]] = {}
+        started = started if started is not None else datetime.now(timezone.utc)
+        self._since = started.replace(microsecond=0)
+        """Served timestamps are whole seconds: one in the fetch's first second may be later."""
+        self._day = (self._since - timedelta(days=1)).strftime("%Y-%m-%d")
+        """Any timestamp dated before this is older than the fetch, whatever its offset."""
+        self._changed = ""
+        self._edges: dict[int, tuple[Any, Any]] = {}
+        self._ids_of: dict[int, list[Any]] = {}
 
     def page(self, page: _Page) -> list[Record]:
         """The records of ``page``, checked (``IncompleteListingError`` otherwise)."""
-        uuids, ids = self._uuids, self._ids
+        uuids, ids, day = self._uuids, self._ids, self._day
+        number = page.number
         for position, record in enumerate(page.data, start=1):
             if not isinstance(record, Mapping):
                 raise IncompleteListingError(
@@ -562,23 +900,55 @@ class _RecordCheck:
                     f"{record.get('id')!r}) has no uuid; assistants are tracked by uuid, so "
                     "this listing cannot be audited"
                 )
-            if uuid in uuids:
-                first, again = sorted((uuids[uuid], page.number))
-                raise IncompleteListingError(
-                    f"incomplete listing: uuid {uuid} appears twice (pages {first} and "
-                    f"{again}); the fleet changed during the fetch or the API pages "
-                    "unstably; run again"
+            key = uuid.strip().lower()
+            where = (number, position, uuid)
+            if key in uuids:
+                raise _twice(uuids[key][0], number)(
+                    f"incomplete listing: uuid {key} appears twice {_both(uuids[key], where)} "
+                    "(uuids are compared without case or surrounding spaces); the fleet "
+                    "changed during the fetch or the API pages unstably; run again"
                 )
             ident = _identity(record["id"])
             if ident in ids:
-                first, again = sorted((ids[ident], page.number))
-                raise IncompleteListingError(
-                    f"incomplete listing: id {record['id']!r} appears twice (pages "
-                    f"{first} and {again}); run again"
+                raise _twice(ids[ident][0], number)(
+                    f"incomplete listing: id {ident} appears twice "
+                    f"{_both(ids[ident], (number, position, record['id']))}; run again"
                 )
-            uuids[uuid] = ids[ident] = page.number
-        self.count += len(page.data)
-        return page.data
+            uuids[key] = where
+            ids[ident] = (number, position, record["id"])
+            for name in ("created_at", "updated_at"):
+                stamp = record.get(name)
+                if (
+                    type(stamp) is str
+                    and stamp[:10] >= day
+                    and not self._changed
+                    and _not_before(stamp, self._since)
+                ):
+                    self._changed = (
+                        f"assistant id {record['id']!r} on page {number} has {name} "
+                        f"{stamp}, not before the fetch began at "
+                        f"{self._since:%Y-%m-%dT%H:%M:%SZ}"
+                    )
+        data = page.data
+        if data:
+            self._edges[number] = (data[0].get("id"), data[-1].get("id"))
+        if number == 1 or number == page.last_page:
+            self._ids_of[number] = [_identity(r.get("id")) for r in data]
+        self.count += len(data)
+        return data
+
+    def unchanged(self, again: list[_Page]) -> None:
+        """Every page has been checked: raise ``FleetChangedError`` if anything shows
+        that the fleet changed while it was read (see ``ApiClient.stream``)."""
+        why = self._changed or _out_of_order(self._edges)
+        for page in again:
+            ids = [_identity(r.get("id")) if isinstance(r, Mapping) else None for r in page.data]
+            if not why and ids != self._ids_of.get(page.number):
+                why = f"page {page.number} read again at the end holds other assistants"
+        if why:
+            raise FleetChangedError(
+                f"incomplete listing: the fleet changed while it was read ({why}); {self.url}"
+            )
 
     def _where(self, position: int, page: _Page) -> str:
         return f"record {position} on page {page.number} of {self.url}"
@@ -594,14 +964,73 @@ class _RecordCheck:
             )
 
 
+def _twice(page: int, again: int) -> type[IncompleteListingError]:
+    """On two pages, an assistant seen twice is what a shift looks like: read again."""
+    return FleetChangedError if page != again else IncompleteListingError
+
+
+def _both(first: tuple[int, int, Any], again: tuple[int, int, Any]) -> str:
+    """Where a value was seen twice: ``(pages 1 and 2) as record 3 on page 1 and record
+    7 on page 2``, with each as served when they differ (``1000`` and ``'1000'``)."""
+    (page1, pos1, raw1), (page2, pos2, raw2) = sorted((first, again), key=lambda w: w[:2])
+    shown = raw1 != raw2 or type(raw1) is not type(raw2)
+    return (
+        f"(pages {page1} and {page2}) as record {pos1} on page {page1}"
+        + (f" ({raw1!r})" if shown else "")
+        + f" and record {pos2} on page {page2}"
+        + (f" ({raw2!r})" if shown else "")
+    )
+
+
+def _not_before(stamp: str, since: datetime) -> bool:
+    """Whether an ISO 8601 timestamp as served is at or after ``since`` (UTC if it says
+    no zone); an unreadable one is no evidence either way."""
+    try:
+        when = datetime.fromisoformat(stamp[:-1] + "+00:00" if stamp.endswith("Z") else stamp)
+    except ValueError:
+        return False
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when >= since
+
+
+def _out_of_order(edges: Mapping[int, tuple[Any, Any]]) -> str:
+    """Pages come in an order (by id, ascending or not): with whole-number ids, the
+    last id of each page and the first of the next must keep it. A change between two
+    pages' readings can move a record across their boundary."""
+    numbers = sorted(edges)
+    if not numbers:
+        return ""
+    first, last = edges[numbers[0]]
+    if not all(type(v) is int for pair in edges.values() for v in pair) or first == last:
+        return ""
+    rising = first < last
+    for before, after in itertools.pairwise(numbers):
+        end, start = edges[before][1], edges[after][0]
+        if after == before + 1 and (end < start) != rising:
+            return (
+                f"page {before} ends with id {end} and page {after} starts with id {start}, "
+                "out of the order the pages are in"
+            )
+    return ""
+
+
 def _record_id(record: Record) -> Any:
     return record["id"]
 
 
-def _identity(value: Any) -> Any:
-    """A dict key for an id as served: ``1`` and ``"1"`` differ, odd types still compare."""
-    if isinstance(value, (int, str)) and not isinstance(value, bool):
-        return value
+def _identity(value: Any) -> str:
+    """An id as a dict key: ``1000``, ``"1000"``, ``" 1000 "`` and ``1000.0`` are one
+    assistant (the same id served as a number or a string); odd types still compare."""
+    if type(value) is int:
+        return str(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isdecimal() and len(text) < 100:
+            return str(int(text))
+        return text.lower()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     return json.dumps(value, sort_keys=True, default=str)
 
 
@@ -622,17 +1051,17 @@ def _json_type(value: Any) -> str:
 # -- small helpers --------------------------------------------------------------------------
 
 
-def _server_message(response: requests.Response) -> str:
+def _server_message(body: bytes, reason: str) -> str:
     """The API's ``message`` (JSON), else the HTTP reason: one short line."""
     text = ""
     try:
-        document = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+        document = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
         document = None
     if isinstance(document, Mapping) and isinstance(document.get("message"), str):
         text = document["message"]
     if not text:
-        text = response.reason or ""
+        text = reason
     text = " ".join(str(text).split()).rstrip(".")  # it goes inside our own sentence
     return text[:200] + "…" if len(text) > 200 else text
 
@@ -684,3 +1113,60 @@ def _reason(exc: BaseException) -> str:
     if "timed out" in text:
         return "connection timed out"
     return text[:200]
+
+
+# -- transport bounds ---------------------------------------------------------------------
+
+
+def _time_left(deadline: float) -> float:
+    """Seconds until ``deadline``; a ``ReadTimeout`` once it has passed."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise requests.exceptions.ReadTimeout()
+    return left
+
+
+def _read_within(response: requests.Response, deadline: float) -> None:
+    """Let the next read of ``response`` wait only for what is left until ``deadline``."""
+    left = _time_left(deadline)
+    sock = getattr(getattr(response.raw, "connection", None), "sock", None)
+    if sock is not None:
+        sock.settimeout(left)
+
+
+def _origin(url: str) -> str:
+    """``scheme://host:port`` of ``url``: no userinfo, path or query (they may hold secrets)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    host = f"[{host}]" if ":" in host else host
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    except ValueError:
+        port = None
+    return f"{scheme}://{host}:{port if port is not None else '?'}"
+
+
+def _check_redirect(number: int, source: str, target: str) -> None:
+    """A redirect may stay on the origin it came from, and nothing else (``FetchError``)."""
+    before, after = _origin(source), _origin(target)
+    if before == after:
+        return
+    downgrade = before.startswith("https:") and after.startswith("http:")
+    kind = "from https to plain http" if downgrade else "to another origin"
+    raise FetchError(
+        f"page {number}: the API at {before} redirected {kind}, {after}; not followed, as "
+        "a compliance read must come from the API it names: set --base-url to the "
+        "API's own https address"
+    )
+
+
+def _size(limit: int) -> str:
+    mib = 1024 * 1024
+    return f"{limit // mib} MiB" if limit % mib == 0 else f"{limit:,} bytes"
+
+
+def _check_seconds(value: float, flag: str, *, zero: bool = False) -> None:
+    """A time setting must be a finite number of seconds (above 0, or 0 when ``zero``)."""
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
+        raise ConfigError(f"{flag} must be a finite number of seconds (got {value!r})")

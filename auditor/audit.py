@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
@@ -30,13 +30,15 @@ from typing import TYPE_CHECKING, Any
 
 from auditor._version import __version__
 from auditor.errors import EXIT_FETCH, EXIT_GATE, EXIT_OK, ConfigError, FetchError
-from auditor.model import AccountError, Drift, Gate, Record, Report, Violation
+from auditor.model import AccountError, Drift, FixedFinding, Gate, Record, Report, Violation
 from auditor.settings import ApiSettings, AuditSettings, DriftSettings, GateSettings
 
 if TYPE_CHECKING:
     from auditor.baseline import BaselineIndex
-    from auditor.policy import Evaluator
+    from auditor.history import History
+    from auditor.policy import Evaluation, Evaluator
     from auditor.snapshot import Span, Take
+    from auditor.status import Earlier, Identity
 
 _log = logging.getLogger("auditor")
 
@@ -47,6 +49,15 @@ class AuditOutcome:
 
     report: Report
     exit_code: int
+    history: History | None = None
+    """Where the run is to be recorded, after the reports (``record_history``)."""
+    read: tuple[str | None, ...] = ()
+    """The accounts read completely (the others are in ``report.errors``)."""
+
+    def record_history(self) -> None:
+        """Add this run to ``--history`` (one transaction); nothing without one."""
+        if self.history is not None:
+            self.history.record(self.report, self.read)
 
 
 class _Run:
@@ -111,8 +122,20 @@ def run_audit(settings: AuditSettings) -> AuditOutcome:
     evaluator = Evaluator(
         policy_set, select=settings.select, ignore=settings.ignore, filters=settings.filters
     )
+    _check_rules_for_gate(settings.gate, evaluator)
+    history = None
+    if settings.history is not None:  # a damaged or foreign file: exit 2 before any request
+        from auditor.history import open_history
+
+        history = open_history(settings.history)
     keep = parse_filters(settings.filters) if settings.filters else None
-    baselines = _read_baselines(settings, keep) if settings.baseline is not None else None
+    # the policies are applied to the baseline's records as they are read (SPEC §8)
+    on_baseline: dict[str | None, dict[Identity, Earlier]] = {}
+    baselines = (
+        _read_baselines(settings, keep, (evaluator, on_baseline))
+        if settings.baseline is not None
+        else None
+    )
     drift_settings = DriftSettings(
         ignore_fields=_union(settings.drift.ignore_fields, policy_set.drift_ignore_fields),
         unordered_lists=_union(settings.drift.unordered_lists, policy_set.drift_unordered_lists),
@@ -127,14 +150,28 @@ def run_audit(settings: AuditSettings) -> AuditOutcome:
     # few small objects per assistant, so collections stay cheap, and garbage in a cycle
     # (a retried request's exception, say) is collected instead of piling up.
     fetched = _read_fleet(settings, start)
-    return _build(settings, evaluator, fetched)
+    return _build(settings, evaluator, fetched, history, on_baseline)
 
 
-def _build(settings: AuditSettings, evaluator: Evaluator, fetched: _Fetched) -> AuditOutcome:
+def _build(
+    settings: AuditSettings,
+    evaluator: Evaluator,
+    fetched: _Fetched,
+    history: History | None = None,
+    on_baseline: Mapping[str | None, Mapping[Identity, Earlier]] | None = None,
+) -> AuditOutcome:
     from auditor.drift import merge_drifts
 
     runs = fetched.runs
-    evaluation = evaluator.result([run.scan for run in runs])
+    now = utc_now()
+    evaluation, fixed = _with_status(
+        evaluator.result([run.scan for run in runs]),
+        settings,
+        [run.account for run in runs],
+        history,
+        on_baseline or {},
+        now,
+    )
     warnings = list(evaluation.warnings)
     drift: Drift | None = None
     if settings.baseline is not None:
@@ -149,15 +186,19 @@ def _build(settings: AuditSettings, evaluator: Evaluator, fetched: _Fetched) -> 
                 )
             drifts.append(run.drift.result())
         drift = merge_drifts(drifts)
+    if not fetched.errors:
+        _check_assistants_for_gate(settings, evaluation)
     gate = decide_gate(settings.gate, evaluation.violations, drift)
-    if fetched.errors and (settings.gate.fail_on_violation or settings.gate.fail_on_drift):
+    if fetched.errors and (
+        settings.gate.fail_on_violation or settings.gate.fail_on_drift or settings.gate.fail_on_new
+    ):
         # fail closed: a gate cannot pass over assistants it never saw
         unread = ", ".join(str(e.account) for e in fetched.errors)
         reason = f"{_plural(len(fetched.errors), 'account')} could not be read ({unread})"
         gate = Gate(True, f"{gate.reason}; {reason}" if gate.failed else reason)
     report = Report(
         tool_version=__version__,
-        generated_at=utc_now(),
+        generated_at=now,
         source=_source(settings, runs, fetched.errors),
         assistants=evaluation.assistants,
         rules=evaluation.rules,
@@ -168,9 +209,62 @@ def _build(settings: AuditSettings, evaluator: Evaluator, fetched: _Fetched) -> 
         warnings=tuple(warnings),
         errors=fetched.errors,
         baseline=str(settings.baseline) if settings.baseline is not None else None,
+        fixed=fixed,
     )
+    if history is not None:
+        from auditor.history import TREND_RUNS, run_summary
+
+        trend = (*history.runs(last=TREND_RUNS - 1), run_summary(report))
+        report = replace(report, trend=trend)
     code = EXIT_FETCH if fetched.errors else EXIT_GATE if gate.failed else EXIT_OK
-    return AuditOutcome(report, code)
+    read = tuple(run.account for run in runs)
+    return AuditOutcome(report, code, history, read)
+
+
+def _with_status(
+    evaluation: Evaluation,
+    settings: AuditSettings,
+    read: Sequence[str | None],
+    history: History | None,
+    on_baseline: Mapping[str | None, Mapping[Identity, Earlier]],
+    now: str,
+) -> tuple[Evaluation, tuple[FixedFinding, ...] | None]:
+    """New, standing and fixed against the baseline's findings, or else against the last
+    run of the history that read each account (SPEC §8)."""
+    from auditor.status import Earlier, compare
+
+    past: dict[str | None, dict[Identity, Earlier]] = {}
+    if history is not None:
+        for account, last in history.last_runs(read).items():
+            past[account] = {
+                identity: Earlier(f.rule, f.severity, f.assistant, f.path, "", f.first_seen)
+                for identity, f in last.findings.items()
+            }
+    earlier: dict[str | None, dict[Identity, Earlier]] = {}
+    if settings.baseline is not None:
+        for account in read:
+            found = on_baseline.get(account)
+            if found is None and len(on_baseline) == 1:
+                found = next(iter(on_baseline.values()))
+            if found is not None:
+                earlier[account] = {
+                    (account, *identity[1:]): Earlier(
+                        e.rule, e.severity, e.assistant._replace(account=account), e.path, e.message
+                    )
+                    for identity, e in found.items()
+                }
+    else:
+        earlier = past
+    compared = compare(
+        evaluation.violations,
+        evaluation.waived,
+        evaluation.assistants,
+        [rule.id for rule in evaluation.rules],
+        earlier,
+        first_seen=past if history is not None else None,
+        now=now,
+    )
+    return replace(evaluation, violations=compared.violations), compared.fixed
 
 
 def _union(first: Sequence[str], second: Sequence[str]) -> tuple[str, ...]:
@@ -218,9 +312,14 @@ def _audit_or_error(account: ApiSettings, start: _Start) -> _Run | FetchError:
 def _audit_account(account: ApiSettings, start: _Start) -> _Run:
     from auditor.api import ApiClient
 
-    run = start(account.account, by_id=True)
     with ApiClient(account) as client:
-        run.fetched_at = client.stream(run.take, progress=account.progress)
+
+        def read() -> _Run:  # afresh each time: a read the fleet changed under is dropped
+            run = start(account.account, by_id=True)
+            run.fetched_at = client.stream(run.take, progress=account.progress)
+            return run
+
+        run = client.consistently(read)
         run.source = client.base_url
     return run
 
@@ -267,9 +366,15 @@ def baseline_file(baseline: Path, account: str | None) -> Path:
 
 
 def _read_baselines(
-    settings: AuditSettings, keep: Callable[[Record], bool] | None
+    settings: AuditSettings,
+    keep: Callable[[Record], bool] | None,
+    check: tuple[Evaluator, dict[str | None, dict[Identity, Earlier]]] | None = None,
 ) -> dict[str | None, BaselineIndex]:
-    """Every account's approved snapshot, read and checked before any fetch."""
+    """Every account's approved snapshot, read and checked before any fetch.
+
+    With ``check`` (an evaluator and where to put what it finds), the policies are
+    applied to each baseline's records as they are read: its findings, per account.
+    """
     from auditor.baseline import BaselineIndex
 
     assert settings.baseline is not None
@@ -291,8 +396,51 @@ def _read_baselines(
                 f"no baseline{account} at {path}; approve one first: "
                 f"auditor snapshot approve{approve} -o {path}"
             )
-        found[name] = BaselineIndex(path, keep)  # --filter: drift of the selected only
+        if check is None:
+            found[name] = BaselineIndex(path, keep)  # --filter: drift of the selected only
+            continue
+        checker = _BaselineCheck(check[0], name)
+        found[name] = BaselineIndex(path, keep, also=checker.begin)
+        check[1][name] = checker.findings()
     return found
+
+
+class _BaselineCheck:
+    """The policies (same selection, filters and waivers) applied to a baseline's
+    records as ``BaselineIndex`` streams them: only the findings are kept."""
+
+    def __init__(self, evaluator: Evaluator, account: str | None) -> None:
+        self._evaluator = evaluator
+        self._account = account
+        self._scan = evaluator.scan(account)
+        self._batch: list[tuple[str, Record]] = []
+
+    def begin(self) -> Callable[[str, Record], None]:
+        """A fresh scan (the reader may start over) and what each record is given to."""
+        from auditor.secretscan import mask_secrets
+
+        scan = self._scan = self._evaluator.scan(self._account)
+        batch = self._batch = []
+
+        def take(uuid: str, record: Record) -> None:
+            batch.append((uuid, mask_secrets(record)))  # as the live records are checked
+            if len(batch) >= _INPUT_BATCH:
+                scan.add(batch)
+                batch.clear()
+
+        return take
+
+    def findings(self) -> dict[Identity, Earlier]:
+        """The baseline's violations (waived ones left out) by identity."""
+        from auditor.status import Earlier
+
+        self._scan.add(self._batch)
+        self._batch.clear()
+        evaluation = self._evaluator.result([self._scan])
+        return {
+            v.identity: Earlier(v.rule, v.severity, v.assistant, v.path, v.message)
+            for v in evaluation.violations
+        }
 
 
 def _baseline_for(
@@ -317,28 +465,82 @@ def _of(account: str | None) -> str:
 def decide_gate(
     settings: GateSettings, violations: Sequence[Violation], drift: Drift | None
 ) -> Gate:
-    """The verdict of ``--fail-on-violation`` and ``--fail-on-drift``, with its reason.
+    """The verdict of ``--fail-on-violation``, ``--fail-on-new`` and ``--fail-on-drift``,
+    with its reason (each part that tripped is named).
 
     ``violations`` are the findings that count: waived ones are not among them, findings
     whose waiver expired are.
     """
     threshold = settings.severity_threshold
     counted = [v for v in violations if v.severity >= threshold]
+    # a violation with nothing to compare with (status None) counts as new: fail closed
+    new = [v for v in counted if v.status != "standing"]
     reasons: list[str] = []
     if settings.fail_on_violation and counted:
         reasons.append(f"{_plural(len(counted), 'violation')} at or above {threshold}")
+    if settings.fail_on_new and new:
+        unknown = sum(1 for v in new if v.status is None)
+        why = f" ({unknown} with no baseline or earlier run to compare with)" if unknown else ""
+        reasons.append(f"{_plural(len(new), 'new violation')} at or above {threshold}{why}")
     if settings.fail_on_drift and drift is not None and not drift.empty:
         reasons.append(f"{_plural(drift.total, 'assistant')} drifted from the baseline")
     if reasons:
         return Gate(True, "; ".join(reasons))
-    if not settings.fail_on_violation and not settings.fail_on_drift:
+    if not (settings.fail_on_violation or settings.fail_on_drift or settings.fail_on_new):
         return Gate(False, "no gate requested")
     passed: list[str] = []
     if settings.fail_on_violation:
         passed.append(f"no violations at or above {threshold}")
+    if settings.fail_on_new:
+        standing = len(counted) - len(new)
+        passed.append(
+            f"no new violations at or above {threshold}"
+            + (f", {_plural(standing, 'standing one')} reported" if standing else "")
+        )
     if settings.fail_on_drift:
         passed.append("no drift" if drift is not None else "no baseline to drift from")
     return Gate(False, "; ".join(passed))
+
+
+def _violation_gate(gate: GateSettings) -> str | None:
+    """The option that gates on violations, if one is on (``None`` otherwise)."""
+    if gate.fail_on_violation:
+        return "--fail-on-violation"
+    if gate.fail_on_new:
+        return "--fail-on-new"
+    return None
+
+
+def _check_rules_for_gate(gate: GateSettings, evaluator: Evaluator) -> None:
+    """A gate on violations over no rule would pass whatever the fleet: exit 2, before
+    any request. (A drift gate needs no rule.)"""
+    option = _violation_gate(gate)
+    if option is not None and not evaluator.rules:
+        raise ConfigError(
+            f"{option}: no rule is in force (the policies define none, or --select/--ignore "
+            "left none), so the gate could not fail; add rules or change the selection"
+        )
+
+
+def _check_assistants_for_gate(settings: AuditSettings, evaluation: Evaluation) -> None:
+    """A gate on violations over a ``--filter`` that kept no assistant would pass
+    whatever the fleet: exit 2. An account that really has no assistant passes."""
+    option = _violation_gate(settings.gate)
+    if option is None or not settings.filters or not evaluation.seen or evaluation.assistants:
+        return
+    from auditor.policy.operators import did_you_mean
+
+    why = ""
+    absent = evaluation.absent_filter_fields
+    if absent:
+        names = ", ".join(repr(f) for f in absent)
+        hint = did_you_mean(absent[0], evaluation.known_fields)
+        why = f" (no assistant has a field {names}{hint})"
+    raise ConfigError(
+        f"{option}: --filter {' '.join(settings.filters)} matched none of the "
+        f"{_plural(evaluation.seen, 'assistant')} read{why}, so the gate could not fail; "
+        "fix the filter"
+    )
 
 
 def _plural(count: int, noun: str) -> str:

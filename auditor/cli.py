@@ -190,6 +190,31 @@ def _remember_global(ctx: click.Context, param: click.Parameter, value: Any) -> 
     return value
 
 
+class _Seconds(click.ParamType):
+    """A finite number of seconds, at least ``minimum``: nan, inf and 1e309 are usage
+    errors before any request, not a failure after some were sent."""
+
+    name = "seconds"
+
+    def __init__(self, minimum: float) -> None:
+        self.minimum = minimum
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        import math
+
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value} is not a number of seconds", param, ctx)
+        if not math.isfinite(seconds) or seconds < self.minimum:
+            self.fail(
+                f"{value} is not a finite number of seconds of at least {self.minimum:g}",
+                param,
+                ctx,
+            )
+        return seconds
+
+
 def _global_option(*names: str, **attrs: Any) -> Callable[[F], F]:
     return click.option(*names, cls=_SourcedOption, **attrs)
 
@@ -211,10 +236,20 @@ def _global_options(func: F) -> F:
         ),
         _global_option(
             "--timeout",
-            type=click.FloatRange(min=0.1),
+            type=_Seconds(minimum=0.1),
             envvar="AUDITOR_TIMEOUT",
             metavar="SECONDS",
-            help="Read timeout per request (connect: at most 10 s)  [default 30]",
+            help="The most one API request may take, from connecting to the last byte of "
+            "the answer (connect: at most 10 s)  [env AUDITOR_TIMEOUT; default 30]",
+        ),
+        _global_option(
+            "--retry-budget",
+            type=_Seconds(minimum=0),
+            envvar="AUDITOR_RETRY_BUDGET",
+            metavar="SECONDS",
+            help="The most time a run spends retrying failed requests (429, 5xx, timeouts), "
+            "per account, from the first retry; then exit 3. 0: no retries  "
+            "[env AUDITOR_RETRY_BUDGET; default 120]",
         ),
         _global_option(
             "--concurrency",
@@ -240,6 +275,7 @@ def _global_options(func: F) -> F:
             "base_url",
             "api_key",
             "timeout",
+            "retry_budget",
             "concurrency",
             "verbose",
             "quiet",
@@ -494,6 +530,13 @@ def _audit_options(func: F) -> F:
             metavar="FILE",
             help="Approved snapshot (or folder of per-account snapshots) to diff against.",
         ),
+        click.option(
+            "--history",
+            metavar="FILE",
+            envvar="AUDITOR_HISTORY",
+            help="SQLite file every run is recorded in: new/standing/fixed against the "
+            "last run, first_seen, trends (`auditor history`).",
+        ),
         _report_options,
         click.option(
             "--fail-on-violation/--no-fail-on-violation",
@@ -511,6 +554,12 @@ def _audit_options(func: F) -> F:
             "--fail-on-drift/--no-fail-on-drift",
             default=False,
             help="Exit 1 when anything drifted from --baseline.",
+        ),
+        click.option(
+            "--fail-on-new/--no-fail-on-new",
+            default=False,
+            help="Exit 1 when violations at or above --severity-threshold are new (not on "
+            "--baseline, or not in the last run of --history); standing ones pass.",
         ),
         click.option(
             "--select",
@@ -871,7 +920,9 @@ def sandbox(ctx: click.Context, **values: Any) -> None:
     auth-401, auth-403, malformed-json=PAGE, data-not-list=PAGE, missing-uuid=PAGE,
     duplicate-uuid[=PAGE], last-page-changes, hang=SECONDS, hang-page=PAGE:SECONDS
     (only PAGE is slow), empty-account, transient-5xx=PAGE:TIMES (fails PAGE TIMES times,
-    then answers), max-per-page=N (422 for per_page above N). --retry-after 0 sends 429
+    then answers), max-per-page=N (422 for per_page above N), repeated-key=PAGE (a key
+    twice in PAGE's first record), shift-after-page=PAGE[:TIMES] (after PAGE is served,
+    one assistant deleted and one created: later pages shift). --retry-after 0 sends 429
     without Retry-After.
     """
     from auditor.commands import sandbox as command

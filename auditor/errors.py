@@ -79,6 +79,11 @@ class IncompleteListingError(FetchError):
     """Every page answered, but the records do not add up to a complete listing."""
 
 
+class FleetChangedError(IncompleteListingError):
+    """The fleet changed while it was read (pages shifted): read again, a bounded number
+    of times (``auditor.api.FLEET_REREADS``)."""
+
+
 class DeliveryError(AuditorError):
     """The audit ran and its reports were written, but the email could not be sent (exit 4)."""
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import json
 import math
 import random
@@ -32,6 +33,7 @@ import socket
 import sys
 import threading
 import time
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -59,9 +61,21 @@ FAULTS: dict[str, str] = {
     "during the fetch)",
     "hang=SECONDS": "wait SECONDS before answering (a client read timeout)",
     "hang-page=PAGE:SECONDS": "PAGE waits SECONDS before answering, other pages do not",
+    "drip=PAGE:SECONDS": "PAGE sends its body one byte every SECONDS (each read is quick, "
+    "the whole answer is not)",
+    "retry-after-forever=SECONDS": "answer every request 503 with Retry-After: SECONDS",
+    "gzip-bomb=PAGE[:MIB]": "PAGE answers a small gzip body that inflates to MIB MiB (default 100)",
+    "redirect=URL": "answer every request 302 to URL (an origin, e.g. another sandbox's "
+    "http://127.0.0.1:PORT) plus the path and query asked for",
+    "redirect-same-origin": "answer a request 307 to the same URL with &moved=1 added "
+    "(a same-origin redirect), then serve it",
     "empty-account": "serve an account with no assistants",
     "transient-5xx=PAGE:TIMES": "PAGE answers --fail-status TIMES times, then succeeds",
     "max-per-page=N": "reject per_page above N with 422 (white-labels with a lower cap)",
+    "repeated-key=PAGE": 'the first record on PAGE has the key "record" twice (false, then '
+    "its own value)",
+    "shift-after-page=PAGE[:TIMES]": "once PAGE is served, delete its first assistant and "
+    "create one (total unchanged: later pages shift by one); TIMES times (default 1)",
 }
 """Every named fault (``--fault NAME[=ARG]``) and what it does."""
 
@@ -75,6 +89,7 @@ class Faults:
     malformed_json: frozenset[int] = frozenset()
     data_not_list: frozenset[int] = frozenset()
     missing_uuid: frozenset[int] = frozenset()
+    repeated_key: frozenset[int] = frozenset()
     duplicate_uuid: int | None = None
     """Page whose first record repeats the first uuid; 0 means the last page."""
     last_page_changes: bool = False
@@ -82,10 +97,23 @@ class Faults:
     """Seconds to wait before every answer."""
     hang_pages: Mapping[int, float] = field(default_factory=dict)
     """Page → seconds it waits before answering."""
+    drip: Mapping[int, float] = field(default_factory=dict)
+    """Page → seconds between the bytes of its body."""
+    retry_after_forever: float | None = None
+    """Answer 503 with this ``Retry-After`` to every request."""
+    gzip_bomb: Mapping[int, int] = field(default_factory=dict)
+    """Page → MiB its gzip body inflates to."""
+    redirect: str | None = None
+    """Origin every request is redirected to (302)."""
+    redirect_same_origin: bool = False
     empty_account: bool = False
     transient_5xx: Mapping[int, int] = field(default_factory=dict)
     """Page → how many times it fails before it answers."""
     max_per_page: int = MAX_PER_PAGE
+    shift_after_page: int | None = None
+    """Page after whose answer one assistant is deleted and one created."""
+    shift_times: int = 1
+    """How many times ``shift_after_page`` shifts the fleet (each time the page is served)."""
 
 
 def parse_faults(specs: Iterable[str]) -> Faults:
@@ -93,6 +121,7 @@ def parse_faults(specs: Iterable[str]) -> Faults:
     values: dict[str, Any] = {}
     pages: dict[str, set[int]] = {"malformed_json": set(), "data_not_list": set()}
     pages["missing_uuid"] = set()
+    pages["repeated_key"] = set()
     transient: dict[int, int] = {}
     hang_pages: dict[int, float] = {}
     for spec in specs:
@@ -102,7 +131,7 @@ def parse_faults(specs: Iterable[str]) -> Faults:
             if arg:
                 raise ConfigError(f"fault {name} takes no argument (got {spec!r})")
             values[name.replace("-", "_")] = True
-        elif name in ("malformed-json", "data-not-list", "missing-uuid"):
+        elif name in ("malformed-json", "data-not-list", "missing-uuid", "repeated-key"):
             pages[name.replace("-", "_")].add(_page_arg(name, arg))
         elif name == "duplicate-uuid":
             values["duplicate_uuid"] = _page_arg(name, arg) if arg else 0
@@ -123,6 +152,37 @@ def parse_faults(specs: Iterable[str]) -> Faults:
                     f"fault transient-5xx needs PAGE:TIMES, e.g. transient-5xx=2:3 (got {spec!r})"
                 )
             transient[_page_arg(name, page.strip())] = int(times)
+        elif name == "shift-after-page":
+            page, sep, times = arg.partition(":")
+            if sep and (not times.strip().isdigit() or int(times) < 1):
+                raise ConfigError(
+                    "fault shift-after-page needs PAGE[:TIMES], e.g. shift-after-page=1 or "
+                    f"shift-after-page=1:5 (got {spec!r})"
+                )
+            values["shift_after_page"] = _page_arg(name, page.strip())
+            values["shift_times"] = int(times) if sep else 1
+        elif name in ("drip", "gzip-bomb"):
+            page, sep, number = arg.partition(":")
+            if name == "drip" and not sep:
+                raise ConfigError(f"fault drip needs PAGE:SECONDS, e.g. drip=1:0.5 (got {spec!r})")
+            example = "PAGE:SECONDS, e.g. drip=1:0.5" if name == "drip" else "PAGE[:MIB]"
+            amount = _number_arg(name, number.strip(), example) if sep else 100.0
+            if name == "drip":
+                values.setdefault("drip", {})[_page_arg(name, page.strip())] = amount
+            else:
+                values.setdefault("gzip_bomb", {})[_page_arg(name, page.strip())] = int(amount)
+        elif name == "retry-after-forever":
+            values["retry_after_forever"] = _number_arg(
+                name, arg, "seconds, e.g. retry-after-forever=119"
+            )
+        elif name == "redirect":
+            if not re.match(r"^https?://[^/?#]+$", arg):
+                raise ConfigError(
+                    f"fault redirect needs an origin like http://127.0.0.1:8766 (got {arg!r})"
+                )
+            values["redirect"] = arg
+        elif name == "redirect-same-origin":
+            values["redirect_same_origin"] = True
         elif name == "max-per-page":
             limit = _number_arg(name, arg, "a number, e.g. max-per-page=50")
             if limit != int(limit) or not 1 <= limit <= MAX_PER_PAGE:
@@ -136,6 +196,7 @@ def parse_faults(specs: Iterable[str]) -> Faults:
         malformed_json=frozenset(pages["malformed_json"]),
         data_not_list=frozenset(pages["data_not_list"]),
         missing_uuid=frozenset(pages["missing_uuid"]),
+        repeated_key=frozenset(pages["repeated_key"]),
         transient_5xx=transient,
         hang_pages=hang_pages,
     )
@@ -187,6 +248,8 @@ class _Answer:
     page: int | None = None
     per_page: int | None = None
     number: int = 0
+    drip: float = 0.0
+    """Seconds between the bytes of the body (0: all at once)."""
 
 
 def _json(status: int, document: Any, **extra: Any) -> _Answer:
@@ -200,6 +263,27 @@ _SERVER_ERRORS = {
     503: "Service Unavailable",
     504: "Gateway Timeout",
 }
+
+
+def _moved(raw_path: str, faults: Faults) -> str | None:
+    """Where the ``redirect`` / ``redirect-same-origin`` faults send a request, if anywhere."""
+    if faults.redirect:
+        return faults.redirect + raw_path
+    if faults.redirect_same_origin and "moved=1" not in urlsplit(raw_path).query:
+        return raw_path + ("&" if "?" in raw_path else "?") + "moved=1"
+    return None
+
+
+@functools.lru_cache(maxsize=4)
+def _gzip_bomb(mib: int) -> bytes:
+    """A gzip body of ~1/1000 its size that inflates to ``mib`` MiB (a JSON start, then
+    spaces)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    parts = [packer.compress(b'{"data":[')]
+    spaces = b" " * (1024 * 1024)
+    parts.extend(packer.compress(spaces) for _ in range(mib))
+    parts.append(packer.compress(b"]}") + packer.flush())
+    return b"".join(parts)
 
 
 def _server_error(status: int, **extra: Any) -> _Answer:
@@ -250,6 +334,7 @@ class Sandbox:
         self._in_flight = 0
         self._max_in_flight = 0
         self._transient = dict(self.faults.transient_5xx)
+        self._shifts = self.faults.shift_times
         self._rng = random.Random(settings.seed)
         self._thread: threading.Thread | None = None
         self._server = _bind(settings.host, settings.port, self)
@@ -349,6 +434,7 @@ class Sandbox:
             self._log.clear()
             self._count = self._max_in_flight = 0
             self._transient = dict(self.faults.transient_5xx)
+            self._shifts = self.faults.shift_times
 
     # -- running ----------------------------------------------------------------------------
 
@@ -465,8 +551,14 @@ class Sandbox:
             self._stopping.wait(faults.hang)
         if page is not None and faults.hang_pages.get(page, 0) > 0:
             self._stopping.wait(faults.hang_pages[page])
+        moved = _moved(raw_path, faults)
+        if moved is not None:
+            return _Answer(302 if faults.redirect else 307, b"", (("Location", moved),), **asked)
         if faults.auth_401 or authorization != f"Bearer {settings.api_key}":
             return _json(401, {"message": "Unauthenticated."}, **asked)
+        if faults.retry_after_forever is not None:
+            wait = (("Retry-After", f"{faults.retry_after_forever:g}"),)
+            return _json(503, {"message": "Service Unavailable"}, headers=wait, **asked)
         if faults.auth_403:
             return _json(403, {"message": "This action is unauthorized."}, **asked)
         if settings.rate_limit_every and number % settings.rate_limit_every == 0:
@@ -541,9 +633,41 @@ class Sandbox:
         else:
             body = self._encode_page(document, data, served)
             answer = _Answer(200, body, page=page, per_page=per_page, number=number)
+        if page in faults.repeated_key:
+            twice = answer.body.replace(b'"data":[{', b'"data":[{"record":false,', 1)
+            answer = replace(answer, body=twice)
         if page in faults.malformed_json:
             answer = replace(answer, body=answer.body[: max(1, len(answer.body) // 2)])
+        if page in faults.drip:
+            answer = replace(answer, drip=faults.drip[page])
+        if page in faults.gzip_bomb:
+            bomb = (("Content-Encoding", "gzip"),)
+            answer = replace(answer, body=_gzip_bomb(faults.gzip_bomb[page]), headers=bomb)
+        if page == faults.shift_after_page and served:
+            self._shift(served[0])
         return answer
+
+    def _shift(self, deleted: dict[str, Any]) -> None:
+        """Delete ``deleted`` and create an assistant (the next id, created now), as a
+        user editing the fleet during a fetch would: ``total`` stays the same."""
+        import uuid
+
+        with self._lock:
+            if self._shifts <= 0:
+                return
+            self._shifts -= 1
+            ids = [r["id"] for r in self._records if type(r.get("id")) is int]
+            now = time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime())
+            created = {
+                **deleted,
+                "id": max(ids, default=0) + 1,
+                "uuid": str(uuid.UUID(int=self._rng.getrandbits(128), version=4)),
+                "name": f"{deleted.get('name', 'Assistant')} (new)",
+                "created_at": now,
+                "updated_at": now,
+            }
+            self._records = _sorted([*(r for r in self._records if r is not deleted), created])
+            self._encoded.clear()
 
     def _encode_page(
         self, document: dict[str, Any], data: list[dict[str, Any]], served: list[dict[str, Any]]
@@ -702,7 +826,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Cache-Control", "no-cache, private")
             self.send_header("Content-Length", str(len(answer.body)))
             self.end_headers()
-            if self.command != "HEAD":
+            if self.command != "HEAD" and answer.drip > 0:
+                stopping = self.server.sandbox._stopping
+                for index in range(len(answer.body)):
+                    self.wfile.write(answer.body[index : index + 1])
+                    self.wfile.flush()
+                    if stopping.wait(answer.drip):
+                        break
+            elif self.command != "HEAD":
                 self.wfile.write(answer.body)
             self.wfile.flush()
         except OSError:

@@ -64,6 +64,14 @@ class FaultCase:
         return [*args, *self.args]
 
 
+def nested(levels: int) -> dict[str, Any]:
+    """An object ``levels`` deep: ``{"x": {"x": ... {"x": 1}}}``."""
+    value: dict[str, Any] = {"x": 1}
+    for _ in range(levels - 1):
+        value = {"x": value}
+    return value
+
+
 def closed_port() -> int:
     """A port on 127.0.0.1 that nothing listens on (connection refused)."""
     with socket.socket() as probe:
@@ -175,8 +183,8 @@ FAULT_CASES: tuple[FaultCase, ...] = (
         "read-timeout",
         {"faults": ("hang=30",)},
         EXIT_FETCH,
-        r"^error: page 1 of \S+: no answer within 0\.1 s \(5 times\); try again later or "
-        r"raise --timeout$",
+        r"^error: page 1 of \S+: no complete answer within 0\.1 s \(5 times\); try again "
+        r"later or raise --timeout$",
         args=("--timeout", "0.1"),
     ),
     FaultCase(
@@ -222,5 +230,67 @@ FAULT_CASES: tuple[FaultCase, ...] = (
         r"^error: incomplete listing: last_page changed between pages of \S+ "
         r"\(page 1: 3, page \d: 4\)",
     ),
+    # -- issue 15: a listing that only looks complete -----------------------------------
+    FaultCase(
+        "fleet-shifts-once",
+        {"count": PAGES_3, "faults": ("shift-after-page=1",)},
+        EXIT_OK,
+        assistants=PAGES_3,
+        notes="one deleted and one created after page 1: caught, read again, complete",
+    ),
+    FaultCase(
+        "fleet-keeps-shifting",
+        {"count": PAGES_3, "faults": ("shift-after-page=1:99",)},
+        EXIT_FETCH,
+        r"^error: incomplete listing: the fleet changed while it was read \(.+\); \S+ "
+        r"\(read 3 times; try again when the fleet is not being edited\)$",
+    ),
+    FaultCase(
+        "repeated-key",
+        {"count": PAGES_3, "faults": ("repeated-key=2",)},
+        EXIT_FETCH,
+        r"^error: incomplete listing: assistant id 101 \(record 1 on page 2 of \S+\) has "
+        r"the key 'record' twice in one object",
+    ),
+    FaultCase(
+        "uuid-differs-only-in-case",
+        {
+            "fleet": (
+                {"id": 1, "uuid": "0b7e-aa"},
+                {"id": 2, "uuid": " 0B7E-AA "},
+            )
+        },
+        EXIT_FETCH,
+        r"^error: incomplete listing: uuid 0b7e-aa appears twice \(pages 1 and 1\) as record "
+        r"1 on page 1 \('0b7e-aa'\) and record 2 on page 1 \(' 0B7E-AA '\)",
+    ),
+    FaultCase(
+        "id-as-number-and-string",
+        {"fleet": ({"id": 1000, "uuid": "a"}, {"id": "1000", "uuid": "b"})},
+        EXIT_FETCH,
+        r"^error: incomplete listing: id 1000 appears twice \(pages 1 and 1\) as record 1 on "
+        r"page 1 \(1000\) and record 2 on page 1 \('1000'\)",
+    ),
+    FaultCase(
+        "nested-too-deep",
+        {"fleet": ({"id": 7, "uuid": "a", "variables": nested(500)},)},
+        EXIT_FETCH,
+        r"^error: incomplete listing: assistant id 7 \(record 1 on page 1 of \S+\): field "
+        r"'variables' nests deeper than 64 levels",
+    ),
+    FaultCase(
+        "total-beyond-the-bound",
+        {"lie_about_total": 10**11},
+        EXIT_FETCH,
+        r"^error: incomplete listing: page 1 of \S+ says total 100000000047; auditor reads "
+        r"at most 1,000,000 assistants per account; check --base-url$",
+    ),
+    FaultCase(
+        "empty-pages-before-last-page",
+        {"count": PAGES_3, "lie_about_total": 990_000},
+        EXIT_FETCH,
+        r"^error: incomplete listing: page \d+ of \S+ has \d+ assistants, but per_page is 100 "
+        r"and last_page 9903; the API stopped before its total; run again$",
+    ),
 )
-"""Every row of the fault matrix, successes first."""
+"""Every row of the fault matrix, successes first (but for the rows of issue 15)."""
