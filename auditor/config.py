@@ -9,6 +9,7 @@ exit 2 with ``file:line``. Paths in the file are relative to the file's folder.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
@@ -25,6 +26,7 @@ from auditor.settings import (
     DEFAULT_BASE_URL,
     DEFAULT_CONCURRENCY,
     DEFAULT_IGNORE_FIELDS,
+    DEFAULT_RETRY_BUDGET,
     DEFAULT_TIMEOUT,
     DEFAULT_UNORDERED_LISTS,
     ApiSettings,
@@ -36,6 +38,7 @@ from auditor.settings import (
     EmailSettings,
     FetchSettings,
     GateSettings,
+    HistorySettings,
     NotifySettings,
     NotifyTarget,
     OutputSettings,
@@ -43,6 +46,7 @@ from auditor.settings import (
     PolicySettings,
     SandboxSettings,
     Sourced,
+    api_key_problem,
     split_list,
 )
 
@@ -86,6 +90,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 "fail_on_violation": {"type": "boolean"},
                 "severity_threshold": {"enum": list(SEVERITY_CHOICES)},
                 "fail_on_drift": {"type": "boolean"},
+                "fail_on_new": {"type": "boolean"},
             },
         },
         "email": {
@@ -224,7 +229,7 @@ def load_config(path: Path) -> ConfigFile:
         if name in _PATH_KEYS:
             items = [value] if isinstance(value, str) else value
             value = [str(path.parent / item) for item in items]
-            if name == "baseline":
+            if name in ("baseline", "history"):
                 value = value[0]
         elif name == "reports":
             value = [
@@ -301,6 +306,12 @@ def _validate(document: Any, path: Path, line_of: Any) -> list[str]:
                 "port 587) exclude each other; keep one",
             )
         )
+    for name in ("timeout", "retry_budget"):  # YAML .inf / .nan and TOML inf / nan
+        value = document.get(name)
+        if isinstance(value, float) and not math.isfinite(value):
+            problems.append(
+                (line_of((name,)), f"{name}: must be a finite number of seconds (got {value})")
+            )
     problems.extend(_account_problems(document.get("accounts"), line_of))
     problems.extend(_report_problems(document.get("reports"), line_of))
     return [
@@ -510,14 +521,39 @@ def _api_settings(options: Mapping[str, Sourced], progress: bool) -> ApiSettings
     if api_key is None and key_env != "INTELLIXENT_API_KEY":
         api_key = os.environ.get(key_env) or None
     register_secret(api_key)
+    given = options.get("api_key")
+    if given is not None and given.value is not None:
+        _check_api_key(api_key, given.where or "--api-key")
+    else:
+        _check_api_key(api_key, f"{key_env} (the variable api_key_env names)")
     return ApiSettings(
         base_url=str(_value(options, "base_url", DEFAULT_BASE_URL)).rstrip("/"),
         api_key=api_key,
-        timeout=float(_value(options, "timeout", DEFAULT_TIMEOUT)),
+        timeout=_seconds(options, "timeout", DEFAULT_TIMEOUT),
         concurrency=int(_value(options, "concurrency", DEFAULT_CONCURRENCY)),
+        retry_budget=_seconds(options, "retry_budget", DEFAULT_RETRY_BUDGET),
         api_key_env=key_env,
         progress=progress,
     )
+
+
+def _check_api_key(key: str | None, where: str) -> None:
+    """A key that cannot go in an HTTP header is exit 2 before any request (not shown)."""
+    problem = api_key_problem(key) if key else None
+    if problem:
+        raise ConfigError(f"the API key from {where} {problem}")
+
+
+def _seconds(options: Mapping[str, Sourced], name: str, default: float) -> float:
+    """A time setting: a finite number of seconds, whichever source gave it."""
+    value = float(_value(options, name, default))
+    if not math.isfinite(value) or value < 0 or (value == 0 and name == "timeout"):
+        item = options.get(name)
+        where = item.where if item is not None and item.where else name
+        raise ConfigError(
+            f"{where}: {name.replace('_', '-')} must be a finite number of seconds (got {value!r})"
+        )
+    return value
 
 
 def _accounts(
@@ -547,6 +583,7 @@ def _accounts(
             continue
         key = os.environ.get(entry["api_key_env"]) or None
         register_secret(key)
+        _check_api_key(key, f"{entry['api_key_env']} (the api_key_env of account {entry['name']})")
         accounts.append(
             ApiSettings(
                 base_url=entry["base_url"].rstrip("/"),

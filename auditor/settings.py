@@ -19,6 +19,9 @@ from auditor.model import Severity
 
 DEFAULT_BASE_URL = "https://portal.intellixent.ai/api"
 DEFAULT_TIMEOUT = 30.0
+"""``--timeout``: the most one API request may take, from connecting to the last byte."""
+DEFAULT_RETRY_BUDGET = 120.0
+"""``--retry-budget``: the most time a run spends retrying failed requests, per account."""
 DEFAULT_CONCURRENCY = 8
 DEFAULT_IGNORE_FIELDS = ("updated_at",)
 DEFAULT_UNORDERED_LISTS = ("tools",)
@@ -51,6 +54,8 @@ class ApiSettings:
     api_key: str | None = field(default=None, repr=False)
     timeout: float = DEFAULT_TIMEOUT
     concurrency: int = DEFAULT_CONCURRENCY
+    retry_budget: float = DEFAULT_RETRY_BUDGET
+    """Seconds from the first retry after which no retry is made (0: none at all)."""
     account: str | None = None
     """The account's name from the config file, or ``None`` for the single default."""
     api_key_env: str = "INTELLIXENT_API_KEY"
@@ -220,6 +225,24 @@ class DemoSettings:
     output_dir: Path = Path("auditor-demo")
     count: int = 47
     output: OutputSettings = OutputSettings()
+
+
+def api_key_problem(key: str) -> str | None:
+    """What makes ``key`` unusable in an ``Authorization`` header, or ``None``.
+
+    A key pasted from a secret store often ends in a line break. It is refused, not
+    trimmed: the message says what is wrong and never shows the key.
+    """
+    if key != key.strip():
+        return (
+            "starts or ends with whitespace or a line break; remove it (copy the key "
+            "without the newline, e.g. printf '%s' instead of echo)"
+        )
+    for char in key:
+        if not " " <= char <= "~":
+            kind = "a line break" if char in "\r\n" else "a character not allowed in an HTTP header"
+            return f"contains {kind} (U+{ord(char):04X}); set it to the key alone, on one line"
+    return None
 
 
 def split_list(values: tuple[str, ...] | list[str]) -> tuple[str, ...]:

@@ -408,8 +408,8 @@ def test_an_include_with_a_name_too_long_names_the_file_and_line(tmp_path: Path)
     [
         (
             ["audit", "--timeout", "0"],
-            "error: Invalid value for '--timeout': 0.0 is not in the range x>=0.1. "
-            "(see 'auditor audit --help')",
+            "error: Invalid value for '--timeout': 0 is not a finite number of seconds of "
+            "at least 0.1 (see 'auditor audit --help')",
         ),
         (
             ["fetch"],
