@@ -8,7 +8,9 @@ The subject carries the counts (``[auditor] 3 violations, 2 assistants drifted �
 <source>``). Every failure — connection refused, TLS, login, refused sender or
 recipients, a server that hangs up — is one ``DeliveryError`` line (exit 4) that says
 what to check; the SMTP password is registered with ``auditor.redact`` and is never
-part of any text, and every registered secret (the API key) is masked in the message.
+part of any text, in any form (a relay that echoes ``AUTH PLAIN …`` in its 535 reply
+quotes it in base64: masked too), and every registered secret (the API key) is masked
+in the message.
 
 ``AUDITOR_SMTP_CAFILE`` names an extra CA bundle (PEM) to trust for STARTTLS and SMTPS,
 on top of the system's: a private relay's CA, or the tests' self-signed server.

@@ -7,20 +7,28 @@ prompts by the sample data must only ever appear as ``<redacted:sha256:…>`` ma
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
+import smtplib
 import subprocess
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from aiosmtpd.smtp import SMTP, AuthResult
 from click.testing import CliRunner, Result
 
 from auditor.cli import cli
+from auditor.email import deliver_report
+from auditor.errors import DeliveryError
+from auditor.redact import redact
 from auditor.sandbox.server import RunningSandbox
 from auditor.secretscan import find_secrets
+from tests.e2e.test_email_smtp import FreePortController, Inbox, make, settings
 
 API_KEY = "ak-SECRET-0123456789-canary"
 SMTP_PASSWORD = "pw-SECRET-9876543210-canary"
@@ -285,3 +293,82 @@ def test_secrets_in_variables_are_masked_and_reported(
     diff = invoke(["diff", str(snap), str(rotated), "--format", "json"])
     assert "variables.password" in diff.stdout
     assert "Var-Pw" not in diff.stdout
+
+
+# -- an SMTP relay that echoes the AUTH line in its 535 reply ------------------------------
+
+
+class _EchoingSMTP(SMTP):
+    """Rejects every login with a reply that quotes what the client sent: the AUTH
+    PLAIN line (base64 of ``\\0user\\0password``), the password's own base64 and its repr."""
+
+    async def smtp_AUTH(self, arg: str) -> None:
+        encoded = arg.split()[-1]
+        password = base64.b64decode(encoded).split(b"\0")[-1]
+        alone = base64.b64encode(password).decode()
+        await self.push(f"535 5.7.8 AUTH {arg} rejected (password {alone} = {password!r})")
+
+
+class _EchoingController(FreePortController):
+    def factory(self) -> SMTP:
+        return _EchoingSMTP(self.handler, **self.SMTP_kwargs)
+
+
+def _echoing_relay() -> _EchoingController:
+    controller = _EchoingController(
+        Inbox(),
+        hostname="127.0.0.1",
+        port=0,
+        authenticator=lambda *args: AuthResult(success=False),
+        auth_require_tls=False,
+        auth_exclude_mechanism=["LOGIN"],  # PLAIN is the last one tried: its reply is shown
+    )
+    controller.start()
+    return controller
+
+
+@pytest.mark.parametrize("verbosity", [[], ["-vv"]])
+def test_a_relay_echoing_auth_plain_never_shows_the_password(
+    keyed: RunningSandbox, tmp_path: Path, verbosity: list[str]
+) -> None:
+    controller = _echoing_relay()
+    try:
+        args = [*verbosity, "audit", "--base-url", keyed.base_url, "-o", str(tmp_path / "r.json")]
+        args += ["--email-to", "ops@example.com", "--smtp-host", "127.0.0.1"]
+        args += ["--smtp-port", str(controller.port), "--smtp-user", "auditor"]
+        result = invoke(args)
+    finally:
+        controller.stop()
+    assert result.exit_code == 4, result.output
+    line = result.stderr.splitlines()[-1]
+    assert "rejected the login for auditor (535" in line
+    assert "AUTH PLAIN" in line  # the reply is shown, its secret parts masked
+    for form in (
+        SMTP_PASSWORD,
+        base64.b64encode(SMTP_PASSWORD.encode()).decode(),
+        base64.b64encode(f"\0auditor\0{SMTP_PASSWORD}".encode()).decode(),
+    ):
+        assert form not in result.stderr
+    assert "-SECRET-" not in result.stderr
+    assert ("INFO: " in result.stderr) == bool(verbosity)
+    assert_clean(result, tmp_path)
+
+
+def test_the_smtp_error_and_its_traceback_are_redacted() -> None:
+    """What ``-v`` prints for an exception: smtplib's own error (the reply as bytes) and
+    the ``DeliveryError`` it became, as ``traceback`` formats them."""
+    controller = _echoing_relay()
+    mail = settings(controller.port, smtp_user="auditor", smtp_password=SMTP_PASSWORD, on="always")
+    try:
+        with pytest.raises(DeliveryError) as caught:
+            deliver_report(make(), mail)
+    finally:
+        controller.stop()
+    cause = caught.value.__context__
+    assert isinstance(cause, smtplib.SMTPAuthenticationError)
+    for exc in (caught.value, cause):
+        shown = redact("".join(traceback.format_exception(exc)))
+        assert "AUTH PLAIN" in shown
+        for form in (SMTP_PASSWORD, base64.b64encode(SMTP_PASSWORD.encode()).decode()):
+            assert form not in shown
+        assert "-SECRET-" not in shown
