@@ -1,8 +1,14 @@
 """``sarif``: SARIF 2.1.0 for GitHub code scanning and other static-analysis dashboards.
 
-Assistants are not files, so each result has a *logical* location
-(``assistants/<uuid>/<path>``, prefixed with ``accounts/<name>/`` when several accounts
-are audited). Rules carry their rationale and remediation as help text; waived findings
+Each result has a *physical* location a code-scanning UI can open: the line of the rule's
+``- id:`` in its policy file, as a URI relative to the repository root (``uriBaseId``
+``SRCROOT``, resolved by ``originalUriBaseIds``; the root is the nearest folder above the
+working directory that holds ``.git``, else the working directory), with
+``region.startLine``. A policy file outside the repository (the bundled pack of an
+installed auditor) gets an absolute ``file:`` URI instead. Assistants are not files, so
+the same location also carries a *logical* location (``assistants/<uuid>/<path>``,
+prefixed with ``accounts/<name>/`` when several accounts are audited). Rules carry
+their rationale and remediation as help text; waived findings
 are results with an external suppression and its justification; an account that could
 not be read makes the invocation unsuccessful. Message texts are plain text with
 embedded-link brackets escaped (``sanitize.sarif_text``), so a name cannot become a link.
@@ -11,9 +17,12 @@ embedded-link brackets escaped (``sanitize.sarif_text``), so a name cannot becom
 from __future__ import annotations
 
 import hashlib
+import os
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from auditor.model import Report, RuleInfo, Severity, Violation
+from auditor.model import FixedFinding, Report, RuleInfo, Severity, Violation
 from auditor.report.interface import ReportFormat
 from auditor.report.sanitize import json_text, sarif_text, terminal
 
@@ -46,8 +55,11 @@ class SarifFormat(ReportFormat):
     def render(self, report: Report, *, color: bool = False) -> str:
         rules = list(report.rules)
         index = {rule.id: i for i, rule in enumerate(rules)}
-        results = [_result(v, index) for v in report.violations]
-        results += [_result(v, index) for v in report.waived]
+        root = repository_root(Path.cwd())
+        places = {rule.id: _physical_location(rule.source, root) for rule in rules}
+        results = [_result(v, index, places) for v in report.violations]
+        results += [_result(v, index, places) for v in report.waived]
+        results += [_absent(f, index) for f in report.fixed or ()]
         document: dict[str, Any] = {
             "$schema": SCHEMA,
             "version": "2.1.0",
@@ -62,6 +74,12 @@ class SarifFormat(ReportFormat):
                         }
                     },
                     "automationDetails": {"id": f"auditor/{report.generated_at}"},
+                    "originalUriBaseIds": {
+                        SRCROOT: {
+                            "uri": root.as_uri().rstrip("/") + "/",
+                            "description": {"text": "The repository root"},
+                        }
+                    },
                     "invocations": [
                         {
                             "executionSuccessful": not report.errors,
@@ -115,25 +133,57 @@ def _help(rule: RuleInfo) -> dict[str, str]:
     }
 
 
-def _result(v: Violation, index: dict[str, int]) -> dict[str, Any]:
+SRCROOT = "SRCROOT"
+"""The ``uriBaseId`` of policy files inside the repository."""
+
+
+def repository_root(start: Path) -> Path:
+    """The nearest folder from ``start`` up that holds ``.git`` (a folder, or a file in a
+    worktree); ``start`` itself when there is none. Code scanning resolves paths from there."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return start
+
+
+def _physical_location(source: str, root: Path) -> dict[str, Any] | None:
+    """The ``physicalLocation`` of a rule defined at ``source`` (``file:line``); ``None``
+    when the report does not say where (a report rebuilt from old JSON)."""
+    file, _, line = source.rpartition(":")
+    if not file or not line.isdigit():
+        return None
+    path = Path(file) if os.path.isabs(file) else Path.cwd() / file
+    path = Path(os.path.normpath(path))
+    try:
+        artifact = {"uri": quote(path.relative_to(root).as_posix()), "uriBaseId": SRCROOT}
+    except ValueError:
+        artifact = {"uri": path.as_uri()}
+    return {"artifactLocation": artifact, "region": {"startLine": max(int(line), 1)}}
+
+
+def _result(
+    v: Violation, index: dict[str, int], places: dict[str, dict[str, Any] | None]
+) -> dict[str, Any]:
     ref = v.assistant
     prefix = f"accounts/{ref.account}/" if ref.account is not None else ""
-    key = f"{ref.account}|{ref.uuid}|{v.rule}|{v.path}"
-    fingerprint = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    fingerprint = _fingerprint(v.identity)
     who = ref.label + (f", account {ref.account}" if ref.account else "")
+    place = places.get(v.rule)
     result: dict[str, Any] = {
         "ruleId": v.rule,
         "level": LEVELS[v.severity],
         "message": {"text": sarif_text(f"{who}: {v.message}")},
         "locations": [
             {
+                **({"physicalLocation": place} if place is not None else {}),
                 "logicalLocations": [
                     {
                         "name": terminal(ref.label),
                         "fullyQualifiedName": terminal(f"{prefix}assistants/{ref.uuid}/{v.path}"),
                         "kind": "object",
                     }
-                ]
+                ],
             }
         ],
         "partialFingerprints": {"auditorFinding/v1": fingerprint},
@@ -146,8 +196,61 @@ def _result(v: Violation, index: dict[str, int]) -> dict[str, Any]:
     }
     if v.rule in index:
         result["ruleIndex"] = index[v.rule]
+    if v.status is not None:
+        result["baselineState"] = _BASELINE_STATE[v.status]
     if v.waiver is not None:
         result["properties"]["waiver"] = v.waiver.to_dict()
         if v.waived:
             result["suppressions"] = [{"kind": "external", "justification": v.waiver.reason}]
+    return result
+
+
+_BASELINE_STATE = {"new": "new", "standing": "unchanged"}
+"""SARIF ``baselineState`` per finding status (fixed ones are ``absent`` results)."""
+
+
+def _fingerprint(identity: tuple[str | None, str, str, str]) -> str:
+    """The stable ``partialFingerprints`` value of a finding: its identity (account,
+    assistant uuid, rule id, path) hashed, so a UI tracks it across nights."""
+    account, uuid, rule, path = identity
+    key = f"{account}|{uuid}|{rule}|{path}"
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _absent(f: FixedFinding, index: dict[str, int]) -> dict[str, Any]:
+    """A finding of the baseline (or the last run) that is gone: ``baselineState``
+    ``absent``, ``kind`` ``pass``, with the same fingerprint it had."""
+    ref = f.assistant
+    prefix = f"accounts/{ref.account}/" if ref.account is not None else ""
+    who = ref.label + (f", account {ref.account}" if ref.account else "")
+    gone = {
+        "fixed": "the setting was fixed",
+        "removed": "the assistant was removed",
+        "waived": "a waiver now covers it",
+        "not_checked": "its rule is no longer checked",
+    }
+    result: dict[str, Any] = {
+        "ruleId": f.rule,
+        "kind": "pass",
+        "level": "none",
+        "baselineState": "absent",
+        "message": {
+            "text": sarif_text(f"{who}: {f.path} no longer fails ({gone.get(f.why, f.why)})")
+        },
+        "locations": [
+            {
+                "logicalLocations": [
+                    {
+                        "name": terminal(ref.label),
+                        "fullyQualifiedName": terminal(f"{prefix}assistants/{ref.uuid}/{f.path}"),
+                        "kind": "object",
+                    }
+                ],
+            }
+        ],
+        "partialFingerprints": {"auditorFinding/v1": _fingerprint(f.identity)},
+        "properties": {"severity": str(f.severity), "assistant": ref.to_dict(), "why": f.why},
+    }
+    if f.rule in index:
+        result["ruleIndex"] = index[f.rule]
     return result

@@ -1,4 +1,4 @@
-"""``junit``: parsed back with ElementTree; one test case per assistant × rule; counts add up."""
+"""``junit``: parsed back with ElementTree; one test case per rule and per drifted assistant."""
 
 from __future__ import annotations
 
@@ -16,35 +16,88 @@ def parse(report: Report) -> ET.Element:
     return ET.fromstring(text.encode("utf-8"))  # noqa: S314 - our own output
 
 
-def test_grid_of_cases_and_counts(full_report: Report) -> None:
+def test_one_case_per_rule_and_counts_add_up(full_report: Report) -> None:
     root = parse(full_report)
-    rule_suites = [s for s in root.iter("testsuite") if s.get("name") != "fetch"]
-    assert [s.get("name") for s in rule_suites] == [r.id for r in full_report.rules]
-    for suite in rule_suites:
-        cases = suite.findall("testcase")
-        assert len(cases) == len(full_report.assistants)
-        assert {c.get("classname") for c in cases} == {f"auditor.{suite.get('name')}"}
-        assert suite.get("tests") == str(len(cases))
+    suites = {s.get("name"): s for s in root.iter("testsuite")}
+    assert list(suites) == ["policy", "drift", "fetch"]
+    policy = suites["policy"]
+    cases = policy.findall("testcase")
+    assert [c.get("name") for c in cases] == [r.id for r in full_report.rules]
+    assert {c.get("classname") for c in cases} == {"auditor.policy"}
+    for suite in suites.values():
+        assert suite.get("tests") == str(len(suite.findall("testcase")))
         assert suite.get("failures") == str(len(suite.findall("testcase/failure")))
         assert suite.get("skipped") == str(len(suite.findall("testcase/skipped")))
-        assert suite.get("errors") == "0"
-    assert root.get("tests") == str(5 * 3 + 1)
-    assert root.get("failures") == "6"
-    assert root.get("skipped") == "2"
+        assert suite.get("errors") == str(len(suite.findall("testcase/error")))
+    assert root.get("tests") == str(5 + 4 + 1)
+    assert root.get("failures") == "9"  # 5 rules broken, 4 assistants drifted
     assert root.get("errors") == "1"
+    # The case points at the rule's line, for CI views that link a file.
+    assert (cases[1].get("file"), cases[1].get("line")) == ("policies/default.yaml", "10")
 
 
-def test_failures_carry_severity_and_details(full_report: Report) -> None:
+def test_a_rule_failure_names_every_assistant_once_with_its_remediation(
+    full_report: Report,
+) -> None:
     root = parse(full_report)
-    suite = next(s for s in root.iter("testsuite") if s.get("name") == "max-duration")
-    failure = suite.find("testcase/failure")
+    case = next(c for c in root.iter("testcase") if c.get("name") == "recording-enabled")
+    failure = case.find("failure")
     assert failure is not None
-    assert failure.get("type") == "medium"
-    assert failure.get("message") == "max_duration must be ≤ 1800, is 3600"
-    assert "remediation: Lower max_duration to 1800 seconds or less." in (failure.text or "")
-    skipped = suite.find("testcase/skipped")
+    assert failure.get("type") == "high"
+    assert failure.get("message") == "2 assistants break recording-enabled: Calls must be recorded"
+    text = failure.text or ""
+    assert text.count("remediation: Turn on call recording in the assistant settings.") == 1
+    assert "- [north] Acme – Reception (id 1): record must be true, is false" in text
+    assert "- [south] <script>alert(1)</script>" in text
+    waived = next(c for c in root.iter("testcase") if c.get("name") == "max-duration")
+    out = waived.find("system-out")
+    assert out is not None
+    assert (
+        "waived: [north] Acme – Reception (id 1): approved by ops, OPS-42 (until 2099-01-31)"
+        in (out.text or "")
+    )
+
+
+def test_a_rule_whose_findings_are_all_waived_is_skipped(full_report: Report) -> None:
+    only_waived = dataclasses.replace(
+        full_report,
+        violations=tuple(v for v in full_report.violations if v.rule != "max-duration"),
+    )
+    case = next(c for c in parse(only_waived).iter("testcase") if c.get("name") == "max-duration")
+    skipped = case.find("skipped")
     assert skipped is not None
-    assert skipped.get("message") == "waived: approved by ops, OPS-42 (until 2099-01-31)"
+    assert skipped.get("message") == "1 waived"
+    assert case.find("failure") is None
+
+
+def test_drift_is_a_failing_case_per_assistant(full_report: Report, clean_report: Report) -> None:
+    drift = next(s for s in parse(full_report).iter("testsuite") if s.get("name") == "drift")
+    names = [c.get("name") for c in drift.findall("testcase")]
+    assert names[0] == "added: [north] New line (id 4)"
+    assert names[1] == "removed: [south] Old line (id 5)"
+    assert len(names) == 4
+    changed = drift.findall("testcase")[3].find("failure")
+    assert changed is not None
+    assert changed.get("message") == "changed: max_duration"
+    assert changed.text == "max_duration: 900 -> 2400"
+    # A baseline with nothing drifted is one passing case; no baseline, no drift suite.
+    from auditor.model import Drift
+
+    still = parse(dataclasses.replace(clean_report, drift=Drift()))
+    (case,) = next(s for s in still.iter("testsuite") if s.get("name") == "drift")
+    assert case.get("name") == "no drift since the baseline"
+    assert len(case) == 0
+    assert "drift" not in {s.get("name") for s in parse(clean_report).iter("testsuite")}
+
+
+def test_size_grows_with_findings_not_with_the_fleet(clean_report: Report) -> None:
+    rule = RuleInfo("r", "A rule", Severity.HIGH, remediation="Fix it.")
+    fleet = tuple(AssistantRef(i, f"u{i}", f"Bot {i}") for i in range(20_000))
+    big = dataclasses.replace(clean_report, assistants=fleet, rules=(rule,))
+    assert len(render(big, "junit").encode()) < 1_000  # 20,000 clean assistants: one case
+    findings = tuple(violation(rule, ref, "record", False, "true") for ref in fleet[:1000])
+    size = len(render(dataclasses.replace(big, violations=findings), "junit").encode())
+    assert size <= 10_000 + 2_000 * len(findings)
 
 
 def test_unreadable_account_is_an_error_case(full_report: Report) -> None:
@@ -63,17 +116,19 @@ def test_clean_report_has_only_passing_cases(clean_report: Report) -> None:
 
 
 def test_hostile_names_survive_as_text(full_report: Report, hostile_report: Report) -> None:
-    names = [c.get("name") or "" for c in parse(full_report).iter("testcase")]
-    assert "[south] <script>alert(1)</script>\\x1b[2J\\n::error::pwned | x (id 2)" in names
+    texts = [f.text or "" for f in parse(full_report).iter("failure")]
+    assert any(
+        "[south] <script>alert(1)</script>\\x1b[2J\\n::error::pwned | x (id 2)" in t for t in texts
+    )
     root = parse(hostile_report)  # parses although the text holds NUL, ESC and a surrogate
-    assert root.get("failures") == "1"
+    policy = next(s for s in root.iter("testsuite") if s.get("name") == "policy")
+    assert policy.get("failures") == "1"
     for element in root.iter():
         for value in [*element.attrib.values(), element.text or ""]:
             assert "\x1b" not in value
             assert "\x00" not in value
-    assert NASTY.replace("\x1b", "\\x1b").replace("\n", "\\n") in (
-        next(root.iter("testcase")).get("name") or ""
-    )
+    failure = next(root.iter("failure"))
+    assert NASTY.replace("\x1b", "\\x1b").replace("\n", "\\n") in (failure.text or "")
 
 
 def test_a_finding_outside_the_grid_is_never_dropped(clean_report: Report) -> None:
@@ -81,5 +136,5 @@ def test_a_finding_outside_the_grid_is_never_dropped(clean_report: Report) -> No
     stray = violation(stray_rule, AssistantRef(99, "u99", "Unlisted"), "x", 1, "2")
     root = parse(dataclasses.replace(clean_report, violations=(stray,)))
     assert root.get("failures") == "1"
-    suite = next(s for s in root.iter("testsuite") if s.get("name") == "stray")
-    assert suite.find("testcase/failure") is not None
+    case = next(c for c in root.iter("testcase") if c.get("name") == "stray")
+    assert case.find("failure") is not None
