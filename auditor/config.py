@@ -63,13 +63,16 @@ CONFIG_SCHEMA: dict[str, Any] = {
         "base_url": {"type": "string", "pattern": "^https?://"},
         "api_key_env": {"type": "string", "pattern": _ENV_NAME},
         "timeout": {"type": "number", "exclusiveMinimum": 0},
+        "retry_budget": {"type": "number", "minimum": 0},
         "concurrency": {"type": "integer", "minimum": 1, "maximum": 64},
         "policies": {"anyOf": [{"type": "string"}, _STRINGS]},
         "baseline": {"type": "string", "minLength": 1},
+        "history": {"type": "string", "minLength": 1},
         "ignore_fields": _STRINGS,
         "unordered_lists": _STRINGS,
         "select": _STRINGS,
         "ignore": _STRINGS,
+        "frameworks": _STRINGS,
         "filters": _STRINGS,
         "reports": {
             "type": "array",
@@ -137,18 +140,22 @@ CONFIG_SCHEMA: dict[str, Any] = {
 _KEYS: dict[tuple[str, ...], str] = {
     ("base_url",): "base_url",
     ("timeout",): "timeout",
+    ("retry_budget",): "retry_budget",
     ("concurrency",): "concurrency",
     ("policies",): "policies",
     ("baseline",): "baseline",
+    ("history",): "history",
     ("ignore_fields",): "ignore_fields",
     ("unordered_lists",): "unordered_lists",
     ("select",): "select",
     ("ignore",): "ignore",
+    ("frameworks",): "frameworks",
     ("filters",): "filters",
     ("reports",): "reports",
     ("gate", "fail_on_violation"): "fail_on_violation",
     ("gate", "severity_threshold"): "severity_threshold",
     ("gate", "fail_on_drift"): "fail_on_drift",
+    ("gate", "fail_on_new"): "fail_on_new",
     ("email", "to"): "email_to",
     ("email", "from"): "email_from",
     ("email", "smtp_host"): "smtp_host",
@@ -163,7 +170,7 @@ _KEYS: dict[tuple[str, ...], str] = {
     **{("notify", kind): name for kind, name in _NOTIFY.items()},
     **{("notify", f"{kind}_on"): f"{kind}_on" for kind in _NOTIFY},
 }
-_PATH_KEYS = {"policies", "baseline"}
+_PATH_KEYS = {"policies", "baseline", "history"}
 _WHERE = "_where"
 """Added to each ``accounts`` entry: the ``file:line`` it is written at."""
 
@@ -288,8 +295,11 @@ def _validate(document: Any, path: Path, line_of: Any) -> list[str]:
         elif error.validator == "type" or error.validator == "anyOf":
             expected = error.validator_value if error.validator == "type" else "a list of strings"
             message = f"{where}: expected {expected}, got {type(error.instance).__name__}"
+        elif keys and keys[-1] in _NAMES_A_VARIABLE:
+            message = _names_a_variable(where, keys[-1], error.instance)
         elif error.validator == "pattern" and "base_url" in where:
-            message = f"{where}: {error.instance!r} must start with https:// (or http://)"
+            shown = _without_userinfo(str(error.instance))
+            message = f"{where}: {shown!r} must start with https:// (or http://)"
         elif error.validator == "pattern":
             message = f"{where}: {error.instance!r} is not a valid name"
         else:
@@ -308,11 +318,12 @@ def _validate(document: Any, path: Path, line_of: Any) -> list[str]:
         )
     for name in ("timeout", "retry_budget"):  # YAML .inf / .nan and TOML inf / nan
         value = document.get(name)
-        if isinstance(value, float) and not math.isfinite(value):
+        if isinstance(value, float) and (math.isnan(value) or value == math.inf):
             problems.append(
                 (line_of((name,)), f"{name}: must be a finite number of seconds (got {value})")
             )
     problems.extend(_account_problems(document.get("accounts"), line_of))
+    problems.extend(_secret_problems(document, line_of))
     problems.extend(_report_problems(document.get("reports"), line_of))
     return [
         f"{path}:{line}: {message}"
@@ -323,6 +334,82 @@ def _validate(document: Any, path: Path, line_of: Any) -> list[str]:
         )
         for line, message in sorted(problems, key=lambda p: p[0])
     ]
+
+
+_NAMES_A_VARIABLE = {
+    "api_key_env": ("NORTH_KEY", "key"),
+    "password_env": ("SMTP_PASSWORD", "password"),
+}
+"""Keys that name an environment variable: the example shown, and what they must not hold."""
+_RANDOM = re.compile(r"(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9]).{24,}")
+
+
+def _names_a_variable(where: str, key: str, value: Any) -> str:
+    """The error for a variable-naming key that holds something else (often the secret
+    itself: it is registered, and never shown)."""
+    if isinstance(value, str):
+        register_secret(value)
+    example, what = _NAMES_A_VARIABLE[key]
+    return f"{where} must name an environment variable (e.g. {example}), not hold the {what}"
+
+
+def _holds_a_secret(name: str) -> bool:
+    """Whether a valid variable name looks like a key pasted in its place (``sk_live_…``)."""
+    from auditor.secretscan import find_secrets
+
+    return bool(find_secrets(name) or find_secrets(f"key={name}")) or bool(_RANDOM.fullmatch(name))
+
+
+def _without_userinfo(url: str) -> str:
+    """``url`` with any ``user:password@`` replaced by ``***@``, to be shown."""
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@", r"\1***@", url)
+
+
+def userinfo_problem(url: str, where: str) -> str | None:
+    """The error for a base URL that carries credentials (``https://user:pass@host``);
+    the URL is not shown, its password is registered as a secret."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        has_userinfo = "@" in parts.netloc
+    except ValueError:
+        return None
+    if not has_userinfo:
+        return None
+    register_secret(parts.netloc.rpartition("@")[0].partition(":")[2])
+    register_secret(parts.netloc.rpartition("@")[0])
+    return (
+        f"{where}: the base URL must not hold a user name or password (user:pass@host); "
+        "remove it: the API key goes in --api-key, INTELLIXENT_API_KEY or api_key_env"
+    )
+
+
+def _secret_problems(document: Mapping[str, Any], line_of: Any) -> list[tuple[int, str]]:
+    """Secrets where the file should only name them: a key pasted as ``api_key_env``, a
+    password in a base URL."""
+    entries: list[tuple[tuple[Any, ...], Any]] = [((), document)]
+    email_section = document.get("email")
+    if isinstance(email_section, Mapping):
+        entries.append((("email",), email_section))
+    accounts = document.get("accounts")
+    if isinstance(accounts, list):
+        entries += [(("accounts", i), a) for i, a in enumerate(accounts) if isinstance(a, Mapping)]
+    problems: list[tuple[int, str]] = []
+    for keys, entry in entries:
+        where = ".".join(map(str, keys))
+        for key in _NAMES_A_VARIABLE:
+            value = entry.get(key)
+            if isinstance(value, str) and re.fullmatch(_ENV_NAME, value) and _holds_a_secret(value):
+                dotted = f"{where}.{key}" if where else key
+                problems.append((line_of((*keys, key)), _names_a_variable(dotted, key, value)))
+        url = entry.get("base_url")
+        if isinstance(url, str):
+            dotted = f"{where}.base_url" if where else "base_url"
+            problem = userinfo_problem(url, dotted)
+            if problem:
+                problems.append((line_of((*keys, "base_url")), problem))
+    return problems
 
 
 def _account_problems(accounts: Any, line_of: Any) -> list[tuple[int, str]]:
@@ -526,8 +613,13 @@ def _api_settings(options: Mapping[str, Sourced], progress: bool) -> ApiSettings
         _check_api_key(api_key, given.where or "--api-key")
     else:
         _check_api_key(api_key, f"{key_env} (the variable api_key_env names)")
+    base_url = str(_value(options, "base_url", DEFAULT_BASE_URL)).rstrip("/")
+    given_url = options.get("base_url")
+    problem = userinfo_problem(base_url, given_url.where if given_url else "--base-url")
+    if problem:
+        raise ConfigError(problem)
     return ApiSettings(
-        base_url=str(_value(options, "base_url", DEFAULT_BASE_URL)).rstrip("/"),
+        base_url=base_url,
         api_key=api_key,
         timeout=_seconds(options, "timeout", DEFAULT_TIMEOUT),
         concurrency=int(_value(options, "concurrency", DEFAULT_CONCURRENCY)),
@@ -590,6 +682,7 @@ def _accounts(
                 api_key=key,
                 timeout=base.timeout,
                 concurrency=base.concurrency,
+                retry_budget=base.retry_budget,
                 account=entry["name"],
                 api_key_env=entry["api_key_env"],
                 progress=progress,
@@ -737,9 +830,11 @@ def build_audit_settings(options: dict[str, Sourced]) -> AuditSettings:
         fail_on_violation=bool(_value(options, "fail_on_violation", False)),
         severity_threshold=Severity.parse(_value(options, "severity_threshold", "low")),
         fail_on_drift=bool(_value(options, "fail_on_drift", False)),
+        fail_on_new=bool(_value(options, "fail_on_new", False)),
     )
     input_path = _value(options, "input_path")
     baseline = _value(options, "baseline")
+    history = _value(options, "history")
     return AuditSettings(
         accounts=_accounts(
             options, _progress(options), split_list(_value(options, "account_names", ()))
@@ -747,10 +842,12 @@ def build_audit_settings(options: dict[str, Sourced]) -> AuditSettings:
         input=Path(input_path) if input_path else None,
         policies=tuple(Path(p) for p in _value(options, "policies", ())),
         baseline=Path(baseline) if baseline else None,
+        history=Path(history) if history else None,
         outputs=_outputs(options, output.quiet),
         gate=gate,
         select=split_list(_value(options, "select", ())),
         ignore=split_list(_value(options, "ignore", ())),
+        frameworks=split_list(_value(options, "frameworks", ())),
         filters=tuple(_value(options, "filters", ())),
         drift=_drift_settings(options),
         email=_email_settings(options),
@@ -826,6 +923,23 @@ def build_diff_settings(options: dict[str, Sourced]) -> DiffSettings:
     )
 
 
+def build_history_settings(options: dict[str, Sourced]) -> HistorySettings:
+    options, _ = merge_config(options, only=("history",))
+    path = _value(options, "history")
+    if not path:
+        raise ConfigError(
+            "auditor history: say which history to read: --history FILE "
+            "(or AUDITOR_HISTORY, or 'history:' in auditor.yaml)"
+        )
+    last = _value(options, "last")
+    return HistorySettings(
+        path=Path(path),
+        last=int(last) if last is not None else None,
+        format=_value(options, "format", "text"),
+        output=_output_settings(options),
+    )
+
+
 def build_policy_settings(options: dict[str, Sourced]) -> PolicySettings:
     options, _ = merge_config(options)
     paths = _value(options, "paths", ())
@@ -836,6 +950,7 @@ def build_policy_settings(options: dict[str, Sourced]) -> PolicySettings:
         format=_value(options, "format", "table"),
         select=split_list(_value(options, "select", ())),
         ignore=split_list(_value(options, "ignore", ())),
+        frameworks=split_list(_value(options, "frameworks", ())),
         output=_output_settings(options),
     )
 

@@ -292,5 +292,47 @@ FAULT_CASES: tuple[FaultCase, ...] = (
         r"^error: incomplete listing: page \d+ of \S+ has \d+ assistants, but per_page is 100 "
         r"and last_page 9903; the API stopped before its total; run again$",
     ),
+    # issue 15, transport: every request bounded, reads only from the origin named
+    FaultCase(
+        "same-origin-redirect",
+        {"count": PAGES_3, "faults": ("redirect-same-origin",)},
+        EXIT_OK,
+        assistants=PAGES_3,
+        recovered_from=307,
+        notes="a redirect within the origin named is followed",
+    ),
+    FaultCase(
+        "body-dripped-past-the-timeout",
+        {"count": 3, "faults": ("drip=1:0.05",)},
+        EXIT_FETCH,
+        r"^error: page 1 of \S+: no complete answer within 0\.3 s \(5 times\); try again "
+        r"later or raise --timeout$",
+        args=("--timeout", "0.3"),
+        notes="each byte is quick, the whole answer is not: --timeout bounds the request",
+    ),
+    FaultCase(
+        "retry-after-forever",
+        {"faults": ("retry-after-forever=0.2",)},
+        EXIT_FETCH,
+        r"^error: page 1 of \S+: still failing after 0\.\d+ s of retries, the retry budget "
+        r"of 0\.5 s \(last: 503 Service Unavailable\); try again later or raise "
+        r"--retry-budget$",
+        args=("--retry-budget", "0.5"),
+    ),
+    FaultCase(
+        "gzip-bomb",
+        {"count": 3, "faults": ("gzip-bomb=1",)},
+        EXIT_FETCH,
+        r"^error: page 1 of \S+: the answer is more than the 64 MiB a page may hold "
+        r"decompressed; check --base-url$",
+    ),
+    FaultCase(
+        "redirect-to-another-origin",
+        {"faults": ("redirect=http://localhost:9",)},
+        EXIT_FETCH,
+        r"^error: page 1: the API at http://127\.0\.0\.1:\d+ redirected to another origin, "
+        r"http://localhost:9; not followed, as a compliance read must come from the API it "
+        r"names: set --base-url to the API's own https address$",
+    ),
 )
 """Every row of the fault matrix, successes first (but for the rows of issue 15)."""

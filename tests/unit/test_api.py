@@ -213,7 +213,9 @@ def test_connection_refused_is_retried_then_names_the_url() -> None:
 
 def test_read_timeout_is_retried_then_reported(make_sandbox: MakeSandbox) -> None:
     sandbox = make_sandbox(faults=("hang=30",))
-    with pytest.raises(FetchError, match=r"no complete answer within 0.1 s \(2 times\).*raise --timeout"):
+    with pytest.raises(
+        FetchError, match=r"no complete answer within 0.1 s \(2 times\).*raise --timeout"
+    ):
         fetch(sandbox, timeout=0.1, retry=RetryPolicy(max_tries=2, base=0.001))
     assert sandbox.request_count == 2
 
