@@ -79,6 +79,8 @@ class GateSettings:
     fail_on_violation: bool = False
     severity_threshold: Severity = Severity.LOW
     fail_on_drift: bool = False
+    fail_on_new: bool = False
+    """Fail on violations at or above the threshold that are new (SPEC §8)."""
 
 
 @dataclass(frozen=True)
@@ -145,10 +147,14 @@ class AuditSettings:
     policies: tuple[Path, ...] = ()
     """Empty means the bundled pack."""
     baseline: Path | None = None
+    history: Path | None = None
+    """The SQLite history every run is recorded in (``--history``)."""
     outputs: tuple[OutputSpec, ...] = (OutputSpec("text"),)
     gate: GateSettings = GateSettings()
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    frameworks: tuple[str, ...] = ()
+    """``--framework``: check only the rules mapped to these (and score them)."""
     filters: tuple[str, ...] = ()
     drift: DriftSettings = DriftSettings()
     email: EmailSettings = EmailSettings()
@@ -198,6 +204,19 @@ class PolicySettings:
     format: str = "table"
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    frameworks: tuple[str, ...] = ()
+    """``policy list --framework``: only the rules mapped to these."""
+    output: OutputSettings = OutputSettings()
+
+
+@dataclass(frozen=True)
+class HistorySettings:
+    """For ``auditor history``."""
+
+    path: Path
+    last: int | None = None
+    """Only the last N runs (all of them by default)."""
+    format: str = "text"
     output: OutputSettings = OutputSettings()
 
 
