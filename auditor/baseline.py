@@ -44,11 +44,21 @@ class BaselineIndex:
     ``keep`` (``--filter``) drops the records it does not select, as if they were not
     in the file. Records that could not be streamed (see ``stream_snapshot``) are kept
     whole instead.
+
+    ``also`` sees the records as they stream past (for the audit to check the policies
+    on the baseline in the same read): it is called when the records begin (again, if
+    the reader has to start over) and returns what each kept record is given to.
     """
 
-    def __init__(self, path: Path, keep: Callable[[Record], bool] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        keep: Callable[[Record], bool] | None = None,
+        also: Callable[[], Callable[[str, Record], None]] | None = None,
+    ) -> None:
         self.path = path
         self._keep = keep
+        self._also = also
         self._entries: dict[str, bytes] = {}
         self._whole: dict[str, Record] = {}
         header = stream_snapshot(path, self._start)
@@ -60,10 +70,13 @@ class BaselineIndex:
         self._entries, self._whole = {}, {}
         entries, whole, keep = self._entries, self._whole, self._keep
         pack = _ENTRY.pack
+        also = self._also() if self._also is not None else None
 
         def take(uuid: str, record: Record, span: Span | None) -> None:
             if keep is not None and not keep(record):
                 return
+            if also is not None:
+                also(uuid, record)
             if span is None:
                 whole[uuid] = record
                 span = (0, 0)

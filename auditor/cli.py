@@ -752,6 +752,40 @@ def diff(ctx: click.Context, **values: Any) -> None:
     ctx.exit(command.run(build_diff_settings(options)))
 
 
+@cli.command(name="history", context_settings=CONTEXT_SETTINGS)
+@_global_options
+@click.option(
+    "--history",
+    metavar="FILE",
+    envvar="AUDITOR_HISTORY",
+    help="The history file (as given to audit --history)  [default: the config file's]",
+)
+@click.option("--last", type=click.IntRange(min=1), metavar="N", help="Only the last N runs.")
+@click.option(
+    "--format",
+    type=click.Choice(("text", "json")),
+    default="text",
+    show_default=True,
+    help='A table with a trend line, or {"runs": [...]}, oldest first.',
+)
+@click.pass_context
+def history_command(ctx: click.Context, **values: Any) -> None:
+    """List the audits a history holds: one row per run, oldest first.
+
+    Each row: date, assistants, violations, new, fixed, counts by severity, drift and
+    the gate verdict; a line of bars shows the trend of violations.
+
+    \b
+    Examples:
+      auditor history --history audits.db
+      auditor history --history audits.db --last 14 --format json
+    """
+    from auditor.commands import history as command
+    from auditor.config import build_history_settings
+
+    ctx.exit(command.run(build_history_settings(_options(ctx, values))))
+
+
 @cli.group(cls=AuditorGroup, context_settings=CONTEXT_SETTINGS)
 def policy() -> None:
     """Validate, test and list policy rules.

@@ -234,6 +234,17 @@ class Violation(NamedTuple):
     remediation: str = ""
     waiver: WaiverInfo | None = None
     """Set when a waiver matched: active (then the finding is waived) or expired."""
+    status: str | None = None
+    """``new`` (not on the baseline, or not in the last run of the history) or
+    ``standing``; ``None`` when there is nothing to compare with (SPEC §8)."""
+    first_seen: str | None = None
+    """When the current streak of this finding began: the ISO time of the first run of
+    the history in which it was found every night since; ``None`` without a history."""
+
+    @property
+    def identity(self) -> tuple[str | None, str, str, str]:
+        """(account, assistant uuid, rule id, path): the same finding across nights."""
+        return (self.assistant.account, self.assistant.uuid, self.rule, self.path)
 
     @property
     def waived(self) -> bool:
@@ -254,6 +265,8 @@ class Violation(NamedTuple):
         }
         if self.waiver is not None:
             data["waiver"] = self.waiver.to_dict()
+        data["status"] = self.status
+        data["first_seen"] = self.first_seen
         return data
 
     @classmethod
@@ -270,6 +283,8 @@ class Violation(NamedTuple):
             message=data.get("message", ""),
             remediation=data.get("remediation", ""),
             waiver=WaiverInfo.from_dict(waiver) if waiver else None,
+            status=data.get("status"),
+            first_seen=data.get("first_seen"),
         )
 
 
@@ -398,6 +413,80 @@ class Gate:
         return {"failed": self.failed, "reason": self.reason}
 
 
+FIXED_WHY = ("fixed", "removed", "waived", "not_checked")
+"""Why a finding of the baseline (or of the last run) is gone tonight: the setting was
+fixed, the assistant was removed, a waiver now covers it, or its rule is no longer
+checked."""
+
+
+@dataclass(frozen=True)
+class FixedFinding:
+    """A finding on the baseline (or in the last run of the history) that is gone tonight."""
+
+    rule: str
+    severity: Severity
+    assistant: AssistantRef
+    """The assistant as the baseline (or the history) knew it."""
+    path: str
+    why: str
+    """One of ``FIXED_WHY``."""
+    message: str = ""
+    """The finding as it was worded then (empty when it came from the history)."""
+
+    @property
+    def identity(self) -> tuple[str | None, str, str, str]:
+        return (self.assistant.account, self.assistant.uuid, self.rule, self.path)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "severity": str(self.severity),
+            "assistant": self.assistant.to_dict(),
+            "path": self.path,
+            "why": self.why,
+            "message": self.message,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FixedFinding:
+        return cls(
+            rule=data["rule"],
+            severity=Severity.parse(data.get("severity", "medium")),
+            assistant=AssistantRef.from_dict(data["assistant"]),
+            path=data.get("path", ""),
+            why=data.get("why", "fixed"),
+            message=data.get("message", ""),
+        )
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One audit as the history keeps it: a row of ``auditor history``, a point of the
+    trend chart."""
+
+    generated_at: str
+    assistants: int
+    violations: int
+    new: int | None
+    fixed: int | None
+    by_severity: Mapping[str, int]
+    """Violations per severity, worst first."""
+    drift: Mapping[str, int] | None
+    gate_failed: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "generated_at": self.generated_at,
+            "assistants": self.assistants,
+            "violations": self.violations,
+            "new": self.new,
+            "fixed": self.fixed,
+            "by_severity": dict(self.by_severity),
+            "drift": dict(self.drift) if self.drift is not None else None,
+            "gate_failed": self.gate_failed,
+        }
+
+
 @dataclass(frozen=True)
 class AccountError:
     """An account whose listing could not be read completely (the run exits 3)."""
@@ -434,6 +523,12 @@ class Report:
     """Accounts that could not be read; any entry means the run is incomplete (exit 3)."""
     baseline: str | None = None
     """The baseline file (or folder) drift was computed against."""
+    fixed: tuple[FixedFinding, ...] | None = None
+    """Findings of the baseline (or of the last run in the history) gone tonight;
+    ``None`` when there was nothing to compare with (then every status is ``None``)."""
+    trend: tuple[RunSummary, ...] = ()
+    """The runs of the history, oldest first, this one last (empty without a history);
+    the HTML report and the email draw a chart of them from two runs on."""
 
     @property
     def accounts(self) -> tuple[str, ...]:
@@ -452,6 +547,12 @@ class Report:
         counts = Counter(v.severity for v in self.violations)
         return {str(s): counts.get(s, 0) for s in sorted(Severity, reverse=True)}
 
+    def count_status(self, status: str) -> int | None:
+        """How many violations have ``status`` (``None`` when nothing was compared)."""
+        if self.fixed is None:
+            return None
+        return sum(1 for v in self.violations if v.status == status)
+
     def summary(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "assistants": len(self.assistants),
@@ -461,6 +562,9 @@ class Report:
             "drift": self.drift.counts if self.drift is not None else None,
             "waived": len(self.waived),
             "gate": self.gate.to_dict(),
+            "new": self.count_status("new"),
+            "standing": self.count_status("standing"),
+            "fixed": len(self.fixed) if self.fixed is not None else None,
         }
         if self.accounts:
             data["by_account"] = {name: self._account_summary(name) for name in self.accounts}
@@ -503,6 +607,7 @@ class Report:
             "violations": (v.to_dict() for v in self.violations),
             "waivers": (v.to_dict() for v in self.waived),
             "drift": self.drift.to_dict() if self.drift is not None else None,
+            "fixed": [f.to_dict() for f in self.fixed] if self.fixed is not None else None,
             "warnings": list(self.warnings),
             "errors": [e.to_dict() for e in self.errors],
             "rules": [r.to_dict() for r in self.rules],
@@ -529,4 +634,9 @@ class Report:
                 AccountError(e.get("account"), e.get("message", "")) for e in data.get("errors", ())
             ),
             baseline=data.get("baseline"),
+            fixed=(
+                tuple(FixedFinding.from_dict(f) for f in data["fixed"])
+                if data.get("fixed") is not None
+                else None
+            ),
         )

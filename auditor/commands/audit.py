@@ -8,12 +8,13 @@ from auditor.settings import AuditSettings
 
 
 def run(settings: AuditSettings) -> int:
-    """Audit, then hand the report to the reports and the mailer (``finish``)."""
+    """Audit, hand the report to the reports and the mailer (``finish``), then record
+    the run in ``--history``."""
     from auditor.report import check_outputs
 
     check_outputs(settings.outputs)  # before any request: a bad -o costs no fetch
     outcome = run_audit(settings)
-    return finish(
+    code = finish(
         outcome.report,
         outcome.exit_code,
         outputs=settings.outputs,
@@ -21,3 +22,5 @@ def run(settings: AuditSettings) -> int:
         notify=settings.notify,
         output=settings.output,
     )
+    outcome.record_history()  # after the reports, one transaction per run
+    return code

@@ -66,6 +66,8 @@ def violation_of(rule: CompiledRule, failure: Failure, ref: AssistantRef) -> Vio
             failure.message(),
             info.remediation,
             None,
+            None,  # status and first_seen: set by the audit (SPEC §8)
+            None,
         )
     )
 
