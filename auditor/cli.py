@@ -956,7 +956,11 @@ def sandbox(ctx: click.Context, **values: Any) -> None:
     (only PAGE is slow), empty-account, transient-5xx=PAGE:TIMES (fails PAGE TIMES times,
     then answers), max-per-page=N (422 for per_page above N), repeated-key=PAGE (a key
     twice in PAGE's first record), shift-after-page=PAGE[:TIMES] (after PAGE is served,
-    one assistant deleted and one created: later pages shift). --retry-after 0 sends 429
+    one assistant deleted and one created: later pages shift), drip=PAGE:SECONDS (PAGE's
+    body a byte every SECONDS), retry-after-forever=SECONDS (503 with Retry-After, always),
+    gzip-bomb=PAGE[:MIB] (a small gzip body inflating to MIB MiB, default 100),
+    redirect=ORIGIN (302 to ORIGIN plus the path asked for, e.g. another sandbox),
+    redirect-same-origin (307 to the same URL with &moved=1). --retry-after 0 sends 429
     without Retry-After.
     """
     from auditor.commands import sandbox as command
