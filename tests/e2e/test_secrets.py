@@ -372,3 +372,79 @@ def test_the_smtp_error_and_its_traceback_are_redacted() -> None:
         for form in (SMTP_PASSWORD, base64.b64encode(SMTP_PASSWORD.encode()).decode()):
             assert form not in shown
         assert "-SECRET-" not in shown
+
+
+# -- config mistakes that would print a secret ----------------------------------------------
+
+PASTED = "sk-live-abc123def456ghi789jkl012"
+PASTED_NAME = "sk_live_Abc123Def456Ghi789Jkl012"  # a valid variable name, but a key
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        (
+            f"api_key_env: {PASTED}\n",
+            "auditor.yaml:1: api_key_env must name an environment variable (e.g. NORTH_KEY), "
+            "not hold the key",
+        ),
+        (
+            f"api_key_env: {PASTED_NAME}\n",
+            "auditor.yaml:1: api_key_env must name an environment variable (e.g. NORTH_KEY), "
+            "not hold the key",
+        ),
+        (
+            "accounts:\n  - name: north\n    base_url: https://north.example/api\n"
+            f"    api_key_env: {PASTED}\n",
+            "auditor.yaml:4: accounts.0.api_key_env must name an environment variable "
+            "(e.g. NORTH_KEY), not hold the key",
+        ),
+        (
+            f"email:\n  to: [ops@example.com]\n  password_env: {PASTED_NAME}\n",
+            "auditor.yaml:3: email.password_env must name an environment variable "
+            "(e.g. SMTP_PASSWORD), not hold the password",
+        ),
+        (
+            f"base_url: https://bot:{PASTED}@portal.example/api\n",
+            "auditor.yaml:1: base_url: the base URL must not hold a user name or password",
+        ),
+        (
+            "accounts:\n  - name: north\n"
+            f"    base_url: https://bot:{PASTED}@north.example/api\n    api_key_env: NORTH_KEY\n",
+            "auditor.yaml:3: accounts.0.base_url: the base URL must not hold a user name",
+        ),
+    ],
+    ids=["key-as-env", "key-as-valid-name", "account-key", "smtp-password", "url", "account-url"],
+)
+@pytest.mark.parametrize("command", [["config", "show"], ["fetch", "-o", "snap.json"], ["audit"]])
+def test_a_secret_where_the_config_names_one_is_refused_unseen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config: str, message: str, command: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "auditor.yaml").write_text(config, encoding="utf-8")
+    result = invoke(["-v", *command])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[-1].startswith(f"error: {message}")
+    for shown in (PASTED, PASTED_NAME, "abc123", "Abc123"):
+        assert shown not in result.output
+    assert not (tmp_path / "snap.json").exists()
+    written = tmp_path / "written"  # nothing is written; the config itself holds the key
+    written.mkdir()
+    assert_clean(result, written)
+
+
+@pytest.mark.parametrize("how", ["flag", "env"])
+def test_a_base_url_with_a_password_is_refused_unseen(tmp_path: Path, how: str) -> None:
+    url = "https://bot:Pa55-w0rd-canary@portal.example/api"
+    env = {"INTELLIXENT_BASE_URL": url} if how == "env" else {}
+    flag = ["--base-url", url] if how == "flag" else []
+    for command in (["config", "show"], ["fetch", "-o", str(tmp_path / "s.json")]):
+        result = invoke([*flag, "-v", *command], **env)
+        assert result.exit_code == 2, result.output
+        where = "--base-url" if how == "flag" else "INTELLIXENT_BASE_URL"
+        assert result.stderr.splitlines()[-1].startswith(
+            f"error: {where}: the base URL must not hold a user name or password"
+        )
+        assert "Pa55-w0rd-canary" not in result.output
+        assert "bot:" not in result.output
+    assert not (tmp_path / "s.json").exists()
