@@ -701,3 +701,99 @@ def _not(inner: Node, mode: Mode) -> Node:
 
         check = holds_not
     return Node(check, text, inner.probe, "not", inner.params, None, (), (inner,), mode)
+
+
+# -- preconditions that cannot be decided -----------------------------------------------------
+#
+# A ``when`` that compares a field with ``true``/``false`` or with a word (an enum value
+# such as ``active``) by equality cannot be decided when the field holds a value of
+# another type (``"true"``, ``2``, a list) or a string that is the word only ignoring
+# case and surrounding spaces (``"ACTIVE"``, ``" active"``). Reading such a leaf as
+# false would let the assistant come out clean by accident (fail open); instead the rule
+# applies (fail closed) and its finding says why. Absent and null fields are not
+# undecided: they keep their ``missing`` meaning (the rule does not apply).
+
+
+def undecided(operand: Any, value: Any) -> str | None:
+    """Why ``value == operand`` cannot be decided (``None``: it can), in words."""
+    if value is MISSING or value is None or isinstance(value, NotAList):
+        return None
+    if isinstance(operand, bool):
+        kind = type(value)
+        if kind is bool or ((kind is int or kind is float) and value in (0, 1)):
+            return None
+        return f"{show(value)} ({_kind_of(value)}, not true/false or 1/0)"
+    if isinstance(operand, str):
+        if type(value) is not str:
+            return f"{show(value)} ({_kind_of(value)}, not a string like {show(operand)})"
+        if value != operand and value.strip().casefold() == operand.strip().casefold():
+            return f"{show(value)} (a string that is {show(operand)} only ignoring case or spaces)"
+    return None
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def _doubtful_operands(node: Node) -> tuple[Any, ...]:
+    """The ``equals`` operands of a ``when`` leaf that can be undecided."""
+    if node.kind != "leaf" or node.path is None or node.path.wildcard:
+        return ()
+    return tuple(
+        op.operand for op in node.ops if op.name == "equals" and isinstance(op.operand, (bool, str))
+    )
+
+
+def lenient(node: Node) -> Node | None:
+    """``node`` (a ``when``) with its undecidable leaves read as holding, or ``None`` when
+    it has no leaf that can be undecided. A rule applies when this holds but ``node``
+    does not only because of such a leaf: ``when`` alone or ``lenient`` holds."""
+    if node.mode is not Mode.WHEN:
+        return None
+    operands = _doubtful_operands(node)
+    if operands:
+        assert node.path is not None
+        get, inner = node.path.get, node.check
+
+        def holds(record: Any) -> bool | None:
+            value = get(record)
+            if any(undecided(o, value) is not None for o in operands):
+                return True
+            return inner(record)
+
+        return replace(node, check=holds, kind="undecided")
+    if node.kind not in ("all", "any"):
+        # ``not``: reading a leaf under it as holding would make the rule apply *less*
+        return None
+    children = [lenient(c) for c in node.children]
+    if all(c is None for c in children):
+        return None
+    rebuilt = [c if c is not None else o for c, o in zip(children, node.children, strict=True)]
+    return _all(rebuilt, Mode.WHEN) if node.kind == "all" else _any(rebuilt, Mode.WHEN)
+
+
+def undecided_reason(node: Node, record: Any) -> str | None:
+    """``precondition status is 'active' could not be decided: status is 'ACTIVE' (…)``
+    for the first undecidable leaf of a ``when`` in this record, if any."""
+    operands = _doubtful_operands(node)
+    if operands:
+        assert node.path is not None
+        value = node.path.get(record)
+        for operand in operands:
+            why = undecided(operand, value)
+            if why is not None:
+                text = node.text.replace("`", "")
+                return f"precondition {text} could not be decided: {node.path.text} is {why}"
+        return None
+    if node.kind in ("all", "any"):
+        for child in node.children:
+            reason = undecided_reason(child, record)
+            if reason is not None:
+                return reason
+    return None

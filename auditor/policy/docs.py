@@ -221,6 +221,39 @@ true nor false but *unknown*, and:
   never unknown. Use them to say precisely what absence means:
   `{knowledgebase_mode: {exists: true, in: [function_call, prompt]}}`.
 
+A missing field in a `when` keeps its meaning (the rule does not apply): a webhook rule
+has nothing to check on an assistant without `is_webhook_active`, and a field a rule
+needs is reported by the rules that `require` it.
+
+### Preconditions that cannot be decided
+
+No assistant comes out clean because a field a `when` reads holds a value of the wrong
+type. A `when` leaf that compares by equality (`field: value` or `{equals: value}`)
+with `true`/`false` or with a word (an enum value such as `active`) *cannot be decided*
+when the field is present and not null but holds
+
+- for `true`/`false`: anything but a boolean or the numbers `1`/`0` (`"true"`, `2`,
+  a list);
+- for a word: anything but a string (`1`, `true`, a list), or a string that is the word
+  only when case and surrounding spaces are ignored (`"ACTIVE"`, `" active"`).
+
+Such a rule applies (fail closed), and its finding ends with why:
+"record must be true, is false; precondition status is 'active' could not be decided:
+status is 'ACTIVE' (a string that is 'active' only ignoring case or spaces)". Any other
+string (`status: archived`) is decided: it is not `active`. The bundled rule
+`documented-values` reports every enum or boolean field that holds an undocumented value.
+Under `not` a leaf is never read as undecided (that would make the rule apply less).
+
+### Regular expressions
+
+`matches` and `not_matches` run on the [`regex`](https://pypi.org/project/regex/) engine
+(the syntax of Python's `re`, backreferences and lookaround included), compiled once, at
+load (a pattern it cannot compile is an error at `file:line`). Each match may run at
+most 100 ms (environment variable `AUDITOR_REGEX_TIMEOUT_MS`); one that runs longer
+fails the rule, and the finding says "could not be decided in 100 ms: pattern too
+expensive". A pattern like `^(a|a)+$` would otherwise backtrack for minutes on a
+31-character name.
+
 ### Findings
 
 Each violation names the rule, severity, assistant (id, uuid, name), the path that

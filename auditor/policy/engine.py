@@ -29,7 +29,8 @@ from auditor.model import (
 )
 from auditor.policy.conditions import Failure
 from auditor.policy.fastpath import cached_runner
-from auditor.policy.filters import parse_filters
+from auditor.policy.filters import filter_paths, parse_filters
+from auditor.policy.paths import MISSING
 from auditor.policy.rules import CompiledRule, PolicySet
 from auditor.policy.waivers import Waiver, find_waiver
 
@@ -49,11 +50,21 @@ class Evaluation:
     """Findings covered by an active waiver (each carries its ``WaiverInfo``)."""
     warnings: tuple[str, ...]
     """Expired waivers, waivers that matched nothing, filters that matched nothing."""
+    seen: int = 0
+    """Records read, before ``--filter`` (0: the listings were empty)."""
+    absent_filter_fields: tuple[str, ...] = ()
+    """The ``--filter`` fields that no record read has at all (a typo like ``stauts``)."""
+    known_fields: tuple[str, ...] = ()
+    """The top-level fields of the first record read (for "did you mean")."""
 
 
-def violation_of(rule: CompiledRule, failure: Failure, ref: AssistantRef) -> Violation:
-    """The finding for one failed rule on one assistant."""
+def violation_of(
+    rule: CompiledRule, failure: Failure, ref: AssistantRef, note: str | None = None
+) -> Violation:
+    """The finding for one failed rule on one assistant; ``note`` is added to its message
+    (why a precondition could not be decided)."""
     info = rule.info
+    message = failure.message() if note is None else f"{failure.message()}; {note}"
     return _new_violation(
         (
             info.id,
@@ -63,7 +74,7 @@ def violation_of(rule: CompiledRule, failure: Failure, ref: AssistantRef) -> Vio
             failure.path,
             failure.value,
             failure.expected,
-            failure.message(),
+            message,
             info.remediation,
             None,
             None,  # status and first_seen: set by the audit (SPEC §8)
@@ -132,6 +143,9 @@ class Scan:
         self.seen = 0
         """Records fed, before ``--filter``."""
         self.found: list[Violation] = []
+        self.absent: set[str] = {p.text for p in evaluator.filter_paths}
+        """``--filter`` fields no record fed so far has."""
+        self.known_fields: tuple[str, ...] = ()
         self._evaluator = evaluator
         self._pages: dict[int, list[AssistantRef]] = {}
 
@@ -170,6 +184,8 @@ class Scan:
         run, _, keep = self._evaluator.compiled
         for key, raw in chunk:
             record = _as_record(raw)
+            if self.absent:
+                self._note_fields(record)
             if keep is not None and not keep(record):
                 continue
             ref = _ref_of(record, self.account, key)
@@ -177,6 +193,16 @@ class Scan:
             broken = run(record)
             if broken:
                 self._explain(record, broken, ref)
+
+    def _note_fields(self, record: dict[str, Any]) -> None:
+        """Strike off the ``--filter`` fields this record has (until none is left)."""
+        if not self.known_fields:
+            self.known_fields = tuple(str(k) for k in record)
+        for path in self._evaluator.filter_paths:
+            if path.text in self.absent and (
+                path.each(record) if path.wildcard else path.get(record) is not MISSING
+            ):
+                self.absent.discard(path.text)
 
     def _explain(self, record: dict[str, Any], broken: tuple[int, ...], ref: AssistantRef) -> None:
         """Findings for the rules the fast pass picked out: the closures decide and word."""
@@ -186,7 +212,8 @@ class Scan:
             failure = require(record)
             if failure is None or (missing_pass and failure.unknown):
                 continue
-            self.found.append(violation_of(rule, failure, ref))
+            note = rule.undecided(record) if rule.lenient_when is not None else None
+            self.found.append(violation_of(rule, failure, ref, note))
 
     @property
     def assistants(self) -> list[AssistantRef]:
@@ -211,6 +238,7 @@ class Evaluator:
         self.filters = tuple(filters)
         self.today = today or date.today()
         keep = parse_filters(filters) if filters else None
+        self.filter_paths = filter_paths(filters) if filters else ()
         slow = tuple((rule, rule.require.check, rule.missing_pass) for rule in self.rules)
         self.compiled = (cached_runner(self.rules), slow, keep)
         in_force = {rule.id for rule in self.rules}
@@ -232,12 +260,19 @@ class Evaluator:
         violations.sort(key=_sort_key)
         waived.sort(key=_sort_key)
         assistants = tuple(chain.from_iterable(scan.assistants for scan in scans))
+        seen = sum(scan.seen for scan in scans)
+        absent = set.intersection(*(scan.absent for scan in scans)) if scans else set()
+        known = next((scan.known_fields for scan in scans if scan.known_fields), ())
+        absent_fields = tuple(p.text for p in self.filter_paths if p.text in absent and seen)
         return Evaluation(
             assistants=assistants,
             rules=tuple(rule.info for rule in self.rules),
             violations=tuple(violations),
             waived=tuple(waived),
-            warnings=tuple(self._warnings(used, sum(scan.seen for scan in scans), assistants)),
+            warnings=tuple(self._warnings(used, seen, assistants, absent_fields)),
+            seen=seen,
+            absent_filter_fields=absent_fields,
+            known_fields=known,
         )
 
     def _waive(
@@ -267,7 +302,13 @@ class Evaluator:
             ).append(violation)
         return violations, waived
 
-    def _warnings(self, used: set[int], seen: int, assistants: Sequence[AssistantRef]) -> list[str]:
+    def _warnings(
+        self,
+        used: set[int],
+        seen: int,
+        assistants: Sequence[AssistantRef],
+        absent_fields: Sequence[str] = (),
+    ) -> list[str]:
         warnings: list[str] = []
         for waiver in self.waivers:
             if waiver.expired(self.today):
@@ -282,8 +323,23 @@ class Evaluator:
                     "finding; remove it if it is no longer needed"
                 )
         if self.filters and seen and not assistants:
-            warnings.append(f"--filter {' '.join(self.filters)} matched no assistant")
+            warnings.append(
+                f"--filter {' '.join(self.filters)} matched no assistant"
+                + _absent_words(absent_fields)
+            )
         return warnings
+
+
+def _absent_words(fields: Sequence[str]) -> str:
+    """`` (no assistant has a field 'stauts')`` for the filter fields nobody has."""
+    if not fields:
+        return ""
+    names = ", ".join(repr(f) for f in fields)
+    return (
+        f" (no assistant has a field {names})"
+        if len(fields) == 1
+        else (f" (no assistant has the fields {names})")
+    )
 
 
 def compile_checker(

@@ -25,7 +25,6 @@ is left to its closure.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
@@ -153,10 +152,8 @@ class _Generator:
             low, high = operand
             kind = self._kind(v, low, number)
             return f"({kind}{self.const(low)} <= {v} <= {self.const(high)})"
-        if name in ("matches", "not_matches"):
-            search = self.const(re.compile(operand).search)
-            found = "is not None" if name == "matches" else "is None"
-            return f"(type({v}) is str and {search}({v}) {found})"
+        if name in ("matches", "not_matches"):  # the operator's bounded search, compiled once
+            return f"{self.const(op.test)}({v})"
         if name == "exists":
             return "True" if operand else "False"
         if name == "empty":  # as operators.is_empty
@@ -220,6 +217,8 @@ def build_runner(rules: Sequence[CompiledRule]) -> Runner:
         require = gen.expr(rule.require, unknown=rule.missing_pass)
         if rule.when is not None:
             when = gen.expr(rule.when, unknown=False)
+            if rule.lenient_when is not None:  # or it could not be decided: fail closed
+                when = f"({when} or {gen.expr(rule.lenient_when, unknown=False)})"
             lines.append(f"    if {when} and not {require}:")
         else:
             lines.append(f"    if not {require}:")
@@ -238,14 +237,14 @@ def build_runner(rules: Sequence[CompiledRule]) -> Runner:
 def _slow_runner(rules: Sequence[CompiledRule]) -> Runner:
     """The same answer from the closures alone (used if generating code ever fails)."""
     plan = [
-        (i, r.when.check if r.when is not None else None, r.require.check, r.missing_pass)
+        (i, r.applies if r.when is not None else None, r.require.check, r.missing_pass)
         for i, r in enumerate(rules)
     ]
 
     def run(record: dict[str, Any]) -> tuple[int, ...]:
         bad: list[int] = []
-        for i, when, require, missing_pass in plan:
-            if when is not None and when(record) is not True:
+        for i, applies, require, missing_pass in plan:
+            if applies is not None and not applies(record):
                 continue
             failure = require(record)
             if failure is None or (missing_pass and failure.state == UNKNOWN):

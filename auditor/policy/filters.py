@@ -76,6 +76,24 @@ def _parse_one(text: str) -> Callable[[Record], bool]:
     return found
 
 
+def filter_paths(filters: Sequence[str]) -> tuple[FieldPath, ...]:
+    """The field each ``--filter`` reads (for saying that no assistant has it).
+
+    Expressions that do not parse are left out: ``parse_filters`` reports them.
+    """
+    paths: list[FieldPath] = []
+    for text in filters:
+        where = str(text).find("=")
+        if where <= 0:
+            continue
+        field = str(text)[: where - 1] if str(text)[where - 1] == "!" else str(text)[:where]
+        try:
+            paths.append(FieldPath(field.strip()))
+        except PathError:
+            continue
+    return tuple(paths)
+
+
 def parse_filters(filters: Sequence[str]) -> Callable[[Record], bool]:
     """One predicate for all ``--filter`` expressions (all must match).
 

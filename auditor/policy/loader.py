@@ -25,7 +25,14 @@ from typing import Any
 
 from auditor.errors import PolicyError
 from auditor.model import SEVERITY_NAMES, RuleInfo, Severity
-from auditor.policy.conditions import CompileContext, Mode, Problems, compile_condition, plain_value
+from auditor.policy.conditions import (
+    CompileContext,
+    Mode,
+    Problems,
+    compile_condition,
+    lenient,
+    plain_value,
+)
 from auditor.policy.operators import did_you_mean
 from auditor.policy.rules import CompiledRule, Param, PolicySet
 from auditor.policy.waivers import Waiver, parse_selector
@@ -422,7 +429,14 @@ class _Loader:
             tags=tags,
             source=f"{file.name}:{line}",
         )
-        return CompiledRule(info, require, when, missing_pass=missing, enabled=enabled)
+        return CompiledRule(
+            info,
+            require,
+            when,
+            missing_pass=missing,
+            enabled=enabled,
+            lenient_when=lenient(when) if when is not None else None,
+        )
 
     # -- phase 4: waivers ----------------------------------------------------------------------
 

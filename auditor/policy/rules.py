@@ -10,7 +10,7 @@ from typing import Any
 
 from auditor.errors import ConfigError
 from auditor.model import RuleInfo, Severity
-from auditor.policy.conditions import Node
+from auditor.policy.conditions import Node, undecided_reason
 from auditor.policy.operators import did_you_mean
 from auditor.policy.waivers import Waiver
 
@@ -26,6 +26,21 @@ class CompiledRule:
     """``missing: pass``: a field the rule needs that is absent or null passes."""
     enabled: bool = True
     """``enabled: false`` rules are checked by ``validate`` but only run when selected."""
+    lenient_when: Node | None = None
+    """``when`` with its undecidable leaves read as holding (``conditions.lenient``):
+    the rule also applies when only this holds, and the finding says why."""
+
+    def applies(self, record: Any) -> bool:
+        """Does the precondition hold, or could it not be decided (fail closed)?"""
+        if self.when is None or self.when.check(record) is True:
+            return True
+        return self.lenient_when is not None and self.lenient_when.check(record) is True
+
+    def undecided(self, record: Any) -> str | None:
+        """Why the rule applies to this record although its ``when`` does not hold."""
+        if self.when is None or self.lenient_when is None or self.when.check(record) is True:
+            return None
+        return undecided_reason(self.when, record)
 
     @property
     def id(self) -> str:

@@ -36,7 +36,7 @@ def auditor(*args: str) -> Result:
 def test_validate_the_bundled_pack() -> None:
     result = auditor("validate")
     assert result.exit_code == 0, result.output
-    assert result.stdout == "ok: 21 rules in 1 file\n"
+    assert result.stdout == "ok: 22 rules in 1 file\n"
     assert result.stderr == ""
 
 
@@ -74,7 +74,7 @@ def test_validate_a_single_problem_is_one_line() -> None:
 def test_validate_several_files_and_includes() -> None:
     result = auditor("validate", str(TEAM), str(ROOT / "policies" / "default.yaml"))
     assert result.exit_code == 0, result.output
-    assert result.stdout == "ok: 22 rules in 2 files\n"
+    assert result.stdout == "ok: 23 rules in 2 files\n"
     assert result.stderr.startswith("warning: ")
     assert "expired on 2024-01-31" in result.stderr
 
@@ -100,7 +100,7 @@ def test_validate_as_a_pre_commit_hook(tmp_path: Path) -> None:
         [*command, "policies/team.yaml"], capture_output=True, text=True, cwd=tmp_path, check=False
     )
     assert ok.returncode == 0, ok.stderr
-    assert ok.stdout == "ok: 22 rules in 2 files\n"
+    assert ok.stdout == "ok: 23 rules in 2 files\n"
     failed = subprocess.run(
         [*command, "policies/team.yaml", "policies/bad.yaml"],
         capture_output=True,
@@ -232,7 +232,7 @@ def test_list_is_an_aligned_table() -> None:
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["ID", "SEVERITY", "TITLE"]
-    assert len(lines) == 22
+    assert len(lines) == 23
     column = lines[0].index("SEVERITY")
     assert all(line[column - 2 : column] == "  " for line in lines)
     assert any(line.startswith("max-duration ") and " medium " in line for line in lines)

@@ -36,6 +36,7 @@ REQUIRED = (
     "interrupt-sensitivity-range",
     "ambient-volume-range",
     "min-interrupt-words-range",
+    "documented-values",
 )
 
 

@@ -550,8 +550,7 @@ BAD_CONDITIONS = [
     ("{x: {between: [1, b]}}", "between takes two numbers (or two strings)"),
     (
         "{x: {matches: '(unclosed'}}",
-        "matches: bad regular expression '(unclosed': "
-        "missing ), unterminated subpattern at position 0",
+        "matches: bad regular expression '(unclosed': missing ) at position 9",
     ),
     ("{x: {matches: 5}}", "matches takes a regular expression (a string)"),
     ("{x: {in: []}}", "in takes a non-empty list"),

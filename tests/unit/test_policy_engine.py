@@ -292,9 +292,17 @@ def test_odd_records_do_not_crash(policy_set: PolicySet) -> None:
     assert ("c", "recording-enabled") in by_uuid
     assert ("a", "max-duration") in by_uuid
     assert ("5", "max-duration") in by_uuid
-    (odd,) = [v for v in result.violations if v.assistant.uuid == "5"]
+    odd, undecided = sorted(
+        (v for v in result.violations if v.assistant.uuid == "5"), key=lambda v: v.rule
+    )
     assert odd.message == 'max_duration must be a number > 0 and ≤ 1800, is an object {"a": 1}'
     assert odd.assistant.name == "{'x': 1}"
+    # status is a list: the precondition status = active cannot be decided, the rule applies
+    assert undecided.rule == "recording-enabled"
+    assert undecided.message == (
+        "record must be true, is missing; precondition status is 'active' could not be "
+        "decided: status is [\"active\"] (a list, not a string like 'active')"
+    )
 
 
 def test_compile_checker_is_the_bare_engine(policy_set: PolicySet) -> None:
@@ -562,3 +570,35 @@ def test_the_fast_pass_is_generated_once_per_selection_of_rules(policy_set: Poli
         evaluate(policy_set, [listing])
     evaluate(policy_set, [listing], select=["max-duration"])
     assert (cached_runner.cache_info().misses, cached_runner.cache_info().hits) == (2, 2)
+
+
+REDOS = """
+version: 1
+rules:
+  - {id: named, require: {name: {matches: '^(a|a)+$'}}}
+  - {id: unnamed, require: {name: {not_matches: '^(a|a)+$'}}}
+"""
+
+
+def test_a_runaway_regex_is_a_finding_within_its_time_bound(tmp_path: Path) -> None:
+    import time
+
+    from auditor.policy.operators import REGEX_TIMEOUT_MS
+
+    path = tmp_path / "p.yaml"
+    path.write_text(REDOS, encoding="utf-8")
+    policy_set = load_policies([path])
+    slow = assistant(1, name="a" * 31 + "!")  # Python's re backtracks for minutes here
+    started = time.monotonic()
+    result = evaluate(policy_set, [listing(slow, assistant(2, name="aaa"))])
+    # one timed-out match per rule in the fast pass and one in each closure, plus the words
+    assert time.monotonic() - started < 12 * REGEX_TIMEOUT_MS / 1000
+    found = {(v.rule, v.assistant.id): v.message for v in result.violations}
+    assert set(found) == {("named", 1), ("unnamed", 1), ("unnamed", 2)}
+    too_expensive = (
+        f", but could not be decided in {REGEX_TIMEOUT_MS} ms: pattern too expensive "
+        "(for a string of 32 characters)"
+    )
+    assert found["named", 1] == "name must match '^(a|a)+$'" + too_expensive
+    assert found["unnamed", 1] == "name must not match '^(a|a)+$'" + too_expensive
+    assert found["unnamed", 2] == "name must not match '^(a|a)+$', is 'aaa'"

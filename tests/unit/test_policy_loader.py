@@ -115,7 +115,7 @@ LOADER_ERRORS = [
     (
         "rules:\n  - id: a\n    require:\n      x:\n        matches: '(a'\n",
         5,
-        "bad regular expression '(a': missing ), unterminated subpattern",
+        "bad regular expression '(a': missing ) at position 2",
     ),
     ("rules:\n  - id: a\n", 2, "rule a has no require"),
     ("rules:\n  - require: {x: 1}\n", 2, "rule without id"),
@@ -182,7 +182,7 @@ LOADER_ERRORS = [
     (
         "include: [builtin:nope]\nrules: []\n",
         1,
-        "unknown bundled pack 'builtin:nope' (bundled: builtin:default)",
+        "unknown bundled pack 'builtin:nope' (bundled: builtin:default, builtin:voice-compliance)",
     ),
     ("rules: []\nexceptions: {rule: a}\n", 2, "exceptions must be a list of waivers"),
     (

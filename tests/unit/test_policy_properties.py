@@ -70,7 +70,7 @@ def reference(policy_set: PolicySet, record: dict[str, Any]) -> list[str]:
     """The rules a record violates, by the closures alone (no generated fast pass)."""
     out = []
     for rule in policy_set.selected():
-        if rule.when is not None and rule.when.check(record) is not True:
+        if not rule.applies(record):  # the when holds, or could not be decided
             continue
         failure = rule.require.check(record)
         if failure is None or (rule.missing_pass and failure.state == UNKNOWN):
