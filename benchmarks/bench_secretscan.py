@@ -1,0 +1,128 @@
+"""Secret scanning: linear on adversarial input, and what masking costs a record.
+
+Two measurements, in process (no CLI start-up, no HTTP):
+
+- **Adversarial input.** For each pattern of ``auditor.secretscan``, a string of
+  ``--size`` characters made of one near miss repeated (``eyJ-eyJ-…``, ``sk_live_…``),
+  scanned by ``find_secrets``. The old JWT pattern (``\\beyJ…``) started a scan to the end
+  of the run at every ``eyJ``: quadratic, 60–130 s at 400 KB through fetch and audit.
+- **Masking.** ``mask_secrets`` over the sandbox fleet (``generate_fleet``, its sample
+  secrets included), µs per record, best of ``--repeat``.
+
+``--old REV`` loads ``auditor/secretscan.py`` as it was at a git revision and times it
+too (adversarial inputs at ``--old-size`` characters only: the quadratic one takes
+minutes at 400 KB).
+
+    python benchmarks/bench_secretscan.py
+    python benchmarks/bench_secretscan.py --old ba3b0bf~1 --old-size 40000
+
+Results go to ``benchmarks/results/secretscan.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import Table, timed, timings, write_results
+
+from auditor import secretscan
+from auditor.sandbox.data import generate_fleet
+
+ROOT = Path(__file__).resolve().parent.parent
+NEAR_MISSES = {
+    "private key": "-----BEGIN A ",
+    "AWS access key": "AKIA",
+    "GitHub token": "ghp_" + "a" * 29 + "_ ",
+    "Slack token": "xoxb-",
+    "Google API key": "AIza",
+    "Stripe key": "sk_live_",
+    "API key": "sk-a ",
+    "JSON web token": "eyJ-",
+    "JSON web token, dotted": "eyJaaaaaaaaa.eyJ-",
+    "bearer token": "bearer ",
+    "credential assignment": "token= ",
+    "redacted secret": "<redacted:sha256:",
+}
+
+
+def adversarial(unit: str, size: int) -> str:
+    return (unit * (size // len(unit) + 1))[:size]
+
+
+def load_old(revision: str) -> ModuleType:
+    """``auditor/secretscan.py`` at ``revision``, as a module of its own."""
+    source = subprocess.run(
+        ["git", "show", f"{revision}:auditor/secretscan.py"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    folder = Path(tempfile.mkdtemp())
+    path = folder / "secretscan_old.py"
+    path.write_text(source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("secretscan_old", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def scan_times(module: ModuleType, size: int) -> dict[str, float]:
+    find: Callable[[str], Any] = module.find_secrets
+    texts = {kind: adversarial(unit, size) for kind, unit in NEAR_MISSES.items()}
+    return {kind: timed(partial(find, text))[0] for kind, text in texts.items()}
+
+
+def mask_us(module: ModuleType, fleet: list[dict[str, Any]], repeat: int) -> float:
+    mask: Callable[[Any], Any] = module.mask_secrets
+    best = min(timings(lambda: [mask(record) for record in fleet], repeat))
+    return best / len(fleet) * 1e6
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size", type=int, default=400_000, help="adversarial input length")
+    parser.add_argument("--old", metavar="REV", help="also time secretscan.py at this revision")
+    parser.add_argument("--old-size", type=int, default=40_000, help="input length for --old")
+    parser.add_argument("--fleet", type=int, default=10_000, help="sandbox records masked")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+
+    fleet = generate_fleet(args.fleet, seed=3)
+    modules: dict[str, tuple[ModuleType, int]] = {"current": (secretscan, args.size)}
+    if args.old:
+        modules[f"old ({args.old})"] = (load_old(args.old), args.old_size)
+    runs: dict[str, Any] = {}
+    table = Table(["code", "input", *NEAR_MISSES, "mask µs/record"])
+    for name, (module, size) in modules.items():
+        scans = scan_times(module, size)
+        per_record = mask_us(module, fleet, args.repeat)
+        runs[name] = {
+            "adversarial_size": size,
+            "adversarial_seconds": scans,
+            "mask_us_per_record": round(per_record, 3),
+            "fleet": args.fleet,
+        }
+        table.add([name, size, *(f"{s:.3f}" for s in scans.values()), f"{per_record:.2f}"])
+    table.print()
+    print("\n(in-process: find_secrets on one string; mask_secrets over the sandbox fleet)")
+    print(f"wrote {write_results('secretscan', {'runs': runs})}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
