@@ -448,3 +448,24 @@ def test_a_base_url_with_a_password_is_refused_unseen(tmp_path: Path, how: str) 
         assert "Pa55-w0rd-canary" not in result.output
         assert "bot:" not in result.output
     assert not (tmp_path / "s.json").exists()
+
+
+# -- secret scanning stays linear on what the API sends --------------------------------------
+
+
+def test_a_400_kb_prompt_of_jwt_near_misses_is_fetched_and_audited(
+    keyed: RunningSandbox, tmp_path: Path
+) -> None:
+    """``eyJ-`` repeated: the old JWT pattern took 60–130 s here (no timing asserted:
+    on that code this test hangs the suite visibly)."""
+    keyed.update(1, system_prompt="eyJ-" * 100_000)
+    snap = tmp_path / "snap.json"
+    assert invoke(["fetch", "--base-url", keyed.base_url, "-o", str(snap)]).exit_code == 0
+    [record] = [
+        r
+        for r in json.loads(snap.read_text(encoding="utf-8"))["assistants"].values()
+        if r["id"] == 1
+    ]
+    assert record["system_prompt"] == "eyJ-" * 100_000  # a near miss is not a secret
+    result = invoke(["audit", "--input", str(snap), "--format", "json"])
+    assert result.exit_code == 0, result.output
