@@ -45,6 +45,8 @@ CAFILE_ENV = "AUDITOR_SMTP_CAFILE"
 """Environment variable naming an extra CA bundle to trust (PEM)."""
 ATTACHMENT_NAME = "auditor-report.json"
 """The file name of the attached JSON report."""
+HTML_ATTACHMENT_NAME = "auditor-report.html"
+"""The file name of the attached full HTML report."""
 SOURCE_LIMIT = 120
 """The longest source shown in the subject; the body has it in full."""
 
@@ -100,34 +102,44 @@ def should_send(report: Report, on: str) -> bool:
 
 
 def subject(report: Report) -> str:
-    """``[auditor] 3 violations, 2 assistants drifted — https://…``.
+    """``[auditor] FAILED: 2 new, 3 violations, 2 assistants drifted — https://…``.
 
-    Violations always (``no violations`` when clean); drift when a baseline was given
-    (``no drift`` when nothing moved); failed accounts when there are any. The source is
-    made one safe line and shortened to ``SOURCE_LIMIT`` characters.
+    The gate's verdict first when a gate was asked for (``FAILED`` / ``passed``); new
+    violations when they are known (a baseline or a history); violations always (``no
+    violations`` when clean); drift when a baseline was given (``no drift`` when nothing
+    moved); failed accounts when there are any. The source is made one safe line and
+    shortened to ``SOURCE_LIMIT`` characters.
     """
+    from auditor.report.digest import verdict
+
     summary = report.summary()
     parts = [_count(summary["violations"], "violation") or "no violations"]
+    if summary.get("new") is not None:
+        parts.insert(0, f"{summary['new']} new")
     if summary["drift"] is not None:
         total = sum(summary["drift"].values())
         parts.append(f"{_count(total, 'assistant')} drifted" if total else "no drift")
     if report.errors:
         parts.append(f"{_count(len(report.errors), 'account')} failed")
     source = _one_line(report.source, SOURCE_LIMIT) or "?"
-    return redact(f"[auditor] {', '.join(parts)} — {source}")
+    gate = verdict(report)
+    lead = f"{gate}: " if gate else ""
+    return redact(f"[auditor] {lead}{', '.join(parts)} — {source}")
 
 
 def build_message(
     report: Report, settings: EmailSettings, *, now: datetime | None = None
 ) -> EmailMessage:
     """The mail for ``report``: ``multipart/mixed`` holding a ``multipart/alternative``
-    (the ``text`` report, no colour, and the ``html`` report) and ``auditor-report.json``.
+    (a digest, ``auditor.report.digest``: plain text and HTML under ``BODY_LIMIT`` bytes
+    whatever the fleet) and the full reports as attachments, ``auditor-report.html``
+    and ``auditor-report.json``.
 
     ``From`` is ``settings.sender`` (default ``auditor@<hostname>``), ``To`` every
     recipient, ``Date`` is ``now`` (default: the local time now). Registered secrets
     are masked in every part. Raises ``DeliveryError`` for an unusable address.
     """
-    from auditor.report import render
+    from auditor.report import digest, render
 
     sender = settings.sender or f"auditor@{_hostname()}"
     message = EmailMessage(policy=_POLICY)
@@ -137,8 +149,16 @@ def build_message(
     message["Date"] = format_datetime(now if now is not None else localtime())
     message["Message-ID"] = make_msgid("auditor", domain=_domain_of(sender))
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies
-    message.set_content(_body(render(report, "text")), cte="quoted-printable")
-    message.add_alternative(_body(render(report, "html")), subtype="html", cte="quoted-printable")
+    message.set_content(_body(digest.render_text(report)), cte="quoted-printable")
+    message.add_alternative(
+        _body(digest.render_html(report)), subtype="html", cte="quoted-printable"
+    )
+    message.add_attachment(
+        _body(render(report, "html")),
+        subtype="html",
+        cte="quoted-printable",
+        filename=HTML_ATTACHMENT_NAME,
+    )
     message.add_attachment(
         _body(render(report, "json")).encode("utf-8"),
         maintype="application",
@@ -151,12 +171,15 @@ def build_message(
 def deliver_report(report: Report, settings: EmailSettings) -> str | None:
     """Send the report mail (or, with ``dry_run``, write it as an ``.eml`` file).
 
-    Returns ``None`` when there are no recipients or ``settings.on`` does not ask for a
-    mail about this report; otherwise one line saying what was done. Raises
-    ``DeliveryError`` (exit 4) with one line naming the cause on any failure.
+    Returns ``None`` when there are no recipients; one line saying why no mail was sent
+    when ``settings.on`` does not ask for one about this report; otherwise one line
+    saying what was done. Raises ``DeliveryError`` (exit 4) with one line naming the
+    cause on any failure.
     """
-    if not settings.to or not should_send(report, settings.on):
+    if not settings.to:
         return None
+    if not should_send(report, settings.on):
+        return f"no email sent: --email-on {settings.on} and {_nothing(settings.on)}"
     register_secret(settings.smtp_password)
     message = build_message(report, settings)
     if settings.dry_run is not None:
@@ -385,6 +408,15 @@ def _one_line(text: str, limit: int = 300) -> str:
 def _body(text: str) -> str:
     """A rendered report, secrets masked, encodable as UTF-8 whatever the renderer let by."""
     return redact(text).encode("utf-8", "replace").decode("utf-8")
+
+
+def _nothing(on: str) -> str:
+    """Why ``--email-on ON`` found nothing to mail about."""
+    return {
+        "findings": "the run found no violations, drift or unreadable accounts",
+        "violations": "the run found no violations",
+        "drift": "nothing drifted from the baseline (or no --baseline was given)",
+    }.get(on, "nothing to report")
 
 
 def _count(n: int, noun: str) -> str:

@@ -335,6 +335,7 @@ def test_delivers_a_readable_multipart_report(smtp: Server) -> None:
         "multipart/alternative",
         "text/plain",
         "text/html",
+        "text/html",
         "application/json",
     ]
     plain = text_of(message.get_body(("plain",)))
@@ -343,7 +344,7 @@ def test_delivers_a_readable_multipart_report(smtp: Server) -> None:
         assert name in plain
         assert name in html
     assert "***" in plain
-    (attachment,) = message.iter_attachments()
+    _full_html, attachment = message.iter_attachments()
     assert attachment.get_filename() == "auditor-report.json"
     assert attachment.get_content_type() == "application/json"
     data = json.loads(attachment.get_content())
@@ -368,7 +369,7 @@ def test_subject_counts_as_received(smtp: Server, case: str) -> None:
     assert deliver_report(report, settings(smtp.port, on="always")) is not None
     _, message, _ = smtp.inbox.only()
     assert message["Subject"] == f"[auditor] {counts} — {SOURCE}"
-    (attachment,) = message.iter_attachments()
+    _full_html, attachment = message.iter_attachments()
     assert json.loads(attachment.get_content()) == report.to_dict()
 
 
@@ -382,8 +383,9 @@ def test_long_utf8_subject_survives_folding(smtp: Server) -> None:
 
 
 def test_nothing_is_sent_when_not_due(smtp: Server) -> None:
-    assert deliver_report(make(0, 0), settings(smtp.port)) is None
-    assert deliver_report(make(2, None), settings(smtp.port, on="drift")) is None
+    assert (deliver_report(make(0, 0), settings(smtp.port)) or "").startswith("no email sent")
+    said = deliver_report(make(2, None), settings(smtp.port, on="drift")) or ""
+    assert said.startswith("no email sent: --email-on drift")
     assert smtp.inbox.messages == []
 
 
@@ -604,7 +606,7 @@ def test_nightly_audit_mails_ops(smtp: Server, sandbox: RunningSandbox, tmp_path
     count = written["summary"]["violations"]
     assert count > 0
     assert message["Subject"] == f"[auditor] {count} violations — {sandbox.base_url}"
-    (attachment,) = message.iter_attachments()
+    _full_html, attachment = message.iter_attachments()
     assert json.loads(attachment.get_content()) == written
     assert "recording-enabled" in text_of(message.get_body(("plain",)))
 
@@ -638,7 +640,7 @@ def test_diff_mails_the_drift(smtp: Server, tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     _, message, _ = smtp.inbox.only()
-    (attachment,) = message.iter_attachments()
+    _full_html, attachment = message.iter_attachments()
     drift = json.loads(attachment.get_content())["summary"]["drift"]
     total = sum(drift.values())
     assert total > 0
@@ -684,7 +686,7 @@ def test_the_config_file_mails_the_nightly_report(
     assert PASSWORD.encode() not in raw
     assert sandbox.api_key.encode() not in raw
     written = json.loads((tmp_path / "out/report.json").read_text(encoding="utf-8"))
-    (attachment,) = message.iter_attachments()
+    _full_html, attachment = message.iter_attachments()
     assert json.loads(attachment.get_content()) == written
     count = written["summary"]["violations"]
     assert message["Subject"] == f"[auditor] {count} violations — {sandbox.base_url}"

@@ -150,3 +150,41 @@ def test_audit_junit_is_one_case_per_rule_plus_drift(
         assert (failure.text or "").count("\n- ") == len(breaking)
     (still,) = root.findall("testsuite[@name='drift']/testcase")
     assert still.get("name") == "no drift since the baseline"
+
+
+def test_email_on_that_sends_nothing_says_so_in_one_line(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    eml = tmp_path / "mail.eml"
+    args = ["--email-to", "ops@example.com", "--email-on", "drift", "--email-dry-run", str(eml)]
+    result = run(sandbox, "--format", "json", "-o", str(tmp_path / "r.json"), *args)
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.stderr.splitlines() if not line.startswith("wrote ")]
+    assert said == [
+        "no email sent: --email-on drift and nothing drifted from the baseline "
+        "(or no --baseline was given)"
+    ]
+    assert not eml.exists()
+
+
+def test_the_mail_is_a_digest_with_the_full_reports_attached(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    import email
+    import email.policy
+
+    eml = tmp_path / "mail.eml"
+    args = ["--email-to", "ops@example.com", "--email-dry-run", str(eml), "--fail-on-violation"]
+    result = run(sandbox, "--format", "json", "-o", str(tmp_path / "r.json"), *args)
+    assert result.exit_code == 1, result.output
+    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    count = report["summary"]["violations"]
+    assert message["Subject"] == f"[auditor] FAILED: {count} violations — {sandbox.base_url}"
+    body = message.get_body(("html",))
+    assert body is not None
+    html = body.get_content()
+    assert len(html.encode()) < 100_000
+    assert "The full report is attached" in html
+    names = [part.get_filename() for part in message.iter_attachments()]
+    assert names == ["auditor-report.html", "auditor-report.json"]

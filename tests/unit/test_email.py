@@ -31,7 +31,7 @@ from auditor.email import (
 from auditor.errors import EXIT_DELIVERY, ConfigError, DeliveryError
 from auditor.model import AccountError, AssistantChanges, AssistantRef, Change, Drift, Report
 from auditor.redact import register_secret
-from auditor.report import render
+from auditor.report import digest, render
 from auditor.settings import EmailSettings
 from tests.unit.report.conftest import (
     DURATION,
@@ -155,11 +155,13 @@ def test_subject_counts(report: Report, counts: str) -> None:
 
 def test_subject_counts_agree_with_the_fixture_reports() -> None:
     assert subject(make_full_report()) == (
-        "[auditor] 6 violations, 4 assistants drifted, 1 account failed — "
+        "[auditor] FAILED: 6 violations, 4 assistants drifted, 1 account failed — "
         "north=https://a.example/api, south=https://b.example/api"
     )
-    assert subject(make_drift_report()) == f"[auditor] 1 violation, 1 assistant drifted — {SOURCE}"
-    assert subject(make_clean_report()) == f"[auditor] no violations — {SOURCE}"
+    assert subject(make_drift_report()) == (
+        f"[auditor] FAILED: 1 violation, 1 assistant drifted — {SOURCE}"
+    )
+    assert subject(make_clean_report()) == f"[auditor] passed: no violations — {SOURCE}"
 
 
 def test_a_hostile_source_becomes_one_short_inert_line() -> None:
@@ -184,15 +186,19 @@ def test_message_structure_and_parts() -> None:
     report = make(3, 2)
     message = parse(bytes(build_message(report, settings(), now=NOW)))
     assert message.get_content_type() == "multipart/mixed"
-    alternative, attachment = message.iter_parts()
+    alternative, full_html, attachment = message.iter_parts()
     assert alternative.get_content_type() == "multipart/alternative"
     plain, html = alternative.iter_parts()
     assert plain.get_content_type() == "text/plain"
     assert html.get_content_type() == "text/html"
     assert plain.get_content_charset() == html.get_content_charset() == "utf-8"
     assert plain["Content-Transfer-Encoding"] == "quoted-printable"
-    assert content(plain) == render(report, "text")
-    assert content(html) == render(report, "html")
+    assert content(plain) == digest.render_text(report)
+    assert content(html) == digest.render_html(report)
+    assert full_html.get_content_type() == "text/html"
+    assert full_html.get_content_disposition() == "attachment"
+    assert full_html.get_filename() == "auditor-report.html"
+    assert full_html.get_content() == render(report, "html")
     assert "\x1b[" not in content(plain)  # no colour in mail
     assert attachment.get_content_type() == "application/json"
     assert attachment.get_content_disposition() == "attachment"
@@ -210,11 +216,11 @@ def test_every_fixture_report_makes_a_7bit_message_that_round_trips(name: str) -
     message = parse(raw)
     assert message["Subject"] == subject(report)
     assert "\n" not in message["Subject"]
-    expected_text = render(report, "text").encode("utf-8", "replace").decode("utf-8")
+    expected_text = digest.render_text(report).encode("utf-8", "replace").decode("utf-8")
     assert content(message.get_body(("plain",))) == expected_text
-    expected_html = render(report, "html").encode("utf-8", "replace").decode("utf-8")
+    expected_html = digest.render_html(report).encode("utf-8", "replace").decode("utf-8")
     assert content(message.get_body(("html",))) == expected_html
-    (attachment,) = message.iter_attachments()
+    _full_html, attachment = message.iter_attachments()
     assert json.loads(attachment.get_content()) == json.loads(render(report, "json"))
 
 
@@ -255,7 +261,7 @@ def test_utf8_names_round_trip_in_headers_and_bodies() -> None:
     assert message["From"].addresses[0].display_name == "Audit — Nuit"
     for kind in ("plain", "html"):
         assert "Zoë – Réception 受付" in content(message.get_body((kind,)))
-    (attachment,) = message.iter_attachments()
+    _full_html, attachment = message.iter_attachments()
     assert "Zoë – Réception 受付" in attachment.get_content().decode("utf-8")
 
 
@@ -314,6 +320,7 @@ def test_dry_run_writes_a_parseable_eml(tmp_path: Path) -> None:
         "multipart/alternative",
         "text/plain",
         "text/html",
+        "text/html",
         "application/json",
     ]
     assert list(tmp_path.iterdir()) == [target], "no temporary file left behind"
@@ -327,8 +334,14 @@ def test_dry_run_into_a_missing_folder_is_a_delivery_error(tmp_path: Path) -> No
 
 def test_nothing_happens_when_not_due_or_without_recipients(tmp_path: Path) -> None:
     target = tmp_path / "mail.eml"
-    assert deliver_report(make(), settings(dry_run=target)) is None
-    assert deliver_report(make(1), settings(dry_run=target, on="drift")) is None
+    assert deliver_report(make(), settings(dry_run=target)) == (
+        "no email sent: --email-on findings and the run found no violations, drift or "
+        "unreadable accounts"
+    )
+    assert deliver_report(make(1), settings(dry_run=target, on="drift")) == (
+        "no email sent: --email-on drift and nothing drifted from the baseline "
+        "(or no --baseline was given)"
+    )
     assert deliver_report(make(1), settings(to=(), dry_run=target, on="always")) is None
     assert not target.exists()
 
