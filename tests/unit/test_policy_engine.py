@@ -602,3 +602,68 @@ def test_a_runaway_regex_is_a_finding_within_its_time_bound(tmp_path: Path) -> N
     assert found["named", 1] == "name must match '^(a|a)+$'" + too_expensive
     assert found["unnamed", 1] == "name must not match '^(a|a)+$'" + too_expensive
     assert found["unnamed", 2] == "name must not match '^(a|a)+$', is 'aaa'"
+
+
+UNDECIDED = """
+version: 1
+rules:
+  - {id: rec, when: {status: active}, require: {record: true}}
+  - {id: hook, when: {is_webhook_active: true}, require: {webhook_url: {starts_with: 'https://'}}}
+  - {id: both, when: {all: [{type: outbound}, {status: active}]}, require: {record: true}}
+  - {id: negated, when: {not: {status: inactive}}, require: {record: true}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"status": "ACTIVE"}, {"rec", "negated"}),
+        ({"status": " active "}, {"rec", "negated"}),
+        ({"status": 1}, {"rec", "negated"}),
+        ({"status": ["active"]}, {"rec", "negated"}),
+        ({"status": "archived"}, {"negated"}),  # another word is decided: not active
+        ({"status": None}, set()),  # missing keeps its meaning: the rule does not apply
+        ({"status": "INACTIVE"}, {"negated"}),  # not 'active' even ignoring case: decided
+        ({"is_webhook_active": "true"}, {"hook"}),
+        ({"is_webhook_active": 2}, {"hook"}),
+        ({"is_webhook_active": 1.0}, {"hook"}),  # 1.0 == true: decided, and it holds
+        ({"is_webhook_active": 0}, set()),
+        ({"type": "Outbound", "status": "active"}, {"rec", "both", "negated"}),
+        ({"type": "inbound", "status": "ACTIVE"}, {"rec", "negated"}),  # type decides both
+    ],
+)
+def test_a_when_that_cannot_be_decided_applies_the_rule(
+    tmp_path: Path, fields: dict[str, Any], expected: set[str]
+) -> None:
+    from auditor.policy.fastpath import _slow_runner
+
+    path = tmp_path / "p.yaml"
+    path.write_text(UNDECIDED, encoding="utf-8")
+    policy_set = load_policies([path])
+    base = {"type": "inbound", "status": "inactive", "record": False, "is_webhook_active": False}
+    base["webhook_url"] = "http://hooks.example/x"
+    record = assistant(1, **{**base, **fields})
+    if fields.get("status", "") is None:
+        del record["status"]
+    result = evaluate(policy_set, [listing(record)])
+    assert {v.rule for v in result.violations} == expected
+    rules = policy_set.selected()
+    assert {rules[i].id for i in _slow_runner(rules)(record)} == expected  # closures agree
+    by_id = {r.id: r for r in rules}
+    for v in result.violations:  # the note is there exactly when the when alone did not hold
+        when = by_id[v.rule].when
+        assert when is not None
+        assert ("could not be decided" in v.message) is (when.check(record) is not True)
+
+
+def test_the_undecided_finding_says_why(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(UNDECIDED, encoding="utf-8")
+    record = assistant(1, is_webhook_active="true", webhook_url="http://hooks.example/x")
+    result = evaluate(load_policies([path]), [listing(record)])
+    (hook,) = [v for v in result.violations if v.rule == "hook"]
+    assert hook.message == (
+        "webhook_url must start with 'https://', is 'http://hooks.example/x'; precondition "
+        "is_webhook_active is true could not be decided: is_webhook_active is 'true' "
+        "(a string, not true/false or 1/0)"
+    )

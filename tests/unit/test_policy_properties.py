@@ -39,6 +39,7 @@ SPECIAL = st.sampled_from(
     [
         "active", "inactive", "outbound", "inbound", "pipeline", "multimodal", "dualplex",
         "prompt", "function_call", "https://x.example", "http://x.example", "", "  ", "900",
+        "ACTIVE", " active", "Outbound", "INACTIVE", "true", "false",  # undecided in a when
         "Hi, I am an AI assistant", "api_key=abcdefgh12345678",
         "<redacted:sha256:0123456789abcdef>",
         "ghp_abcdefghijklmnopqrstuvwxyz0123456789", "é🎧", "x" * 300,
