@@ -9,7 +9,14 @@ page order. For N pages at latency L that takes about L × (1 + ceil((N-1)/C)).
 
 Connection errors, timeouts, 429 and 5xx are retried with exponential backoff and full
 jitter (``Retry-After`` honoured, in seconds or as an HTTP date), a bounded number of
-times. 401, 403, 404, 422 and other 4xx answers are final.
+times, all within the run's retry budget (``--retry-budget``, default 120 s from the first
+retry). 401, 403, 404, 422 and other 4xx answers are final.
+
+Every request is bounded: ``--timeout`` is its total time, connecting to last byte (the
+body is streamed and each read waits only for what is left of the deadline); a page is
+at most ``MAX_PAGE_BYTES`` (64 MiB) decompressed; redirects are followed only within
+the origin of ``--base-url`` (at most ``MAX_REDIRECTS``), never to another scheme, host
+or port. A key that cannot go in an HTTP header is a ``ConfigError`` before any request.
 
 A listing is returned only when it is complete: every page answered with a list of
 objects, each with an ``id`` and a ``uuid``, no uuid or id twice, ``last_page`` and

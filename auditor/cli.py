@@ -959,6 +959,7 @@ def sandbox(ctx: click.Context, **values: Any) -> None:
     one assistant deleted and one created: later pages shift), drip=PAGE:SECONDS (PAGE's
     body a byte every SECONDS), retry-after-forever=SECONDS (503 with Retry-After, always),
     gzip-bomb=PAGE[:MIB] (a small gzip body inflating to MIB MiB, default 100),
+    content-length=PAGE:BYTES (PAGE claims BYTES, sends its body, hangs up),
     redirect=ORIGIN (302 to ORIGIN plus the path asked for, e.g. another sandbox),
     redirect-same-origin (307 to the same URL with &moved=1). --retry-after 0 sends 429
     without Retry-After.

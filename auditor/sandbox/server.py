@@ -65,6 +65,8 @@ FAULTS: dict[str, str] = {
     "the whole answer is not)",
     "retry-after-forever=SECONDS": "answer every request 503 with Retry-After: SECONDS",
     "gzip-bomb=PAGE[:MIB]": "PAGE answers a small gzip body that inflates to MIB MiB (default 100)",
+    "content-length=PAGE:BYTES": "PAGE claims a Content-Length of BYTES, sends its body "
+    "and hangs up",
     "redirect=URL": "answer every request 302 to URL (an origin, e.g. another sandbox's "
     "http://127.0.0.1:PORT) plus the path and query asked for",
     "redirect-same-origin": "answer a request 307 to the same URL with &moved=1 added "
@@ -103,6 +105,8 @@ class Faults:
     """Answer 503 with this ``Retry-After`` to every request."""
     gzip_bomb: Mapping[int, int] = field(default_factory=dict)
     """Page → MiB its gzip body inflates to."""
+    content_length: Mapping[int, int] = field(default_factory=dict)
+    """Page → the ``Content-Length`` it claims."""
     redirect: str | None = None
     """Origin every request is redirected to (302)."""
     redirect_same_origin: bool = False
@@ -171,6 +175,15 @@ def parse_faults(specs: Iterable[str]) -> Faults:
                 values.setdefault("drip", {})[_page_arg(name, page.strip())] = amount
             else:
                 values.setdefault("gzip_bomb", {})[_page_arg(name, page.strip())] = int(amount)
+        elif name == "content-length":
+            page, sep, number = arg.partition(":")
+            if not sep or not number.strip().isdigit():
+                raise ConfigError(
+                    "fault content-length needs PAGE:BYTES, e.g. content-length=1:100000000 "
+                    f"(got {spec!r})"
+                )
+            claims = values.setdefault("content_length", {})
+            claims[_page_arg(name, page.strip())] = int(number)
         elif name == "retry-after-forever":
             values["retry_after_forever"] = _number_arg(
                 name, arg, "seconds, e.g. retry-after-forever=119"
@@ -640,6 +653,9 @@ class Sandbox:
             answer = replace(answer, body=answer.body[: max(1, len(answer.body) // 2)])
         if page in faults.drip:
             answer = replace(answer, drip=faults.drip[page])
+        if page in faults.content_length:
+            claim = (("Content-Length", str(faults.content_length[page])),)
+            answer = replace(answer, headers=claim)
         if page in faults.gzip_bomb:
             bomb = (("Content-Encoding", "gzip"),)
             answer = replace(answer, body=_gzip_bomb(faults.gzip_bomb[page]), headers=bomb)
@@ -819,12 +835,15 @@ class _Handler(BaseHTTPRequestHandler):
         """Write ``answer`` (a client that hung up is not an error)."""
         headers = dict(answer.headers)
         headers.setdefault("Content-Type", "application/json")
+        length = headers.pop("Content-Length", str(len(answer.body)))
+        if length != str(len(answer.body)):  # a fault's claim: the connection cannot go on
+            self.close_connection = True
         try:
             self.send_response(answer.status)
             for name, value in headers.items():
                 self.send_header(name, value)
             self.send_header("Cache-Control", "no-cache, private")
-            self.send_header("Content-Length", str(len(answer.body)))
+            self.send_header("Content-Length", length)
             self.end_headers()
             if self.command != "HEAD" and answer.drip > 0:
                 stopping = self.server.sandbox._stopping

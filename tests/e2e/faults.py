@@ -327,6 +327,14 @@ FAULT_CASES: tuple[FaultCase, ...] = (
         r"decompressed; check --base-url$",
     ),
     FaultCase(
+        "content-length-above-the-bound",
+        {"count": PAGES_3, "faults": ("content-length=2:100000000",)},
+        EXIT_FETCH,
+        r"^error: page 2 of \S+: the answer is 100,000,000 bytes \(Content-Length\), more "
+        r"than the 64 MiB a page may hold; check --base-url$",
+        notes="refused from the header, before any of the body is read",
+    ),
+    FaultCase(
         "redirect-to-another-origin",
         {"faults": ("redirect=http://localhost:9",)},
         EXIT_FETCH,
