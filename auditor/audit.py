@@ -35,8 +35,9 @@ from auditor.settings import ApiSettings, AuditSettings, DriftSettings, GateSett
 
 if TYPE_CHECKING:
     from auditor.baseline import BaselineIndex
+    from auditor.frameworks import Framework
     from auditor.history import History
-    from auditor.policy import Evaluation, Evaluator
+    from auditor.policy import Evaluation, Evaluator, PolicySet
     from auditor.snapshot import Span, Take
     from auditor.status import Earlier, Identity
 
@@ -115,12 +116,17 @@ def run_audit(settings: AuditSettings) -> AuditOutcome:
     the only account could not be read; with several accounts a failing one is recorded
     in the report instead, and the outcome's exit code is 3.
     """
+    from auditor.frameworks import COMPLIANCE_PACK
     from auditor.policy import Evaluator, load_policies, parse_filters
 
-    policy_set = load_policies(settings.policies)
+    frameworks = _frameworks(settings)  # an unknown id: exit 2 before reading anything
+    policy_set = load_policies(settings.policies or ((COMPLIANCE_PACK,) if frameworks else ()))
     # unknown rule ids and bad --filter expressions: exit 2 now, before any request
     evaluator = Evaluator(
-        policy_set, select=settings.select, ignore=settings.ignore, filters=settings.filters
+        policy_set,
+        select=_framework_select(settings, policy_set, frameworks),
+        ignore=settings.ignore,
+        filters=settings.filters,
     )
     _check_rules_for_gate(settings.gate, evaluator)
     history = None
@@ -153,6 +159,36 @@ def run_audit(settings: AuditSettings) -> AuditOutcome:
     return _build(settings, evaluator, fetched, history, on_baseline)
 
 
+def _frameworks(settings: AuditSettings) -> tuple[Framework, ...]:
+    """The frameworks of ``--framework`` (``ConfigError`` for an unknown id)."""
+    from auditor.frameworks import get
+
+    return tuple(get(f) for f in dict.fromkeys(settings.frameworks))
+
+
+def _framework_select(
+    settings: AuditSettings, policy_set: PolicySet, frameworks: Sequence[Framework]
+) -> tuple[str, ...]:
+    """``--select`` narrowed to the rules mapped to ``--framework`` (all of them, even
+    ``enabled: false`` ones, when there is no ``--select``)."""
+    if not frameworks:
+        return settings.select
+    from auditor.frameworks import mapped_rules
+
+    mapped = mapped_rules(frameworks, (r.info for r in policy_set.rules))
+    if settings.select:
+        chosen = {r.id for r in policy_set.selected(settings.select)}
+        mapped = tuple(i for i in mapped if i in chosen)
+    if not mapped:
+        names = ", ".join(f.id for f in frameworks)
+        raise ConfigError(
+            f"--framework {names}: no rule of the policies (and --select) checks it, so "
+            f"every requirement is a manual control; see auditor framework show "
+            f"{frameworks[0].id}, or include builtin:voice-compliance in your policies"
+        )
+    return mapped
+
+
 def _build(
     settings: AuditSettings,
     evaluator: Evaluator,
@@ -161,6 +197,8 @@ def _build(
     on_baseline: Mapping[str | None, Mapping[Identity, Earlier]] | None = None,
 ) -> AuditOutcome:
     from auditor.drift import merge_drifts
+    from auditor.frameworks import in_force, score
+    from auditor.policy.waivers import review
 
     runs = fetched.runs
     now = utc_now()
@@ -210,6 +248,17 @@ def _build(
         errors=fetched.errors,
         baseline=str(settings.baseline) if settings.baseline is not None else None,
         fixed=fixed,
+        frameworks=score(
+            _frameworks(settings) or in_force(evaluation.rules),
+            evaluation.rules,
+            evaluation.violations,
+        ),
+        waiver_notes=review(
+            evaluator.waivers,
+            evaluation.assistants,
+            evaluator.today,
+            whole_fleet=not settings.filters and not fetched.errors,
+        ),
     )
     if history is not None:
         from auditor.history import TREND_RUNS, run_summary

@@ -574,6 +574,16 @@ def _audit_options(func: F) -> F:
             help="Skip these rules (repeatable or comma separated).",
         ),
         click.option(
+            "--framework",
+            "frameworks",
+            multiple=True,
+            metavar="ID",
+            help="Check only the rules mapped to this compliance framework (repeatable: "
+            "eu-ai-act, tcpa, two-party-consent, hipaa, gdpr, pci-dss; auditor framework "
+            "list) and report its scorecard; without --policy it loads "
+            "builtin:voice-compliance.",
+        ),
+        click.option(
             "--filter",
             "filters",
             multiple=True,
@@ -752,6 +762,55 @@ def diff(ctx: click.Context, **values: Any) -> None:
     ctx.exit(command.run(build_diff_settings(options)))
 
 
+@cli.group(cls=AuditorGroup, context_settings=CONTEXT_SETTINGS)
+def framework() -> None:
+    """Compliance frameworks: their requirements, the rules that check them, the manual
+    controls. Not legal advice (docs/frameworks.md)."""
+
+
+_FRAMEWORK_FORMAT = click.option(
+    "--format", type=click.Choice(("table", "json")), default="table", show_default=True
+)
+
+
+@framework.command(name="list", context_settings=CONTEXT_SETTINGS)
+@_global_options
+@_FRAMEWORK_FORMAT
+@click.pass_context
+def framework_list(ctx: click.Context, **values: Any) -> None:
+    """The bundled frameworks: id, requirements checked by rules and manual, title.
+
+    \b
+    Examples:
+      auditor framework list
+      auditor framework list --format json
+    """
+    from auditor.commands import framework as command
+
+    _options(ctx, values)
+    ctx.exit(command.run_list(values["format"]))
+
+
+@framework.command(name="show", context_settings=CONTEXT_SETTINGS)
+@_global_options
+@click.argument("framework_id", metavar="ID")
+@_FRAMEWORK_FORMAT
+@click.pass_context
+def framework_show(ctx: click.Context, **values: Any) -> None:
+    """One framework: each requirement, its source, the rules that check it, and what a
+    person must verify.
+
+    \b
+    Examples:
+      auditor framework show eu-ai-act
+      auditor framework show tcpa --format json
+    """
+    from auditor.commands import framework as command
+
+    _options(ctx, values)
+    ctx.exit(command.run_show(values["framework_id"], values["format"]))
+
+
 @cli.command(name="history", context_settings=CONTEXT_SETTINGS)
 @_global_options
 @click.option(
@@ -857,6 +916,14 @@ def test_(ctx: click.Context, **values: Any) -> None:
 )
 @click.option("--select", multiple=True, metavar="RULE_ID", help="Only these rules.")
 @click.option("--ignore", multiple=True, metavar="RULE_ID", help="Not these rules.")
+@click.option(
+    "--framework",
+    "frameworks",
+    multiple=True,
+    metavar="ID",
+    help="Only the rules mapped to this framework (without --policy: the bundled "
+    "compliance pack); then the framework's requirements and manual controls.",
+)
 @click.pass_context
 def list_(ctx: click.Context, **values: Any) -> None:
     """The rules in force: id, severity, title and what each checks.

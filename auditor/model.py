@@ -157,6 +157,8 @@ class RuleInfo:
     tags: tuple[str, ...] = ()
     source: str = ""
     """Where it was defined, ``file:line``."""
+    frameworks: tuple[tuple[str, str], ...] = ()
+    """(framework id, reference) pairs: ``("eu-ai-act", "Art. 50(1)")``."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -167,6 +169,7 @@ class RuleInfo:
             "remediation": self.remediation,
             "tags": list(self.tags),
             "source": self.source,
+            "frameworks": [{"id": f, "ref": r} for f, r in self.frameworks],
         }
 
     @classmethod
@@ -179,6 +182,7 @@ class RuleInfo:
             remediation=data.get("remediation", ""),
             tags=tuple(data.get("tags", ())),
             source=data.get("source", ""),
+            frameworks=tuple((f["id"], f["ref"]) for f in data.get("frameworks", ())),
         )
 
 
@@ -192,6 +196,8 @@ class WaiverInfo:
     """Where the waiver is written, ``file:line``."""
     expired: bool = False
     """True when the expiry date has passed: the finding then counts as a violation."""
+    owner: str | None = None
+    """The person or team who answers for the waiver."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -199,6 +205,7 @@ class WaiverInfo:
             "expires": self.expires.isoformat() if self.expires else None,
             "source": self.source,
             "expired": self.expired,
+            "owner": self.owner,
         }
 
     @classmethod
@@ -209,6 +216,7 @@ class WaiverInfo:
             expires=date.fromisoformat(expires) if expires else None,
             source=data.get("source", ""),
             expired=bool(data.get("expired", False)),
+            owner=data.get("owner"),
         )
 
 
@@ -499,6 +507,111 @@ class AccountError:
 
 
 @dataclass(frozen=True)
+class RequirementScore:
+    """One requirement of a framework as tonight's audit found it."""
+
+    ref: str
+    """The article or section, ``Art. 50(1)``."""
+    title: str
+    status: str
+    """``fail`` (a mapped rule found a violation), ``pass`` (mapped rules ran and found
+    none) or ``manual`` (no rule in force checks it: a person must)."""
+    rules: tuple[str, ...]
+    """The rules in force that check it."""
+    violations: int
+    """Unwaived findings of those rules."""
+    verify: str = ""
+    """What a person must verify (all of it when manual; what rules cannot see else)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ref": self.ref,
+            "title": self.title,
+            "status": self.status,
+            "rules": list(self.rules),
+            "violations": self.violations,
+            "verify": self.verify,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RequirementScore:
+        return cls(
+            ref=data.get("ref", ""),
+            title=data.get("title", ""),
+            status=data.get("status", "manual"),
+            rules=tuple(data.get("rules", ())),
+            violations=int(data.get("violations", 0)),
+            verify=data.get("verify", ""),
+        )
+
+
+@dataclass(frozen=True)
+class FrameworkScore:
+    """A framework's scorecard: its requirements and their status."""
+
+    id: str
+    title: str
+    requirements: tuple[RequirementScore, ...]
+
+    def counts(self) -> dict[str, int]:
+        """How many requirements pass, fail and are manual."""
+        found = Counter(r.status for r in self.requirements)
+        return {k: found.get(k, 0) for k in ("pass", "fail", "manual")}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "requirements": [r.to_dict() for r in self.requirements],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FrameworkScore:
+        return cls(
+            id=data.get("id", ""),
+            title=data.get("title", ""),
+            requirements=tuple(RequirementScore.from_dict(r) for r in data.get("requirements", ())),
+        )
+
+
+@dataclass(frozen=True)
+class WaiverNote:
+    """A waiver ops should look at: one that expires soon, or one that matches no
+    assistant any more (stale)."""
+
+    kind: str
+    """``expiring_soon`` or ``stale``."""
+    source: str
+    """Where the waiver is written, ``file:line``."""
+    rules: str
+    owner: str | None
+    expires: date | None
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "source": self.source,
+            "rules": self.rules,
+            "owner": self.owner,
+            "expires": self.expires.isoformat() if self.expires else None,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> WaiverNote:
+        expires = data.get("expires")
+        return cls(
+            kind=data.get("kind", ""),
+            source=data.get("source", ""),
+            rules=data.get("rules", ""),
+            owner=data.get("owner"),
+            expires=date.fromisoformat(expires) if expires else None,
+            reason=data.get("reason", ""),
+        )
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything one run found; the single input of every renderer."""
 
@@ -529,6 +642,12 @@ class Report:
     trend: tuple[RunSummary, ...] = ()
     """The runs of the history, oldest first, this one last (empty without a history);
     the HTML report and the email draw a chart of them from two runs on."""
+    frameworks: tuple[FrameworkScore, ...] = ()
+    """The scorecard of the frameworks in force (``--framework``, else every framework
+    a checked rule maps to)."""
+    waiver_notes: tuple[WaiverNote, ...] = ()
+    """Waivers expiring within ``EXPIRING_SOON_DAYS`` and stale ones (matching no
+    assistant checked)."""
 
     @property
     def accounts(self) -> tuple[str, ...]:
@@ -612,6 +731,8 @@ class Report:
             "errors": [e.to_dict() for e in self.errors],
             "rules": [r.to_dict() for r in self.rules],
             "assistants": (a.to_dict() for a in self.assistants),
+            "frameworks": [f.to_dict() for f in self.frameworks],
+            "waiver_notes": [n.to_dict() for n in self.waiver_notes],
         }
 
     @classmethod
@@ -634,6 +755,8 @@ class Report:
                 AccountError(e.get("account"), e.get("message", "")) for e in data.get("errors", ())
             ),
             baseline=data.get("baseline"),
+            frameworks=tuple(FrameworkScore.from_dict(f) for f in data.get("frameworks", ())),
+            waiver_notes=tuple(WaiverNote.from_dict(n) for n in data.get("waiver_notes", ())),
             fixed=(
                 tuple(FixedFinding.from_dict(f) for f in data["fixed"])
                 if data.get("fixed") is not None

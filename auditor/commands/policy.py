@@ -71,6 +71,8 @@ def run_list(settings: PolicySettings) -> int:
     from auditor.policy import load_policies
     from auditor.policy.docs import render_json, render_markdown, render_table
 
+    if settings.frameworks:
+        return _list_framework_rules(settings)
     policy_set = load_policies(settings.paths)
     rules = policy_set.selected(settings.select, settings.ignore)
     if settings.format == "json":
@@ -79,6 +81,36 @@ def run_list(settings: PolicySettings) -> int:
         text = render_markdown(policy_set, rules)
     else:
         text = render_table(rules)
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    return EXIT_OK
+
+
+def _list_framework_rules(settings: PolicySettings) -> int:
+    """``policy list --framework ID``: the rules mapped to the frameworks (enabled or
+    not), then, in a table, each framework's requirements and manual controls."""
+    from auditor.commands.framework import show_lines
+    from auditor.frameworks import COMPLIANCE_PACK, get, mapped_rules
+    from auditor.policy import load_policies
+    from auditor.policy.docs import render_json, render_markdown, render_table
+
+    frameworks = [get(f) for f in dict.fromkeys(settings.frameworks)]
+    policy_set = load_policies(settings.paths or (COMPLIANCE_PACK,))
+    infos = [r.info for r in policy_set.rules]
+    ids = set(mapped_rules(frameworks, infos))
+    chosen = {r.id for r in policy_set.selected(settings.select, settings.ignore)}
+    if settings.select:
+        ids &= chosen
+    ids -= set(settings.ignore)
+    rules = tuple(r for r in policy_set.rules if r.id in ids)
+    if settings.format == "json":
+        text = render_json(policy_set, rules)
+    elif settings.format == "markdown":
+        text = render_markdown(policy_set, rules)
+    else:
+        blocks = [render_table(rules).rstrip("\n")]
+        blocks += ["\n".join(show_lines(f, infos)) for f in frameworks]
+        text = "\n\n".join(blocks) + "\n"
     sys.stdout.write(text)
     sys.stdout.flush()
     return EXIT_OK

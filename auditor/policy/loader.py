@@ -19,7 +19,7 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +44,21 @@ BUILTIN_DIR = Path(__file__).resolve().parent.parent / "policies"
 DEFAULT_PACK = BUILTIN_DIR / "default.yaml"
 """The bundled policy pack, used when no ``--policy`` is given."""
 BUILTIN_PREFIX = "builtin:"
+COMPLIANCE_DIR = BUILTIN_DIR / "compliance"
+"""The bundled compliance pack (``builtin:voice-compliance``): in a folder of its own so
+that loading ``policies/`` does not turn on its rules."""
 
 POLICY_VERSION = 1
-TOP_KEYS = ("version", "defaults", "include", "params", "rules", "exceptions", "drift")
+TOP_KEYS = (
+    "version",
+    "defaults",
+    "include",
+    "params",
+    "rules",
+    "exceptions",
+    "drift",
+    "waivers",
+)
 DEFAULT_KEYS = ("severity", "missing")
 RULE_KEYS = (
     "id",
@@ -60,8 +72,11 @@ RULE_KEYS = (
     "tags",
     "missing",
     "enabled",
+    "frameworks",
 )
-WAIVER_KEYS = ("rule", "assistants", "account", "reason", "expires")
+WAIVER_KEYS = ("rule", "assistants", "account", "reason", "expires", "owner")
+WAIVER_POLICY_KEYS = ("require_owner", "max_days")
+FRAMEWORK_REF_KEYS = ("id", "ref")
 DRIFT_KEYS = ("ignore_fields", "unordered_lists")
 MISSING_CHOICES = ("fail", "pass")
 
@@ -126,6 +141,9 @@ class _Loader:
         self.waivers: list[Waiver] = []
         self.ignore_fields: list[str] = []
         self.unordered_lists: list[str] = []
+        self.require_owner = False
+        self.max_days: int | None = None
+        self.today = date.today()
 
     # -- phase 1: read files and includes ------------------------------------------------
 
@@ -219,8 +237,11 @@ class _Loader:
             if entry.startswith(BUILTIN_PREFIX):
                 name = entry[len(BUILTIN_PREFIX) :]
                 target = BUILTIN_DIR / f"{name}.yaml"
+                if not target.is_file():  # the compliance pack, kept out of policies/ loads
+                    target = COMPLIANCE_DIR / f"{name}.yaml"
                 if not re.fullmatch(r"[A-Za-z0-9_-]+", name) or not target.is_file():
-                    known = ", ".join(BUILTIN_PREFIX + p.stem for p in policy_files_in(BUILTIN_DIR))
+                    packs = [*policy_files_in(BUILTIN_DIR), *policy_files_in(COMPLIANCE_DIR)]
+                    known = ", ".join(BUILTIN_PREFIX + p.stem for p in packs)
                     file.problems.add(line, f"unknown bundled pack {entry!r} (bundled: {known})")
                     continue
             else:
@@ -407,6 +428,7 @@ class _Loader:
                 problems.add(
                     _line(raw, "tags"), f"tags must be a list of words, not {describe(value)}"
                 )
+        frameworks = self._frameworks(raw, file) if "frameworks" in raw else ()
         when = None
         if "when" in raw:
             when = compile_condition(
@@ -428,6 +450,7 @@ class _Loader:
             remediation=remediation or "",
             tags=tags,
             source=f"{file.name}:{line}",
+            frameworks=frameworks,
         )
         return CompiledRule(
             info,
@@ -438,10 +461,85 @@ class _Loader:
             lenient_when=lenient(when) if when is not None else None,
         )
 
+    def _frameworks(self, raw: Any, file: _File) -> tuple[tuple[str, str], ...]:
+        """``frameworks: [{id: eu-ai-act, ref: "Art. 50(1)"}]`` → ((id, ref), …)."""
+        value = raw["frameworks"]
+        line = _line(raw, "frameworks")
+        if not isinstance(value, list):
+            file.problems.add(
+                line,
+                'frameworks takes a list like [{id: eu-ai-act, ref: "Art. 50(1)"}], '
+                f"not {describe(value)}",
+            )
+            return ()
+        found: list[tuple[str, str]] = []
+        for i, entry in enumerate(value):
+            entry_line = _line(value, i)
+            if not isinstance(entry, dict):
+                file.problems.add(
+                    entry_line,
+                    f"a framework reference is a mapping {{id, ref}}, not {describe(entry)}",
+                )
+                continue
+            self._check_keys(entry, FRAMEWORK_REF_KEYS, file.problems, "framework reference")
+            fid, ref = entry.get("id"), entry.get("ref")
+            if not isinstance(fid, str) or not RULE_ID.match(fid):
+                file.problems.add(
+                    entry_line, f"framework id must be a word like eu-ai-act, not {describe(fid)}"
+                )
+                continue
+            if not isinstance(ref, str) or not ref.strip():
+                file.problems.add(
+                    entry_line,
+                    f'framework reference needs ref, the article or section (like "Art. 50(1)"), '
+                    f"not {describe(ref)}",
+                )
+                continue
+            found.append((fid, ref.strip()))
+        return tuple(found)
+
     # -- phase 4: waivers ----------------------------------------------------------------------
 
-    def compile_waivers(self) -> None:
+    def waiver_policy(self) -> tuple[bool, int | None]:
+        """``waivers: {require_owner, max_days}`` over every file: the strictest wins."""
+        require_owner, max_days = False, None
+        for file in self.files:
+            doc = file.doc
+            if "waivers" not in doc:
+                continue
+            value = doc["waivers"]
+            if not isinstance(value, dict):
+                file.problems.add(
+                    _line(doc, "waivers"),
+                    "waivers must be a mapping like {require_owner: true, max_days: 180}, "
+                    f"not {describe(value)}",
+                )
+                continue
+            self._check_keys(value, WAIVER_POLICY_KEYS, file.problems, "waivers")
+            if "require_owner" in value:
+                flag = value["require_owner"]
+                if isinstance(flag, bool):
+                    require_owner = require_owner or flag
+                else:
+                    file.problems.add(
+                        _line(value, "require_owner"),
+                        f"require_owner takes true or false, not {describe(flag)}",
+                    )
+            if "max_days" in value:
+                days = value["max_days"]
+                if isinstance(days, int) and not isinstance(days, bool) and days >= 1:
+                    max_days = days if max_days is None else min(max_days, days)
+                else:
+                    file.problems.add(
+                        _line(value, "max_days"),
+                        f"max_days takes a whole number of days (1 or more), not {describe(days)}",
+                    )
+        return require_owner, max_days
+
+    def compile_waivers(self, today: date) -> None:
         ids = list(self.rule_sources)
+        self.require_owner, self.max_days = self.waiver_policy()
+        self.today = today
         for file in self.files:
             doc = file.doc
             if "exceptions" not in doc or doc["exceptions"] is None:
@@ -538,7 +636,35 @@ class _Loader:
             problems.add(
                 _line(raw, "account"), f"account must be an account name, not {describe(account)}"
             )
+        owner = raw.get("owner")
+        if owner is not None and (not isinstance(owner, str) or not owner.strip()):
+            problems.add(
+                _line(raw, "owner"),
+                f"owner must name a person or team (like team-voice), not {describe(owner)}",
+            )
+            owner = None
+        elif owner is None and self.require_owner:
+            problems.add(
+                line,
+                "waiver without owner, and the policy says waivers: {require_owner: true}; "
+                "add owner: <person or team> who renews it",
+            )
         expires = self._date(raw, file)
+        if expires is not None and self.max_days is not None:
+            days = (expires - self.today).days
+            if days > self.max_days:
+                problems.add(
+                    _line(raw, "expires"),
+                    f"waiver expires {expires.isoformat()}, {days} days from today, beyond "
+                    f"the policy's max_days: {self.max_days}; pick a date on or before "
+                    f"{(self.today + timedelta(days=self.max_days)).isoformat()}",
+                )
+        elif expires is None and self.max_days is not None and "expires" not in raw:
+            problems.add(
+                line,
+                f"waiver without expires, and the policy says waivers: {{max_days: "
+                f"{self.max_days}}}; add expires: <a date at most {self.max_days} days away>",
+            )
         if len(problems.items) > before:
             return None
         assert isinstance(reason, str)
@@ -550,6 +676,7 @@ class _Loader:
             expires=expires,
             source=f"{file.name}:{line}",
             account=account,
+            owner=owner.strip() if isinstance(owner, str) else None,
         )
 
     def _date(self, raw: Any, file: _File) -> date | None:
@@ -653,11 +780,12 @@ def _unusable(path: Path) -> str:
     return ""
 
 
-def load_policies(paths: Sequence[Path] = ()) -> PolicySet:
+def load_policies(paths: Sequence[Path] = (), *, today: date | None = None) -> PolicySet:
     """Load policy files and folders (default: the bundled pack) into a ``PolicySet``.
 
     A folder means every ``*.yaml``/``*.yml`` in it except ``*_test.yaml``, sorted.
     Raises ``PolicyError`` listing every problem, each ``file:line: message``.
+    ``today`` is the day ``waivers: {max_days}`` counts from (default: the local date).
     """
     loader = _Loader()
     try:
@@ -670,7 +798,7 @@ def load_policies(paths: Sequence[Path] = ()) -> PolicySet:
             loader.load_target(target)
         loader.merge_params()
         used = loader.compile_rules()
-        loader.compile_waivers()
+        loader.compile_waivers(today or date.today())
         loader.merge_drift()
         loader.check_params_used(used)
     except RecursionError:

@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from auditor.model import AssistantRef, WaiverInfo
+from auditor.model import AssistantRef, WaiverInfo, WaiverNote
 
 SELECTOR_KINDS = ("id", "uuid", "name")
+EXPIRING_SOON_DAYS = 14
+"""A waiver that expires within this many days is listed as expiring soon."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ class Waiver:
     source: str
     """Where it is written, ``file:line``."""
     account: str | None = None
+    owner: str | None = None
+    """The person or team who answers for it and renews it."""
 
     def expired(self, today: date) -> bool:
         """True after the expiry day (a waiver is valid through the day it names)."""
@@ -90,6 +94,7 @@ class Waiver:
             expires=self.expires,
             source=self.source,
             expired=self.expired(today),
+            owner=self.owner,
         )
 
     @property
@@ -109,3 +114,42 @@ def find_waiver(
             if expired is None:
                 expired = waiver
     return expired
+
+
+def review(
+    waivers: Sequence[Waiver],
+    assistants: Sequence[AssistantRef],
+    today: date,
+    *,
+    whole_fleet: bool = True,
+) -> tuple[WaiverNote, ...]:
+    """Waivers ops should look at: expiring within ``EXPIRING_SOON_DAYS`` (renew them
+    before the gate trips) and stale ones, whose assistants are all gone.
+
+    ``whole_fleet``: the assistants are every one of the fleet (no ``--filter``); only
+    then can a waiver be called stale.
+    """
+    notes: list[WaiverNote] = []
+    for waiver in waivers:
+        if waiver.expired(today):
+            continue  # said already: an expired waiver is a warning and stops waiving
+        if waiver.expires is not None and (waiver.expires - today).days <= EXPIRING_SOON_DAYS:
+            notes.append(_note("expiring_soon", waiver))
+        if whole_fleet and not any(
+            (waiver.account is None or ref.account == waiver.account)
+            and any(s.matches(ref) for s in waiver.assistants)
+            for ref in assistants
+        ):
+            notes.append(_note("stale", waiver))
+    return tuple(notes)
+
+
+def _note(kind: str, waiver: Waiver) -> WaiverNote:
+    return WaiverNote(
+        kind=kind,
+        source=waiver.source,
+        rules=waiver.rules_text,
+        owner=waiver.owner,
+        expires=waiver.expires,
+        reason=waiver.reason,
+    )

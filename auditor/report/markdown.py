@@ -107,6 +107,7 @@ class MarkdownFormat(ReportFormat):
             shown = sum(min(len(part), MAX_DRIFT) for part in (drift.added, drift.removed))
             shown += min(len(drift.changed), MAX_DRIFT)
             out += _more(shown, drift.total, "drifted assistants")
+        out += _scorecard(report)
         if report.warnings:
             out += ["", "## Warnings", ""] + [f"- {_cell(w)}" for w in report.warnings]
         if report.errors:
@@ -166,3 +167,17 @@ def _change(change: Change) -> list[str]:
     return [
         f"  - {path}: {_cell(value_text(change.before))} → {_cell(value_text(change.after))}{note}"
     ]
+
+
+def _scorecard(report: Report) -> list[str]:
+    """The frameworks' scorecard and the waivers to renew or remove (report.scorecard)."""
+    from auditor.report import scorecard
+
+    out: list[str] = []
+    if report.frameworks:
+        out += ["", "## Frameworks", *scorecard.markdown_lines(report)]
+    for kind, title in (("expiring_soon", "Waivers expiring soon"), ("stale", "Stale waivers")):
+        notes = scorecard.waiver_lines(report, kind=kind)
+        if notes:
+            out += ["", f"## {title}", ""] + [f"- {_cell(n)}" for n in notes]
+    return out

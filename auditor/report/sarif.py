@@ -115,7 +115,7 @@ def _rule(rule: RuleInfo) -> dict[str, Any]:
         "help": _help(rule),
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {
-            "tags": list(rule.tags),
+            "tags": [*rule.tags, *(f"{fid}:{ref}" for fid, ref in rule.frameworks)],
             "security-severity": SECURITY_SEVERITY[rule.severity],
             "problem.severity": LEVELS[rule.severity].replace("note", "recommendation"),
             "auditor.severity": str(rule.severity),

@@ -1,7 +1,12 @@
 """``text``: for people at a terminal, like ruff or pip-audit.
 
-Findings grouped by severity (worst first) and rule, one line per finding; then waived
-findings, drift, warnings and errors; the summary line last. Colour only when asked
+Summary first: an overview with every rule that has findings and its count (and how
+many are new, when a baseline or history says), then what changed (new violations, drift
+since the baseline), then the standing findings grouped by severity (worst first) and
+rule, the rule's remediation once per group. Each group shows at most ``GROUP_LIMIT``
+findings, then "… and N more (see --format json or -v)"; ``-v`` shows every one. Lines
+are wrapped to the terminal's width (``COLUMNS``, else the terminal, else 100). Then
+waived findings, warnings and errors; the summary line last. Colour only when asked
 (the caller decides: a TTY without ``NO_COLOR``, or ``--color always``). Every value
 from the API goes through ``sanitize.terminal`` so it cannot move the cursor or fake a
 line.
@@ -9,6 +14,9 @@ line.
 
 from __future__ import annotations
 
+import logging
+import shutil
+import textwrap
 from collections.abc import Callable, Sequence
 
 import click
@@ -75,18 +83,37 @@ class TextFormat(ReportFormat):
                 bold=True,
             )
         )
-        for (severity, rule), items in _grouped(report.violations):
+        limit = None if _everything() else GROUP_LIMIT
+        width = _width()
+        lines += _overview(report, style)
+        new = [v for v in report.violations if v.status == "new"]
+        if report.fixed is not None:
+            lines += ["", style(f"New violations ({len(new)})", bold=True)]
+            lines += _capped([_finding_lines(v, width, rule=True) for v in new], limit)
+        if report.drift is not None:
+            lines += ["", *_drift(report, style, limit)]
+        standing = [v for v in report.violations if v.status != "new"]
+        if standing and report.fixed is not None:
+            lines += ["", style(f"Standing violations ({len(standing)})", bold=True)]
+        rules = {r.id: r for r in report.rules}
+        for (severity, rule), items in _grouped(standing):
             lines.append("")
-            heading = f"{str(severity).upper():<8} {terminal(rule)}  {terminal(items[0].title)}"
+            heading = (
+                f"{str(severity).upper():<8} {terminal(rule)}  {terminal(items[0].title)}"
+                f"  ({len(items)})"
+            )
             lines.append(style(heading, fg=_COLORS[severity], bold=True))
-            lines.extend(f"  {_finding(v)}" for v in items)
+            info = rules.get(rule)
+            fix = info.remediation if info is not None else items[0].remediation
+            if fix:
+                lines += _wrap(f"  fix: {terminal(fix)}", width)
+            lines += _capped([_finding_lines(v, width) for v in items], limit)
         if report.waived:
             lines += ["", style(f"Waived ({len(report.waived)})", bold=True)]
             lines.extend(
                 f"  {terminal(v.rule)}  {_finding(v)}  — {_waiver(v)}" for v in report.waived
             )
-        if report.drift is not None:
-            lines += ["", *_drift(report, style)]
+        lines += _scorecard(report, style)
         if report.warnings:
             lines += ["", style("Warnings", bold=True)]
             lines.extend(f"  ! {terminal(w)}" for w in report.warnings)
@@ -99,6 +126,65 @@ class TextFormat(ReportFormat):
                 lines.append(f"  x {terminal(name + error.message)}")
         lines += ["", style(summary_line(report), bold=True)]
         return "\n".join(lines) + "\n"
+
+
+GROUP_LIMIT = 5
+"""Findings shown per group (a rule, the new ones, drift) unless ``-v`` asks for all."""
+MORE = "see --format json or -v"
+
+
+def _everything() -> bool:
+    """``-v`` (or more): every finding, no group cut short."""
+    return logging.getLogger("auditor").isEnabledFor(logging.INFO)
+
+
+def _width() -> int:
+    """The terminal's width (``COLUMNS`` first), at least 60; 100 when unknown."""
+    return max(60, shutil.get_terminal_size((100, 24)).columns)
+
+
+def _wrap(line: str, width: int, indent: str = "      ") -> list[str]:
+    if len(line) <= width:
+        return [line]
+    return textwrap.wrap(
+        line, width, subsequent_indent=indent, break_on_hyphens=False, drop_whitespace=True
+    ) or [line]
+
+
+def _capped(entries: list[list[str]], limit: int | None) -> list[str]:
+    """Each entry's lines, at most ``limit`` entries, then how many more there are."""
+    shown = entries if limit is None else entries[:limit]
+    out = [line for entry in shown for line in entry]
+    if len(entries) > len(shown):
+        out.append(f"  … and {len(entries) - len(shown)} more ({MORE})")
+    return out
+
+
+def _finding_lines(v: Violation, width: int, *, rule: bool = False) -> list[str]:
+    prefix = f"{str(v.severity).upper():<8} {terminal(v.rule)}  " if rule else ""
+    return _wrap(f"  {prefix}{_finding(v)}", width)
+
+
+def _overview(report: Report, style: Callable[..., str]) -> list[str]:
+    """Every rule with findings and its count (new ones too, when known), worst first."""
+    if not report.violations:
+        return []
+    counts: dict[str, list[int]] = {}
+    severity: dict[str, Severity] = {}
+    for v in report.violations:
+        entry = counts.setdefault(v.rule, [0, 0])
+        entry[0] += 1
+        entry[1] += v.status == "new"
+        severity.setdefault(v.rule, v.severity)
+    order = sorted(counts, key=lambda r: (-severity[r], -counts[r][0], r))
+    width = max(len(terminal(r)) for r in order)
+    out = ["", style("Overview", bold=True)]
+    for rule in order:
+        total, fresh = counts[rule]
+        new = f"  ({fresh} new)" if report.fixed is not None else ""
+        line = f"  {str(severity[rule]).upper():<8} {terminal(rule):<{width}}  {total:>6}{new}"
+        out.append(style(line, fg=_COLORS[severity[rule]]))
+    return out
 
 
 def _accounts(report: Report) -> list[str]:
@@ -155,10 +241,25 @@ def _finding(v: Violation) -> str:
 def _waiver(v: Violation) -> str:
     assert v.waiver is not None
     until = f" until {v.waiver.expires}" if v.waiver.expires else ""
-    return f"{terminal(v.waiver.reason)}{until} ({terminal(v.waiver.source)})"
+    owner = f", owner {terminal(v.waiver.owner)}" if v.waiver.owner else ""
+    return f"{terminal(v.waiver.reason)}{until} ({terminal(v.waiver.source)}{owner})"
 
 
-def _drift(report: Report, style: Callable[..., str]) -> list[str]:
+def _scorecard(report: Report, style: Callable[..., str]) -> list[str]:
+    """The frameworks' scorecard and the waivers to renew or remove (report.scorecard)."""
+    from auditor.report import scorecard
+
+    lines: list[str] = []
+    if report.frameworks:
+        lines += ["", style("Frameworks", bold=True), *scorecard.text_lines(report)]
+    for kind, title in (("expiring_soon", "Waivers expiring soon"), ("stale", "Stale waivers")):
+        notes = scorecard.waiver_lines(report, kind=kind)
+        if notes:
+            lines += ["", style(title, bold=True), *(f"  ! {terminal(n)}" for n in notes)]
+    return lines
+
+
+def _drift(report: Report, style: Callable[..., str], limit: int | None = None) -> list[str]:
     drift = report.drift
     assert drift is not None
     counts = drift.counts
@@ -167,16 +268,18 @@ def _drift(report: Report, style: Callable[..., str]) -> list[str]:
         f"{counts['changed']} changed"
     )
     lines = [style(head if not drift.empty else "No drift since the baseline", bold=True)]
+    entries: list[list[str]] = []
     for ref in drift.added:
-        lines.append(style(f"  + {terminal(_account(ref.account) + ref.label)}", fg="green"))
+        entries.append([style(f"  + {terminal(_account(ref.account) + ref.label)}", fg="green")])
     for ref in drift.removed:
-        lines.append(style(f"  - {terminal(_account(ref.account) + ref.label)}", fg="red"))
+        entries.append([style(f"  - {terminal(_account(ref.account) + ref.label)}", fg="red")])
     for entry in drift.changed:
         ref = entry.assistant
-        lines.append(style(f"  ~ {terminal(_account(ref.account) + ref.label)}", fg="yellow"))
+        block = [style(f"  ~ {terminal(_account(ref.account) + ref.label)}", fg="yellow")]
         for change in entry.changes:
-            lines.extend(_change(change))
-    return lines
+            block.extend(_change(change))
+        entries.append(block)
+    return lines + _capped(entries, limit)
 
 
 def _account(name: str | None) -> str:

@@ -51,10 +51,13 @@ def test_the_document_is_to_dict_in_its_key_order(full_report: Report) -> None:
         "violations",
         "waivers",
         "drift",
+        "fixed",
         "warnings",
         "errors",
         "rules",
         "assistants",
+        "frameworks",
+        "waiver_notes",
     ]
     assert text == render(full_report, "json")  # deterministic
 

@@ -1,0 +1,74 @@
+"""The per-framework scorecard and the waivers to renew, as fragments for the human
+renderers (text, Markdown; the HTML template reads the same ``Report`` fields).
+
+Data comes from ``Report.frameworks`` and ``Report.waiver_notes``; nothing is
+recomputed here. Framework text comes from the bundled files and rule ids, but it is
+escaped like everything else.
+"""
+
+from __future__ import annotations
+
+from auditor.model import FrameworkScore, Report, WaiverNote
+from auditor.report.sanitize import markdown, terminal
+
+STATUS_MARK = {"pass": "PASS", "fail": "FAIL", "manual": "MANUAL"}
+
+
+def counts_text(framework: FrameworkScore) -> str:
+    """``1 fail, 0 pass, 1 manual``."""
+    counts = framework.counts()
+    return f"{counts['fail']} fail, {counts['pass']} pass, {counts['manual']} manual"
+
+
+def _violations(count: int) -> str:
+    return f"{count} violation{'' if count == 1 else 's'}"
+
+
+def text_lines(report: Report) -> list[str]:
+    """The scorecard for a terminal: one heading per framework, one line per requirement."""
+    lines: list[str] = []
+    for framework in report.frameworks:
+        lines.append(f"Framework {terminal(framework.id)}: {counts_text(framework)}")
+        for req in framework.requirements:
+            mark = STATUS_MARK.get(req.status, req.status.upper())
+            if req.status == "manual":
+                detail = "check by hand"
+            else:
+                detail = f"{_violations(req.violations)} ({terminal(', '.join(req.rules))})"
+            lines.append(f"  {mark:<7}{terminal(req.ref)}  {terminal(req.title)} — {detail}")
+    return lines
+
+
+def markdown_lines(report: Report) -> list[str]:
+    """The scorecard as Markdown tables, one per framework."""
+    out: list[str] = []
+    for framework in report.frameworks:
+        out += [
+            "",
+            f"### {markdown(framework.id)}: {counts_text(framework)}",
+            "",
+            "| status | requirement | rules | violations |",
+            "|---|---|---|---|",
+        ]
+        for req in framework.requirements:
+            rules = ", ".join(f"`{markdown(r)}`" for r in req.rules) or "manual control"
+            out.append(
+                f"| {STATUS_MARK.get(req.status, req.status)} | {markdown(req.ref)} "
+                f"{markdown(req.title)} | {rules} | {req.violations} |"
+            )
+    return out
+
+
+def note_text(note: WaiverNote) -> str:
+    """One waiver to look at, in words."""
+    owner = f"owner {note.owner}" if note.owner else "no owner"
+    if note.kind == "expiring_soon":
+        what = f"expires {note.expires.isoformat() if note.expires else '?'}"
+    else:
+        what = "matches no assistant any more (stale): remove it"
+    return f"{note.source} for rule {note.rules}: {what}; {owner}"
+
+
+def waiver_lines(report: Report, *, kind: str) -> list[str]:
+    """The notes of one kind (``expiring_soon`` or ``stale``), as plain sentences."""
+    return [note_text(n) for n in report.waiver_notes if n.kind == kind]
