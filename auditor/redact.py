@@ -14,6 +14,7 @@ alternation, so ``redact`` is one regex search however many forms there are.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import logging
 import re
@@ -69,7 +70,9 @@ def secret_forms(secret: str) -> set[str]:
     JSON-escaped; URL-encoded (``quote``, ``quote_plus``); base64 of it alone or inside
     a longer string (``AUTH PLAIN``), standard and urlsafe."""
     forms = _escapes(secret)
-    forms |= {quote(secret), quote(secret, safe=""), quote_plus(secret)}
+    # a value from the environment may hold lone surrogates, which UTF-8 refuses
+    with contextlib.suppress(UnicodeEncodeError):
+        forms |= {quote(secret), quote(secret, safe=""), quote_plus(secret)}
     forms |= {form.replace("%", "%25") for form in list(forms) if "%" in form}
     forms |= _base64_forms(secret.encode("utf-8", "surrogatepass"))
     return {form for form in forms if len(form) >= _MIN_FORM or form == secret}

@@ -81,3 +81,11 @@ def test_the_longest_form_wins_where_forms_overlap() -> None:
     register_secret("abcdefgh-and-more")
     assert redact("key abcdefgh-and-more end") == "key *** end"
     assert redact("key abcdefgh end") == "key *** end"
+
+
+def test_a_secret_with_a_lone_surrogate_is_still_registered() -> None:
+    """``os.environ`` turns bytes that are not UTF-8 into lone surrogates."""
+    secret = "key-\udcff-0123456789"
+    register_secret(secret)
+    assert redact(f"got {secret}") == f"got {MASK}"
+    assert redact(repr(secret)) == f"'{MASK}'"
