@@ -341,7 +341,8 @@ _NAMES_A_VARIABLE = {
     "password_env": ("SMTP_PASSWORD", "password"),
 }
 """Keys that name an environment variable: the example shown, and what they must not hold."""
-_RANDOM = re.compile(r"(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9]).{24,}")
+_RANDOM = re.compile(r"(?=[^a-z]*[a-z])(?=[^A-Z]*[A-Z])(?=[^0-9]*[0-9])[A-Za-z0-9]{24,}")
+"""A random-looking token: 24+ letters and digits, mixed case, no ``_`` (names have them)."""
 
 
 def _names_a_variable(where: str, key: str, value: Any) -> str:
@@ -357,7 +358,7 @@ def _holds_a_secret(name: str) -> bool:
     """Whether a valid variable name looks like a key pasted in its place (``sk_live_…``)."""
     from auditor.secretscan import find_secrets
 
-    return bool(find_secrets(name) or find_secrets(f"key={name}")) or bool(_RANDOM.fullmatch(name))
+    return bool(find_secrets(name)) or _RANDOM.fullmatch(name) is not None
 
 
 def _without_userinfo(url: str) -> str:

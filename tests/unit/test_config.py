@@ -456,3 +456,34 @@ def test_pyproject_tool_auditor_is_read_like_auditor_yaml(
         "https://a.example/api (key from $NORTH_KEY: set)",
         "file (pyproject.toml:10)",
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "refused"),
+    [
+        ("NORTH_KEY", False),
+        ("INTELLIXENT_API_KEY", False),
+        ("MyCompany_Production_Key2", False),  # mixed case and digits, but a name
+        ("north_key", False),
+        ("sk_live_Abc123Def456Ghi789Jkl012", True),
+        ("ghp_abcdefghijklmnopqrstuvwxyz0123456789", True),
+        ("AKIAABCDEFGHIJKLMNOP", True),
+        ("Abc123Def456Ghi789Jkl012xyz", True),  # random-looking: 24+ mixed, no underscore
+    ],
+)
+def test_api_key_env_that_looks_like_a_key_is_refused_unseen(
+    tmp_path: Path, name: str, refused: bool
+) -> None:
+    path = _write(tmp_path, f"api_key_env: {name}\nemail: {{password_env: {name}}}\n")
+    if not refused:
+        assert load_config(path).values["api_key_env"].value == name
+        return
+    with pytest.raises(ConfigFileError) as caught:
+        load_config(path)
+    problems = caught.value.problems
+    assert problems == [
+        f"{path}:1: api_key_env must name an environment variable (e.g. NORTH_KEY), "
+        "not hold the key",
+        f"{path}:2: email.password_env must name an environment variable (e.g. SMTP_PASSWORD), "
+        "not hold the password",
+    ]
