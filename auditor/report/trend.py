@@ -50,7 +50,7 @@ def trend_svg(runs: Sequence[RunSummary]) -> str:
     for number, run in enumerate(runs):
         x = _LEFT + number * step + (step - bar) / 2
         y = float(_TOP + plot_h)
-        for severity in reversed(SEVERITY_NAMES):  # info at the bottom, critical on top
+        for severity in SEVERITY_NAMES:  # mildest at the bottom, critical on top
             count = int(run.by_severity.get(severity, 0))
             if not count:
                 continue
