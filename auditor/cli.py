@@ -765,7 +765,14 @@ def diff(ctx: click.Context, **values: Any) -> None:
 @cli.group(cls=AuditorGroup, context_settings=CONTEXT_SETTINGS)
 def framework() -> None:
     """Compliance frameworks: their requirements, the rules that check them, the manual
-    controls. Not legal advice (docs/frameworks.md)."""
+    controls. Not legal advice (docs/frameworks.md).
+
+    \b
+    Examples:
+      auditor framework list
+      auditor framework show eu-ai-act
+      auditor audit --framework eu-ai-act --format json
+    """
 
 
 _FRAMEWORK_FORMAT = click.option(

@@ -157,6 +157,7 @@ at once (`auditor policy validate`, exit 2) before any API call.
 | `params` | named values rules use as `{param: NAME}`; later files override earlier ones |
 | `rules` | the rules (below) |
 | `exceptions` | waivers (below) |
+| `waivers` | `{require_owner: true, max_days: 180}`: rules every waiver must follow (below) |
 | `drift` | `{ignore_fields: [...], unordered_lists: [...]}` added to the drift settings |
 
 `--policy` may be given several times (a folder means its `*.yaml`/`*.yml` files except
@@ -174,6 +175,7 @@ at once (`auditor policy validate`, exit 2) before any API call.
 | `require` | a condition every assistant it applies to must satisfy (required) |
 | `remediation` | how to fix a finding |
 | `tags` | a list of words |
+| `frameworks` | `[{id: eu-ai-act, ref: "Art. 50(1)"}]`: framework requirements it checks |
 | `missing` | `fail` (default) or `pass`: the verdict when a field it needs is absent or null |
 | `enabled` | `false` keeps the rule out of audits unless it is selected with `--select` |
 
@@ -272,7 +274,14 @@ exceptions:
     account: north                          # optional: only in this account
     reason: Long support calls approved by ops, ticket OPS-42   # required
     expires: 2027-01-31                     # optional: the last day it applies
+    owner: team-voice                       # optional: the person or team who renews it
 ```
+
+A policy file may govern its waivers: `waivers: {require_owner: true, max_days: 180}`
+makes a waiver without an `owner`, or one expiring more than `max_days` from today (or
+never), a `policy validate` error at its `file:line` (exit 2); over several files the
+strictest setting applies. Reports list waivers that expire within 14 days as "expiring
+soon", and waivers whose assistants are all gone as "stale" (not with `--filter`).
 
 An active waiver moves the finding to the report's waived list (shown, never counted
 against the gate). After its expiry date the finding is a violation again, carries the
