@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sys
 import textwrap
 from collections.abc import Callable, Sequence
 
@@ -72,60 +73,66 @@ class TextFormat(ReportFormat):
     extension = "txt"
 
     def render(self, report: Report, *, color: bool = False) -> str:
-        style: Callable[..., str] = click.style if color else _plain
-        lines: list[str] = []
-        who = f"{report.source}" + (f" · baseline {report.baseline}" if report.baseline else "")
-        lines.append(
-            style(
-                f"auditor {report.tool_version} · {terminal(who)} · "
-                f"{plural(len(report.assistants), 'assistant')} · "
-                f"{plural(len(report.rules), 'rule')}",
-                bold=True,
-            )
+        return render_text(report, color=color, width=_width(), everything=_everything())
+
+
+def render_text(
+    report: Report, *, color: bool = False, width: int | None = None, everything: bool = False
+) -> str:
+    """The text report; lines wrapped at ``width`` (``None``: not wrapped), every finding
+    listed with ``everything``, else at most ``GROUP_LIMIT`` per group."""
+    style: Callable[..., str] = click.style if color else _plain
+    lines: list[str] = []
+    who = f"{report.source}" + (f" · baseline {report.baseline}" if report.baseline else "")
+    lines.append(
+        style(
+            f"auditor {report.tool_version} · {terminal(who)} · "
+            f"{plural(len(report.assistants), 'assistant')} · "
+            f"{plural(len(report.rules), 'rule')}",
+            bold=True,
         )
-        limit = None if _everything() else GROUP_LIMIT
-        width = _width()
-        lines += _overview(report, style)
-        new = [v for v in report.violations if v.status == "new"]
-        if report.fixed is not None:
-            lines += ["", style(f"New violations ({len(new)})", bold=True)]
-            lines += _capped([_finding_lines(v, width, rule=True) for v in new], limit)
-        if report.drift is not None:
-            lines += ["", *_drift(report, style, limit)]
-        standing = [v for v in report.violations if v.status != "new"]
-        if standing and report.fixed is not None:
-            lines += ["", style(f"Standing violations ({len(standing)})", bold=True)]
-        rules = {r.id: r for r in report.rules}
-        for (severity, rule), items in _grouped(standing):
-            lines.append("")
-            heading = (
-                f"{str(severity).upper():<8} {terminal(rule)}  {terminal(items[0].title)}"
-                f"  ({len(items)})"
-            )
-            lines.append(style(heading, fg=_COLORS[severity], bold=True))
-            info = rules.get(rule)
-            fix = info.remediation if info is not None else items[0].remediation
-            if fix:
-                lines += _wrap(f"  fix: {terminal(fix)}", width)
-            lines += _capped([_finding_lines(v, width) for v in items], limit)
-        if report.waived:
-            lines += ["", style(f"Waived ({len(report.waived)})", bold=True)]
-            lines.extend(
-                f"  {terminal(v.rule)}  {_finding(v)}  — {_waiver(v)}" for v in report.waived
-            )
-        lines += _scorecard(report, style)
-        if report.warnings:
-            lines += ["", style("Warnings", bold=True)]
-            lines.extend(f"  ! {terminal(w)}" for w in report.warnings)
-        if len(report.accounts) > 1:
-            lines += ["", style("Accounts", bold=True), *_accounts(report)]
-        if report.errors:
-            lines += ["", style("Errors", fg="red", bold=True)]
-            for error in report.errors:
-                name = f"account {error.account}: " if error.account else ""
-                lines.append(f"  x {terminal(name + error.message)}")
-        lines += ["", style(summary_line(report), bold=True)]
-        return "\n".join(lines) + "\n"
+    )
+    limit = None if everything else GROUP_LIMIT
+    lines += _overview(report, style)
+    new = [v for v in report.violations if v.status == "new"]
+    if report.fixed is not None:
+        lines += ["", style(f"New violations ({len(new)})", bold=True)]
+        lines += _capped([_finding_lines(v, width, rule=True) for v in new], limit)
+    if report.drift is not None:
+        lines += ["", *_drift(report, style, limit)]
+    standing = [v for v in report.violations if v.status != "new"]
+    if standing and report.fixed is not None:
+        lines += ["", style(f"Standing violations ({len(standing)})", bold=True)]
+    rules = {r.id: r for r in report.rules}
+    for (severity, rule), items in _grouped(standing):
+        lines.append("")
+        heading = (
+            f"{str(severity).upper():<8} {terminal(rule)}  {terminal(items[0].title)}"
+            f"  ({len(items)})"
+        )
+        lines.append(style(heading, fg=_COLORS[severity], bold=True))
+        info = rules.get(rule)
+        fix = (info.remediation if info is not None else items[0].remediation) or "–"
+        lines += _wrap(f"  fix: {terminal(fix)}", width)
+        lines += _capped([_finding_lines(v, width) for v in items], limit)
+    if report.waived:
+        lines += ["", style(f"Waived ({len(report.waived)})", bold=True)]
+        lines.extend(f"  {terminal(v.rule)}  {_finding(v)}  — {_waiver(v)}" for v in report.waived)
+    lines += _scorecard(report, style)
+    if report.warnings:
+        lines += ["", style("Warnings", bold=True)]
+        lines.extend(f"  ! {terminal(w)}" for w in report.warnings)
+    if len(report.accounts) > 1:
+        lines += ["", style("Accounts", bold=True), *_accounts(report)]
+    if report.errors:
+        lines += ["", style("Errors", fg="red", bold=True)]
+        for error in report.errors:
+            name = f"account {error.account}: " if error.account else ""
+            lines.append(f"  x {terminal(name + error.message)}")
+    lines += ["", style(summary_line(report), bold=True)]
+    if width is not None:  # what the sections did not wrap themselves (styled lines stay)
+        lines = [part for line in lines for part in _wrap(line, width, "    ")]
+    return "\n".join(lines) + "\n"
 
 
 GROUP_LIMIT = 5
@@ -138,13 +145,16 @@ def _everything() -> bool:
     return logging.getLogger("auditor").isEnabledFor(logging.INFO)
 
 
-def _width() -> int:
-    """The terminal's width (``COLUMNS`` first), at least 60; 100 when unknown."""
+def _width() -> int | None:
+    """The terminal's width (``COLUMNS`` first, at least 60) when stdout is a terminal;
+    ``None`` (no wrapping) for a file or a pipe, whose reader has no width."""
+    if not sys.stdout.isatty():
+        return None
     return max(60, shutil.get_terminal_size((100, 24)).columns)
 
 
-def _wrap(line: str, width: int, indent: str = "      ") -> list[str]:
-    if len(line) <= width:
+def _wrap(line: str, width: int | None, indent: str = "      ") -> list[str]:
+    if width is None or len(click.unstyle(line)) <= width or "\x1b" in line:
         return [line]
     return textwrap.wrap(
         line, width, subsequent_indent=indent, break_on_hyphens=False, drop_whitespace=True
@@ -160,7 +170,7 @@ def _capped(entries: list[list[str]], limit: int | None) -> list[str]:
     return out
 
 
-def _finding_lines(v: Violation, width: int, *, rule: bool = False) -> list[str]:
+def _finding_lines(v: Violation, width: int | None, *, rule: bool = False) -> list[str]:
     prefix = f"{str(v.severity).upper():<8} {terminal(v.rule)}  " if rule else ""
     return _wrap(f"  {prefix}{_finding(v)}", width)
 

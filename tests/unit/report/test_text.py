@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from auditor.model import Gate, Report
+from auditor.model import AssistantRef, Gate, Report
 from auditor.report import render
-from auditor.report.text import summary_line
+from auditor.report.text import render_text, summary_line
 from tests.unit.report.conftest import GREETING, NASTY, RECORDING, SECRETS, violation
 from tests.unit.report.golden import assert_golden
 
@@ -32,10 +32,11 @@ def test_findings_grouped_by_severity_then_rule(full_report: Report) -> None:
         ["LOW", "initial-message-length"],
         ["INFO", "timezone-set"],
     ]
-    assert "HIGH     recording-enabled  Calls must be recorded" in lines
-    at = lines.index("HIGH     recording-enabled  Calls must be recorded")
-    assert lines[at + 1] == "  [north] Acme – Reception (id 1)  record must be true, is false"
-    assert lines[at + 2].startswith("  [south] <script>alert(1)</script>\\x1b[2J\\n::error::pwned")
+    assert "HIGH     recording-enabled  Calls must be recorded  (2)" in lines
+    at = lines.index("HIGH     recording-enabled  Calls must be recorded  (2)")
+    assert lines[at + 1] == "  fix: Turn on call recording in the assistant settings."
+    assert lines[at + 2] == "  [north] Acme – Reception (id 1)  record must be true, is false"
+    assert lines[at + 3].startswith("  [south] <script>alert(1)</script>\\x1b[2J\\n::error::pwned")
 
 
 def test_one_heading_per_rule_even_when_findings_arrive_interleaved(full_report: Report) -> None:
@@ -131,3 +132,39 @@ def test_nasty_fixture_is_really_nasty() -> None:
     assert "\x1b" in NASTY
     assert "\n" in NASTY
     assert "<script>" in NASTY
+
+
+def _many(base: Report, count: int, *, new_every: int = 0) -> Report:
+    refs = [AssistantRef(i, f"u{i}", f"Assistant number {i}") for i in range(count)]
+    findings = tuple(
+        violation(RECORDING, ref, "record", False, "true")._replace(
+            status=("new" if new_every and i % new_every == 0 else "standing")
+        )
+        for i, ref in enumerate(refs)
+    )
+    return dataclasses.replace(base, violations=findings, fixed=() if new_every else None)
+
+
+def test_overview_first_and_long_groups_capped(clean_report: Report) -> None:
+    report = _many(clean_report, 1_400, new_every=10)
+    text = render_text(report)
+    lines = text.splitlines()
+    assert lines[2] == "Overview"
+    assert lines[3].split() == ["HIGH", "recording-enabled", "1400", "(140", "new)"]
+    assert lines.index("New violations (140)") < lines.index("Standing violations (1260)")
+    assert "  … and 135 more (see --format json or -v)" in lines
+    assert "  … and 1255 more (see --format json or -v)" in lines
+    assert len(lines) < 40  # 1,400 findings in a screenful
+    everything = render_text(report, everything=True).splitlines()
+    assert sum("record must be true" in line for line in everything) == 1_400
+    assert not any("more (see" in line for line in everything)
+
+
+def test_lines_are_wrapped_to_the_width(clean_report: Report) -> None:
+    long = dataclasses.replace(RECORDING, remediation="Turn recording on. " * 20)
+    report = dataclasses.replace(_many(clean_report, 3), rules=(long,))
+    wrapped = render_text(report, width=60).splitlines()
+    assert max(len(line) for line in wrapped) <= 60
+    fix = [line for line in wrapped if line.startswith(("  fix:", "      Turn"))]
+    assert len(fix) >= 3
+    assert max(len(line) for line in render_text(report).splitlines()) > 60  # a file: unwrapped
