@@ -883,7 +883,8 @@ class _RecordCheck:
         self._day = (self._since - timedelta(days=1)).strftime("%Y-%m-%d")
         """Any timestamp dated before this is older than the fetch, whatever its offset."""
         self._changed = ""
-        self._edges: dict[int, tuple[Any, Any]] = {}
+        self._edges: dict[int, tuple[Any, Any, int]] = {}
+        """Page → its first id, last id, and ids ascending (1), descending (-1), other (0)."""
         self._ids_of: dict[int, list[Any]] = {}
 
     def page(self, page: _Page) -> list[Record]:
@@ -938,7 +939,7 @@ class _RecordCheck:
                     )
         data = page.data
         if data:
-            self._edges[number] = (data[0].get("id"), data[-1].get("id"))
+            self._edges[number] = (data[0]["id"], data[-1]["id"], _direction(data))
         if number == 1 or number == page.last_page:
             self._ids_of[number] = [_identity(r.get("id")) for r in data]
         self.count += len(data)
@@ -1001,20 +1002,29 @@ def _not_before(stamp: str, since: datetime) -> bool:
     return when >= since
 
 
-def _out_of_order(edges: Mapping[int, tuple[Any, Any]]) -> str:
-    """Pages come in an order (by id, ascending or not): with whole-number ids, the
-    last id of each page and the first of the next must keep it. A change between two
-    pages' readings can move a record across their boundary."""
+def _direction(data: list[Record]) -> int:
+    """1 if the page's ids are whole numbers in ascending order, -1 descending, else 0
+    (one record: 1)."""
+    ids = list(map(_record_id, data))
+    if not all(type(i) is int for i in ids):
+        return 0
+    return 1 if ids == sorted(ids) else -1 if ids == sorted(ids, reverse=True) else 0
+
+
+def _out_of_order(edges: Mapping[int, tuple[Any, Any, int]]) -> str:
+    """When every page is in id order (the sandbox's and Laravel's default), the last
+    id of each page and the first of the next must keep that order: a change between two
+    pages' readings can move a record across their boundary. An API that pages in
+    another order is not checked this way."""
     numbers = sorted(edges)
-    if not numbers:
+    directions = {edges[n][2] for n in numbers if edges[n][0] != edges[n][1]}
+    if len(directions) != 1 or 0 in directions:
         return ""
-    first, last = edges[numbers[0]]
-    if not all(type(v) is int for pair in edges.values() for v in pair) or first == last:
-        return ""
-    rising = first < last
+    rising = directions == {1}
     for before, after in itertools.pairwise(numbers):
         end, start = edges[before][1], edges[after][0]
-        if after == before + 1 and (end < start) != rising:
+        ints = type(end) is int and type(start) is int
+        if after == before + 1 and ints and (end < start) != rising:
             return (
                 f"page {before} ends with id {end} and page {after} starts with id {start}, "
                 "out of the order the pages are in"

@@ -487,3 +487,60 @@ def test_a_page_with_an_integer_too_long_to_convert_is_an_incomplete_listing() -
     body = b'{"data": [{"id": ' + b"9" * 5000 + b', "uuid": "u"}], "total": 1}'
     with pytest.raises(IncompleteListingError, match=r"^page 1 is not usable JSON \(Exceeds"):
         _parse_page(1, body, "page 1")
+
+
+# -- issue 15: what a page says is not taken on trust ------------------------------------------
+
+PAGE_HEAD = b'{"current_page":1,"last_page":1,"per_page":100,"total":1,"data":['
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        b'{"id":1,"uuid":"a","record":false,"record":true}',
+        b'{"id":1,"uuid":"a","record":false,"record" :true}',  # a spaced colon
+        b'{"id":1,"uuid":"a","k\\\\":1,"record":false,"record":true}',  # a key ending in \
+        b'{"id":1,"uuid":"a","p":"say \\":","record":false,"record":true}',  # \": in a string
+        b'{"id":1,"uuid":"a",\n "v":{"record":false,\t"record":true}}',  # nested, spaced
+        b'{"id":1,"uuid":"a","v":[{"x":1,"x":2}]}',
+    ],
+)
+def test_a_key_twice_in_any_object_is_found_however_the_page_is_written(record: bytes) -> None:
+    from auditor.api import _parse_page
+
+    with pytest.raises(IncompleteListingError, match=r"assistant id 1 \(record 1 on page 1\) "):
+        _parse_page(1, PAGE_HEAD + record + b"]}", "page 1")
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        b'{"id":1,"uuid":"a","p":"a \\"quoted\\": colon","q":"x :y"}',
+        b'{"id":1,"uuid":"a","k\\\\":1,"record":true}',
+        b'{\n  "id": 1,\n  "uuid" : "a",\n  "v": {"a": [1, {"b": 2}]}\n}',
+    ],
+)
+def test_pages_without_a_repeated_key_are_read(record: bytes) -> None:
+    from auditor.api import _parse_page
+
+    assert len(_parse_page(1, PAGE_HEAD + record + b"]}", "page 1").data) == 1
+
+
+def test_ids_and_uuids_are_compared_as_one_assistant() -> None:
+    from auditor.api import _identity
+
+    assert _identity(1000) == _identity("1000") == _identity(" 1000 ") == _identity(1000.0)
+    assert _identity(1000) != _identity(1001)
+    assert _identity("ABC") == _identity("abc")
+    assert _identity(True) != _identity(1)
+
+
+def test_ids_out_of_page_order_at_a_boundary_mean_the_fleet_changed() -> None:
+    from auditor.api import _out_of_order
+
+    assert _out_of_order({1: (1, 100, 1), 2: (101, 200, 1), 3: (201, 250, 1)}) == ""
+    assert "page 1 ends with id 100 and page 2 starts with id 99" in _out_of_order(
+        {1: (1, 100, 1), 2: (99, 200, 1)}
+    )
+    assert _out_of_order({1: (300, 201, -1), 2: (200, 101, -1)}) == ""  # newest first
+    assert _out_of_order({1: (5, 100, 0), 2: (3, 200, 0)}) == ""  # another order: not judged
