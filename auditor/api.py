@@ -19,13 +19,18 @@ the origin of ``--base-url`` (at most ``MAX_REDIRECTS``), never to another schem
 or port. A key that cannot go in an HTTP header is a ``ConfigError`` before any request.
 
 A listing is returned only when it is complete: every page answered with a list of
-objects, each with an ``id`` and a ``uuid``, no uuid or id twice, ``last_page`` and
-``total`` the same on every page and consistent with ``per_page``, and as many records
-as ``total`` says. Anything else raises ``IncompleteListingError`` naming the check;
-HTTP and network problems raise ``FetchError`` / ``AuthError`` (all exit 3). A missing
-key is an ``AuthError`` too (exit 3, an auth problem, with how to set the key), raised
-before any request. The key is sent only in the ``Authorization`` header: never in a
-URL, a message, a log line or a ``repr``.
+objects, each with an ``id`` and a ``uuid``, no uuid or id twice (``1000`` and
+``"1000"`` are one id; uuids are compared without case or surrounding spaces), no key
+twice in an object, nothing nested deeper than ``auditor.depth.MAX_DEPTH`` (64),
+``last_page`` and ``total`` the same on every page and consistent with ``per_page``,
+``total`` at most ``MAX_ASSISTANTS``, every page before the last full, and as many
+records as ``total`` says. A listing the fleet changed under while it was read
+(``ApiClient.stream`` says how that is seen) is read again, at most ``FLEET_REREADS``
+more times (``FleetChangedError``). Anything else raises ``IncompleteListingError``
+naming the check; HTTP and network problems raise ``FetchError`` / ``AuthError`` (all
+exit 3). A missing key is an ``AuthError`` too (exit 3, an auth problem, with how to set
+the key), raised before any request. The key is sent only in the ``Authorization``
+header: never in a URL, a message, a log line or a ``repr``.
 
 Environment (for tests and impatient people, not documented in ``--help``):
 ``AUDITOR_RETRY_BASE`` — the first backoff delay in seconds (default 0.5).
