@@ -495,6 +495,15 @@ class _Loader:
                     f"not {describe(ref)}",
                 )
                 continue
+            known = _bundled_framework_refs().get(fid)
+            if known is not None and ref.strip() not in known:
+                file.problems.add(
+                    entry_line,
+                    f"framework {fid} has no requirement {ref.strip()!r}"
+                    f"{did_you_mean(ref.strip(), known)}; its requirements: {', '.join(known)} "
+                    f"(auditor framework show {fid})",
+                )
+                continue
             found.append((fid, ref.strip()))
         return tuple(found)
 
@@ -761,6 +770,14 @@ class _Loader:
             ordered.append((order, 0, -1 - n, message))
         ordered.sort(key=lambda item: (item[0], item[1], item[2]))
         return [item[3] for item in ordered]
+
+
+def _bundled_framework_refs() -> dict[str, list[str]]:
+    """The requirement refs of each bundled framework (a rule's reference to one of them
+    must name one; ids of other frameworks are the user's own)."""
+    from auditor.frameworks import bundled
+
+    return {f.id: [r.ref for r in f.requirements] for f in bundled().values()}
 
 
 _NOT_FOUND = "no such file or folder"

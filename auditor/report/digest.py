@@ -15,6 +15,7 @@ import html
 from collections import Counter
 
 from auditor.model import AssistantRef, Report, Severity, Violation
+from auditor.report import scorecard
 from auditor.report.sanitize import terminal
 from auditor.report.text import plural, summary_line
 
@@ -145,6 +146,7 @@ def _html(report: Report, top: int) -> str:
             out.append(_more(min(top, len(entries)), len(entries)))
         else:
             out.append("<p>No drift.</p>")
+    out += scorecard.html_lines(report)
     listed = rest if report.fixed is not None else report.violations
     out.append(f"<h2>Top findings ({len(listed)})</h2>")
     out.append(_table(list(listed[:top])))
@@ -214,6 +216,7 @@ def render_text(report: Report, *, top: int = TOP) -> str:
         out += [f"  {terminal(e)}" for e in entries[:top]] or ["  none"]
         if len(entries) > top:
             out.append(f"  … and {len(entries) - top} more")
+    out += scorecard.digest_text_lines(report)
     listed = rest if report.fixed is not None else list(report.violations)
     out += ["", f"Top findings ({len(listed)}):", *map(line, listed[:top])]
     if len(listed) > top:

@@ -8,6 +8,8 @@ escaped like everything else.
 
 from __future__ import annotations
 
+import html
+
 from auditor.model import FrameworkScore, Report, WaiverNote
 from auditor.report.sanitize import markdown, terminal
 
@@ -72,3 +74,45 @@ def note_text(note: WaiverNote) -> str:
 def waiver_lines(report: Report, *, kind: str) -> list[str]:
     """The notes of one kind (``expiring_soon`` or ``stale``), as plain sentences."""
     return [note_text(n) for n in report.waiver_notes if n.kind == kind]
+
+
+def _h(text: str) -> str:
+    return html.escape(terminal(text), quote=True)
+
+
+def html_lines(report: Report) -> list[str]:
+    """The scorecard and the waivers to renew or remove as HTML (the email digest)."""
+    out: list[str] = []
+    if report.frameworks:
+        out.append("<h2>Frameworks</h2><ul>")
+        for framework in report.frameworks:
+            out.append(f"<li><b>{_h(framework.id)}</b>: {counts_text(framework)}<ul>")
+            for req in framework.requirements:
+                mark = STATUS_MARK.get(req.status, req.status.upper())
+                what = (
+                    "check by hand"
+                    if req.status == "manual"
+                    else f"{_violations(req.violations)} ({_h(', '.join(req.rules))})"
+                )
+                out.append(f"<li>{mark} {_h(req.ref)} {_h(req.title)}: {what}</li>")
+            out.append("</ul></li>")
+        out.append("</ul>")
+    for kind, title in (("expiring_soon", "Waivers expiring soon"), ("stale", "Stale waivers")):
+        notes = waiver_lines(report, kind=kind)
+        if notes:
+            out.append(f"<h2>{title}</h2><ul>")
+            out += [f"<li>{_h(n)}</li>" for n in notes]
+            out.append("</ul>")
+    return out
+
+
+def digest_text_lines(report: Report) -> list[str]:
+    """The scorecard and the waivers to renew or remove, for the email's plain text."""
+    out: list[str] = []
+    if report.frameworks:
+        out += ["", "Frameworks:", *(f"  {line}" for line in text_lines(report))]
+    for kind, title in (("expiring_soon", "Waivers expiring soon"), ("stale", "Stale waivers")):
+        notes = waiver_lines(report, kind=kind)
+        if notes:
+            out += ["", f"{title}:", *(f"  {terminal(n)}" for n in notes)]
+    return out

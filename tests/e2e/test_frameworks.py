@@ -277,3 +277,48 @@ def test_owner_expiring_soon_and_stale_waivers_in_the_reports(
     assert "Waivers expiring soon" in page
     assert "Stale waivers" in page
     assert "team-voice" in page
+
+
+def test_the_email_digest_shows_the_scorecard(sandbox: RunningSandbox) -> None:
+    from auditor.model import Report
+    from auditor.report import digest
+
+    report = Report.from_dict(audit_json(sandbox, "--framework", "eu-ai-act"))
+    assert "Framework eu-ai-act: 1 fail, 0 pass, 1 manual" in digest.render_text(report)
+    page = digest.render_html(report)
+    assert "<h2>Frameworks</h2>" in page
+    assert "FAIL Art. 50(1)" in page
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ('{id: eu-ai-act, ref: "Art. 50(9)"}', "framework eu-ai-act has no requirement"),
+        ("{id: eu-ai-act}", "framework reference needs ref"),
+        ('{id: "no way", ref: x}', "framework id must be a word"),
+        ('{id: tcpa, ref: "47 CFR 64.1200(b)(1)", level: 2}', "unknown framework reference key"),
+    ],
+)
+def test_a_bad_framework_reference_is_an_error_at_its_line(
+    tmp_path: Path, entry: str, message: str
+) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        "version: 1\nrules:\n  - id: r\n    require: {record: true}\n"
+        f"    frameworks:\n      - {entry}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["policy", "validate", str(path)])
+    assert result.exit_code == 2
+    assert f"{path}:6: {message}" in result.stderr, result.stderr
+
+
+def test_a_reference_to_your_own_framework_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        "version: 1\nrules:\n  - id: r\n    require: {record: true}\n"
+        '    frameworks: [{id: soc2, ref: "CC6.7"}]\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["policy", "validate", str(path)])
+    assert result.exit_code == 0, result.output
