@@ -2,7 +2,8 @@
 
 Assistant names, prompts, field names and values may carry HTML, ANSI escape sequences
 (``\\x1b[2J``, OSC ``\\x1b]8;;…``), other control characters, newlines, bidirectional
-overrides that reorder what a reader sees, lone UTF-16 surrogates (valid in JSON text,
+overrides that reorder what a reader sees, invisible format characters (zero-width
+spaces, U+FEFF, soft hyphens, tag characters), lone UTF-16 surrogates (valid in JSON text,
 not encodable as UTF-8), Markdown syntax or GitHub ``::`` workflow commands. Each helper
 here neutralises them for one kind of output; HTML is escaped by jinja2's autoescape on
 top of ``terminal``.
@@ -13,13 +14,32 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from typing import Any
+
+
+def _format_characters() -> str:
+    """Every format character (category Cf) as a regex class body.
+
+    Zero-width spaces and joiners, U+FEFF, the soft hyphen, bidi marks, overrides and
+    isolates, tag characters (U+E0000–E007F): invisible, yet they change what a reader
+    sees or smuggle text past them. All of them lie below U+20000 or in plane 14, so
+    only those are scanned (tens of milliseconds, once).
+    """
+    codes = [
+        code
+        for block in (range(0x20000), range(0xE0000, 0xE1000))
+        for code in block
+        if unicodedata.category(chr(code)) == "Cf"
+    ]
+    return "".join(re.escape(chr(code)) for code in codes)
+
 
 _CONTROL = re.compile(
     "["
     "\x00-\x1f\x7f-\x9f"  # C0 and C1 controls: ESC, CSI, newlines, tabs, …
-    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # bidirectional marks and overrides
-    "\u2028\u2029"  # line and paragraph separators
+    + _format_characters()  # format characters: bidi controls, zero-width, tags, …
+    + "\u2028\u2029"  # line and paragraph separators
     "\ud800-\udfff"  # lone surrogates
     "]"
 )
@@ -37,14 +57,17 @@ def _escape_control(match: re.Match[str]) -> str:
     if named is not None:
         return named
     code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def terminal(text: str) -> str:
     """One line, every control character shown as an escape: ESC → ``\\x1b``, LF → ``\\n``.
 
     Nothing left can move the cursor, recolour the terminal, start a new line, reorder
-    the text (bidi overrides) or fail to encode as UTF-8 (lone surrogates).
+    the text (bidi overrides), hide in it (format characters: U+200B, U+FEFF, U+00AD,
+    tag characters; Unicode category Cf) or fail to encode as UTF-8 (lone surrogates).
     """
     return _CONTROL.sub(_escape_control, text)
 
