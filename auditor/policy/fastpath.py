@@ -74,6 +74,8 @@ class _Generator:
         """An expression true when ``node`` holds, reading unknown outcomes as ``unknown``."""
         if node.kind == "leaf" and node.path is not None and not node.path.wildcard:
             return self._leaf(node, unknown)
+        if node.kind == "undecided" and _plain_equals(node):
+            return self._undecided(node)
         if node.kind in ("all", "any") and depth < MAX_DEPTH:
             joiner = " and " if node.kind == "all" else " or "
             return "(" + joiner.join(self.expr(c, unknown, depth + 1) for c in node.children) + ")"
@@ -118,6 +120,20 @@ class _Generator:
             else f"({on_missing!r} if v is M else {on_null!r})"
         )
         return f"(({tests}) if ((v := {getter}) is not M and v is not None) else {otherwise})"
+
+    def _undecided(self, node: Node) -> str:
+        """``conditions.lenient``'s leaf inline: equal, or present and undecidable."""
+        assert node.path is not None
+        operand = node.ops[0].operand
+        if isinstance(operand, bool):  # as conditions.undecided: not a boolean, 1 or 0
+            doubt = (
+                "not (type(v) is bool or ((type(v) is int or type(v) is float) and v in (0, 1)))"
+            )
+        else:  # not a string, or the word only ignoring case and spaces
+            folded = self.const(operand.strip().casefold())
+            doubt = f"(type(v) is not str or v.strip().casefold() == {folded})"
+        key, wanted = self.const(node.path.key), self.const(operand)
+        return f"((v := get({key}, M)) == {wanted} or (v is not M and v is not None and {doubt}))"
 
     def _tests(self, ops: Sequence[Op], v: str = "v", number: bool = False) -> str:
         """All of ``ops`` on ``v``. Comparisons with numbers test the type of ``v`` once
@@ -186,6 +202,17 @@ _TYPE_TESTS = {
 }
 """``type:`` with one type name, as the ``TYPES`` test for it does it."""
 _NUMBER_TYPES = (TYPES["number"], TYPES["integer"])
+
+
+def _plain_equals(node: Node) -> bool:
+    """A one-key leaf with a single ``equals`` of a boolean or a word (inlined)."""
+    return (
+        node.path is not None
+        and node.path.key is not None
+        and len(node.ops) == 1
+        and node.ops[0].name == "equals"
+        and isinstance(node.ops[0].operand, (bool, str))
+    )
 
 
 def _orders_numbers(op: Op) -> bool:

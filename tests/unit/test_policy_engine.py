@@ -591,8 +591,9 @@ def test_a_runaway_regex_is_a_finding_within_its_time_bound(tmp_path: Path) -> N
     slow = assistant(1, name="a" * 31 + "!")  # Python's re backtracks for minutes here
     started = time.monotonic()
     result = evaluate(policy_set, [listing(slow, assistant(2, name="aaa"))])
-    # one timed-out match per rule in the fast pass and one in each closure, plus the words
-    assert time.monotonic() - started < 12 * REGEX_TIMEOUT_MS / 1000
+    # six timed-out matches (fast pass, closure, words; two rules) and room for a busy
+    # machine: minutes under Python's re
+    assert time.monotonic() - started < 40 * REGEX_TIMEOUT_MS / 1000
     found = {(v.rule, v.assistant.id): v.message for v in result.violations}
     assert set(found) == {("named", 1), ("unnamed", 1), ("unnamed", 2)}
     too_expensive = (
