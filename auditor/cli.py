@@ -714,6 +714,11 @@ def snapshot() -> None:
     metavar="NAME",
     help="With accounts in the config file: the account to approve.",
 )
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Say what the new baseline changes against the one it replaces; write nothing.",
+)
 @click.pass_context
 def approve(ctx: click.Context, **values: Any) -> None:
     """Make the current listing (or --from FILE) the approved baseline.
@@ -727,6 +732,7 @@ def approve(ctx: click.Context, **values: Any) -> None:
       auditor snapshot approve                      to the config file's baseline
       auditor snapshot approve --from tonight.json -o baselines/fleet.json
       auditor snapshot approve -o baselines/        every account of the config file
+      auditor snapshot approve -o baselines/fleet.json --dry-run -v   what would change
     """
     from auditor.commands import approve as command
     from auditor.config import build_approve_settings

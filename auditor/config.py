@@ -901,6 +901,8 @@ def build_approve_settings(options: dict[str, Sourced]) -> ApproveSettings:
         source_file=Path(source) if source else None,
         output_settings=_output_settings(options),
         accounts=accounts if len(accounts) > 1 else (),
+        dry_run=bool(_value(options, "dry_run", False)),
+        drift=_drift_settings(options),
     )
 
 

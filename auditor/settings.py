@@ -181,6 +181,10 @@ class ApproveSettings:
     accounts: tuple[ApiSettings, ...] = ()
     """With several accounts in the config file and no ``--account``: all of them, each
     approved into ``<output>/<account>.json`` (``output`` is then a folder)."""
+    dry_run: bool = False
+    """Say what the new baseline changes against the one it replaces, write nothing."""
+    drift: DriftSettings = DriftSettings()
+    """How that change is counted (the audit's ignore_fields and unordered_lists)."""
 
 
 @dataclass(frozen=True)

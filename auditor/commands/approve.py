@@ -42,8 +42,9 @@ def run(settings: ApproveSettings) -> int:
     else:
         listing = _fetch(settings.api)
         origin = listing.source
-    _make_folder(target.parent)
-    _approve(listing, target, origin, settings.output_settings.quiet)
+    if not settings.dry_run:
+        _make_folder(target.parent)
+    _approve(listing, target, origin, settings)
     return 0
 
 
@@ -56,11 +57,12 @@ def _run_accounts(settings: ApproveSettings, accounts: tuple[ApiSettings, ...]) 
         )
     check_writable(folder / f"{accounts[0].account}.json", create_folders=True)
     listings = [_fetch(account) for account in accounts]  # all of them before any write
-    _make_folder(folder)
+    if not settings.dry_run:
+        _make_folder(folder)
     for listing in listings:
         target = folder / f"{listing.account}.json"
         origin = f"account {listing.account} ({listing.source})"
-        _approve(listing, target, origin, settings.output_settings.quiet)
+        _approve(listing, target, origin, settings)
     return 0
 
 
@@ -77,10 +79,18 @@ def _fetch(api: ApiSettings) -> Listing:
     return fetch_listing(api)
 
 
-def _approve(listing: Listing, target: Path, origin: str, quiet: bool) -> None:
+def _approve(listing: Listing, target: Path, origin: str, settings: ApproveSettings) -> None:
     from auditor.snapshot import previous_path, write_snapshot
 
     had_previous = target.exists()
+    quiet = settings.output_settings.quiet
+    # read before the write replaces it; said after the usual lines
+    changes = _changes(listing, target, settings) if settings.dry_run or not quiet else []
+    if settings.dry_run:
+        for line in changes:
+            click.echo(line, err=True)
+        click.echo(f"dry run: {target} is left as it is", err=True)
+        return
     write_snapshot(listing, target, keep_previous=True)
     if quiet:
         return
@@ -96,3 +106,39 @@ def _approve(listing: Listing, target: Path, origin: str, quiet: bool) -> None:
         click.echo(f"the previous baseline is kept as {previous} (undo: {undo})", err=True)
     else:
         click.echo("there was no previous baseline", err=True)
+    for line in changes if had_previous else ():
+        click.echo(line, err=True)
+
+
+def _changes(listing: Listing, target: Path, settings: ApproveSettings) -> list[str]:
+    """What the new baseline changes against the one at ``target`` (added, removed,
+    changed counts; the assistants named under ``-v``), as lines for stderr."""
+    from auditor.baseline import BaselineIndex
+    from auditor.drift import DriftScan
+    from auditor.errors import SnapshotError
+    from auditor.snapshot import mask_listing
+
+    if not target.exists():
+        return [f"{target}: no baseline yet, every assistant is new"]
+    try:  # held as fingerprints, as an audit holds it: the fleet is in memory already
+        before = BaselineIndex(target)
+    except SnapshotError as exc:
+        return [f"{target}: the baseline it replaces cannot be read ({exc.message})"]
+    scan = DriftScan(before, settings.drift, listing.account)
+    scan.add(mask_listing(listing).assistants.items())
+    drift = scan.result()
+    counts = drift.counts
+    lines = [
+        f"against the baseline it replaces ({target}): {counts['added']} added, "
+        f"{counts['removed']} removed, {counts['changed']} changed"
+    ]
+    if settings.output_settings.verbosity < 1:
+        return lines
+    from auditor.report.sanitize import terminal
+
+    for sign, refs in (("+", drift.added), ("-", drift.removed)):
+        lines += [terminal(f"  {sign} {ref.label}") for ref in refs]
+    for changed in drift.changed:
+        paths = ", ".join(c.path for c in changed.changes)
+        lines.append(terminal(f"  ~ {changed.assistant.label}: {paths}"))
+    return lines
