@@ -541,7 +541,8 @@ def _audit_options(func: F) -> F:
         click.option(
             "--fail-on-violation/--no-fail-on-violation",
             default=False,
-            help="Exit 1 when violations at or above --severity-threshold remain.",
+            help="Exit 1 when violations at or above --severity-threshold remain "
+            "(exit 2 if no rule, or no assistant after --filter, was checked).",
         ),
         click.option(
             "--severity-threshold",
