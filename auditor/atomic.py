@@ -14,6 +14,7 @@ link and the file it names is replaced.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -87,7 +88,7 @@ def atomic_write(
             handle.flush()
             os.fsync(handle.fileno())
         if backup is not None and path.exists():
-            atomic_write(backup, _read_chunks(path))
+            _keep_previous(path, backup)
         os.replace(tmp_name, path)
         tmp_name = ""
         _fsync_folder(folder)
@@ -96,6 +97,42 @@ def atomic_write(
         raise ConfigError(
             f"cannot write {shown}: {reason}; the previous file (if any) is unchanged"
         ) from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        if tmp_name:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+
+
+def _keep_previous(path: Path, backup: Path) -> None:
+    """Keep ``path``'s current content as ``backup`` by a rename over it, never by
+    writing through it: a ``backup`` planted as a symlink (to ``~/.bashrc``, to
+    ``/dev/sda``) or a FIFO is replaced by a regular file, its target left alone.
+
+    A hard link to the current file costs nothing (the rename that follows gives
+    ``path`` a new file and leaves the old one to ``backup``); where links are not
+    possible the content is copied to a temporary file first.
+    """
+    folder = _folder_of(backup)
+    if backup.is_dir() and not backup.is_symlink():
+        raise IsADirectoryError(errno.EISDIR, f"{backup} is a folder")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{backup.name}.", suffix=".tmp", dir=folder)
+    try:
+        try:
+            os.close(fd)
+            fd = -1
+            os.unlink(tmp_name)
+            os.link(path, tmp_name)
+        except OSError:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+            with os.fdopen(os.open(tmp_name, flags, _mode_for(path)), "wb") as handle:
+                for chunk in _read_chunks(path):
+                    handle.write(chunk)
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.replace(tmp_name, backup)  # replaces a symlink itself, not what it names
+        tmp_name = ""
     finally:
         if fd >= 0:
             os.close(fd)

@@ -105,7 +105,7 @@ class BaselineIndex:
         digest, offset, length = _ENTRY.unpack(self._entries[uuid])
         try:
             record = read_record(self.path, (offset, length))
-        except (OSError, ValueError):
+        except (OSError, ValueError, SnapshotError):  # gone, or no longer a regular file
             record = None
         if not isinstance(record, dict) or fingerprint(record) != digest:
             raise SnapshotError(

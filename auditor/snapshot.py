@@ -21,11 +21,13 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from auditor._version import __version__
 from auditor.atomic import atomic_write, utf8_chunks
+from auditor.depth import MAX_DEPTH, too_deep
 from auditor.errors import SnapshotError
+from auditor.localfile import BoundedFile, open_regular, read_bounded
 from auditor.model import Listing, Record
 from auditor.secretscan import mask_secrets
 
@@ -105,14 +107,7 @@ def read_snapshot(path: Path) -> Listing:
     previous = previous_path(path)
     restore = f"restore it from {previous.name}" if previous.is_file() else "restore it"
     hint = f"{restore} or re-create it with 'auditor fetch'"
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise SnapshotError(f"snapshot {path} does not exist; check the path") from None
-    except IsADirectoryError:
-        raise SnapshotError(f"snapshot {path} is a folder, not a file") from None
-    except OSError as exc:
-        raise SnapshotError(f"cannot read snapshot {path}: {exc.strerror or exc}") from None
+    raw = read_bounded(path, "snapshot", SnapshotError)  # a regular file, 2 GiB at most
     if not raw.strip():
         raise SnapshotError(f"snapshot {path} is empty; {hint}")
     try:  # decoded as json.loads(bytes) would, so error positions count characters
@@ -132,6 +127,8 @@ def read_snapshot(path: Path) -> Listing:
     except ValueError as exc:  # e.g. an integer of more than 4,300 digits
         reason = str(exc).split(";")[0]
         raise SnapshotError(f"snapshot {path} is not usable JSON ({reason}); {hint}") from None
+    except RecursionError:  # json's own parser recurses once per level
+        raise SnapshotError(_too_deep_message(str(path), None)) from None
     return listing_from_document(document, str(path))
 
 
@@ -182,11 +179,21 @@ def _check_header(document: Mapping[str, Any], where: str, assistants: Any) -> N
 def _check_record(uuid: str, record: Any, where: str) -> None:
     if not isinstance(record, Mapping):
         raise SnapshotError(f"snapshot {where}: assistant {uuid!r} is not an object")
+    if too_deep(record, MAX_DEPTH):  # nothing downstream need fear a RecursionError
+        raise SnapshotError(_too_deep_message(where, uuid))
     if str(record.get("uuid")) != uuid:
         raise SnapshotError(
             f"snapshot {where}: assistant {uuid!r} has uuid {record.get('uuid')!r}; "
             "keys must match the records' uuid"
         )
+
+
+def _too_deep_message(where: str, uuid: str | None) -> str:
+    what = "it" if uuid is None else f"assistant {uuid!r}"
+    return (
+        f"snapshot {where}: {what} nests deeper than {MAX_DEPTH} levels, more than "
+        "auditor reads; the file was not written by auditor, re-create it with 'auditor fetch'"
+    )
 
 
 def _listing(document: Mapping[str, Any], where: str, records: Mapping[str, Record]) -> Listing:
@@ -248,11 +255,7 @@ def stream_snapshot(path: Path, start: Callable[[Mapping[str, Any]], Take]) -> L
 
 def _stream(path: Path, start: Callable[[Mapping[str, Any]], Take]) -> Listing:
     where = str(path)
-    try:
-        handle = path.open("rb")
-    except OSError:
-        raise _NotStreamable from None
-    with handle:
+    with open_regular(path, "snapshot", error=SnapshotError) as handle:
         reader = _Reader(handle)
         header: dict[str, Any] = {}
         held = 0
@@ -298,7 +301,7 @@ class _Reader:
     """JSON text read a chunk at a time: the punctuation of two levels of objects by
     hand, every key and value by the standard library's own scanner."""
 
-    def __init__(self, handle: BinaryIO) -> None:
+    def __init__(self, handle: BoundedFile) -> None:
         self._handle = handle
         self._decode = codecs.getincrementaldecoder("utf-8")().decode
         self._text = ""
@@ -389,7 +392,7 @@ class _Reader:
             except json.JSONDecodeError:
                 if not self._fill():
                     raise _NotStreamable from None
-            except ValueError:  # an integer too long to convert: read_snapshot says so
+            except (ValueError, RecursionError):  # read_snapshot says what is wrong
                 raise _NotStreamable from None
 
     def end(self) -> None:
@@ -400,6 +403,6 @@ class _Reader:
 def read_record(path: Path, span: Span) -> Any:
     """The JSON value at ``span`` of ``path`` (a record found by ``stream_snapshot``)."""
     offset, length = span
-    with path.open("rb") as handle:
+    with open_regular(path, "snapshot", error=SnapshotError) as handle:
         handle.seek(offset)
         return json.loads(handle.read(length))

@@ -324,6 +324,12 @@ def test_disk_full_during_approve_keeps_the_old_baseline(
     old = snapshot_of(sandbox, baseline, source="https://portal.intellixent.ai/api")
     sandbox.remove(47)
     fill_disk(monkeypatch, on_call=on_call)
+    if on_call == 2:  # the .prev is a hard link where it can be; here it has to be a copy
+
+        def no_links(src: object, dst: object) -> None:
+            raise OSError(errno.EPERM, os.strerror(errno.EPERM))
+
+        monkeypatch.setattr(os, "link", no_links)
     api = ["--base-url", sandbox.base_url, "--api-key", sandbox.api_key]
     result = invoke("snapshot", "approve", "-o", str(baseline), *api)
     monkeypatch.undo()

@@ -6,13 +6,21 @@ Each test drives the real CLI against the sandbox over HTTP, or against files on
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+import time
 import unicodedata
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from auditor.cli import cli
+from auditor.model import Listing
 from auditor.sandbox.server import RunningSandbox
+from auditor.snapshot import write_snapshot
 from tests.unit.report.test_github import parse as parse_commands
 
 INVISIBLE = "\u200b\ufeff\u00ad\U000e0041\U000e007f\u202a\u202e\u2066\u2069\u2060"
@@ -54,3 +62,127 @@ def test_format_characters_are_escaped_in_text_and_github_output(
     assert _format_characters(output) == []
     commands = parse_commands(output)
     assert any("Sa\\u200b\\ufeff" in command.data for command in commands)
+
+
+# -- snapshots and baselines that are not regular files ------------------------------------
+
+
+def one_error_line(result: Result | subprocess.CompletedProcess[str], pattern: str) -> str:
+    code = result.exit_code if isinstance(result, Result) else result.returncode
+    assert code == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: "), lines[0]
+    assert re.search(pattern, lines[0]), lines[0]
+    return lines[0]
+
+
+def snapshot_of(sandbox: RunningSandbox, path: Path) -> Path:
+    fleet = {r["uuid"]: r for r in sandbox.fleet}
+    write_snapshot(Listing(sandbox.base_url, "2026-11-25T03:00:00Z", fleet), path)
+    return path
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+def test_a_baseline_linked_to_a_device_is_refused_at_once(
+    sandbox: RunningSandbox, tmp_path: Path, device: str
+) -> None:
+    linked = tmp_path / "baseline.json"
+    linked.symlink_to(device)
+    good = snapshot_of(sandbox, tmp_path / "good.json")
+    api = ["--base-url", sandbox.base_url, "--api-key", sandbox.api_key]
+    started = time.monotonic()
+    not_regular = r"is not a regular file \(a device, FIFO or socket\)"
+    one_error_line(invoke("audit", *api, "--baseline", str(linked)), not_regular)
+    one_error_line(invoke("audit", "--input", str(linked)), not_regular)
+    one_error_line(invoke("diff", str(good), str(linked)), not_regular)
+    assert time.monotonic() - started < 30
+
+
+def test_a_fifo_as_a_snapshot_does_not_hang(tmp_path: Path) -> None:
+    fifo = tmp_path / "snapshot.json"
+    os.mkfifo(fifo)
+    for args in (["audit", "--input", str(fifo)], ["diff", str(fifo), str(fifo)]):
+        result = subprocess.run(
+            [sys.executable, "-m", "auditor", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,  # the old code blocked in open() until a writer came
+        )
+        one_error_line(result, r"snapshot \S+snapshot\.json is not a regular file")
+
+
+def test_a_symlink_to_a_regular_file_is_read(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    (tmp_path / "kept").mkdir()
+    real = snapshot_of(sandbox, tmp_path / "kept" / "fleet.json")
+    linked = tmp_path / "fleet.json"
+    linked.symlink_to(real)
+    result = invoke("diff", str(real), str(linked))
+    assert result.exit_code == 0, result.output
+
+
+def test_a_snapshot_over_the_size_bound_is_refused(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    good = snapshot_of(sandbox, tmp_path / "fleet.json")
+    size = good.stat().st_size
+    result = invoke("diff", str(good), str(good), AUDITOR_MAX_FILE_BYTES=str(size - 1))
+    one_error_line(result, rf"larger than {size - 1:,} bytes.*raise AUDITOR_MAX_FILE_BYTES")
+    result = invoke("audit", "--input", str(good), AUDITOR_MAX_FILE_BYTES=str(size - 1))
+    one_error_line(result, "raise AUDITOR_MAX_FILE_BYTES")
+    assert invoke("diff", str(good), str(good), AUDITOR_MAX_FILE_BYTES=str(size)).exit_code == 0
+    bad = invoke("diff", str(good), str(good), AUDITOR_MAX_FILE_BYTES="lots")
+    one_error_line(bad, "AUDITOR_MAX_FILE_BYTES must be a whole number of bytes")
+
+
+def test_approve_replaces_a_planted_prev_symlink_never_writes_through_it(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    baseline = snapshot_of(sandbox, tmp_path / "baseline.json")
+    old = baseline.read_bytes()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    prev = tmp_path / "baseline.json.prev"
+    prev.symlink_to(victim)
+    sandbox.remove(47)
+    api = ["--base-url", sandbox.base_url, "--api-key", sandbox.api_key]
+    result = invoke("snapshot", "approve", "-o", str(baseline), *api)
+    assert result.exit_code == 0, result.output
+    assert victim.read_text() == "precious\n"
+    assert not prev.is_symlink()
+    assert prev.read_bytes() == old
+
+
+# -- nesting --------------------------------------------------------------------------------
+
+
+def deep_snapshot(sandbox: RunningSandbox, path: Path, levels: int) -> Path:
+    """A snapshot whose first assistant holds a field nested ``levels`` deep, written by
+    hand (auditor itself would not write it)."""
+    snapshot_of(sandbox, path)
+    text = path.read_text(encoding="utf-8")
+    first = sandbox.fleet[0]["uuid"]
+    deep = "[" * levels + "]" * levels
+    marker = f'"{first}": {{'
+    assert marker in text
+    path.write_text(text.replace(marker, f'{marker}"deep": {deep}, ', 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("levels", [100_000, 70])
+def test_a_deeply_nested_local_snapshot_is_exit_2(
+    sandbox: RunningSandbox, tmp_path: Path, levels: int
+) -> None:
+    deep = deep_snapshot(sandbox, tmp_path / "deep.json", levels)
+    good = snapshot_of(sandbox, tmp_path / "good.json")
+    api = ["--base-url", sandbox.base_url, "--api-key", sandbox.api_key]
+    too_deep = r"nests deeper than 64 levels"
+    one_error_line(invoke("audit", "--input", str(deep)), too_deep)
+    one_error_line(invoke("audit", *api, "--baseline", str(deep)), too_deep)
+    one_error_line(invoke("diff", str(good), str(deep)), too_deep)
+    one_error_line(invoke("diff", str(deep), str(good)), too_deep)
+
+
+def test_nesting_within_the_bound_is_read(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    deep = deep_snapshot(sandbox, tmp_path / "deep.json", 60)
+    result = invoke("audit", "--input", str(deep))
+    assert result.exit_code == 0, result.output
