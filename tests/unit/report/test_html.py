@@ -12,8 +12,15 @@ from tests.unit.report.conftest import NASTY, RECORDING, violation
 
 MAIL_SAFE_TAGS = {
     "html", "head", "meta", "title", "body", "table", "tr", "th", "td", "h1", "h2", "p",
-    "span", "code", "br", "em", "ul", "li", "div",
+    "span", "code", "br", "em", "ul", "li", "div", "b", "a", "nav", "details", "summary",
+    "svg", "rect", "text",
 }  # fmt: skip
+"""Static markup only: no script, style, form, image or frame."""
+
+
+def _links(page: _Page) -> list[str]:
+    """Every URL-bearing attribute that is not a link within the page (``#…``)."""
+    return [v for k, v in page.attrs if k in ("src", "href", "action") and not v.startswith("#")]
 
 
 class _Page(HTMLParser):
@@ -45,7 +52,7 @@ def test_full_report_is_a_mail_safe_page(full_report: Report) -> None:
     assert html.startswith("<!DOCTYPE html>")
     assert set(page.tags) <= MAIL_SAFE_TAGS
     assert {"script", "style", "link", "img", "iframe", "object"}.isdisjoint(page.tags)
-    assert [v for k, v in page.attrs if k in ("src", "href", "action")] == []
+    assert _links(page) == []
     assert not [k for k, _ in page.attrs if k.startswith("on")]
     assert "url(" not in html
     assert "@import" not in html
@@ -75,7 +82,7 @@ def test_hostile_report(hostile_report: Report) -> None:
     html.encode("utf-8")
     page = parse(html)
     assert set(page.tags) <= MAIL_SAFE_TAGS
-    assert [v for k, v in page.attrs if k in ("src", "href")] == []
+    assert _links(page) == []
     assert not any(0 < ord(c) < 32 and c not in "\n" for c in html)
 
 
@@ -101,7 +108,7 @@ def test_huge_reports_are_capped_for_email(full_report: Report) -> None:
     )
     html = render(dataclasses.replace(full_report, violations=many, drift=drift), "html")
     text = "".join(parse(html).text)
-    assert "… and 250 more violations; see the JSON report." in text
+    assert "… and 250 more; see the JSON report." in text
     assert "… 30 more lines; see the JSON report." in text
     assert f"Assistant {MAX_ROWS - 1} (id" in text
     assert f"Assistant {MAX_ROWS} (id" not in text
@@ -119,3 +126,40 @@ def test_long_drift_is_capped(full_report: Report) -> None:
     assert "… and 10 more drifted assistants; see the JSON report." in text
     assert f"New {MAX_DRIFT - 1} (id" in text
     assert f"New {MAX_DRIFT} (id" not in text
+
+
+def test_summary_first_then_drift_then_groups_by_rule(full_report: Report) -> None:
+    html = render(full_report, "html")
+    order = [
+        html.index(marker)
+        for marker in (
+            'id="contents"',
+            'id="overview"',
+            'id="severity-chart"',
+            'id="changed"',
+            'id="drift"',
+            'id="findings"',
+            'id="waived"',
+        )
+    ]
+    assert order == sorted(order)
+    page = parse(html)
+    # every in-page link has its target
+    targets = {v for k, v in page.attrs if k == "id"}
+    assert {v[1:] for k, v in page.attrs if k == "href"} <= targets
+    # one group per rule, its remediation once, its assistants under it
+    assert html.count('class="rule-group"') == len({v.rule for v in full_report.violations})
+    assert html.count("Turn on call recording in the assistant settings.") == 1
+    assert "<svg" in html
+    assert "&lt;svg" not in html
+
+
+def test_ten_thousand_findings_stay_a_readable_page(full_report: Report) -> None:
+    refs = [AssistantRef(i, f"u{i}", f"Assistant {i}") for i in range(10_000)]
+    many = tuple(violation(RECORDING, ref, "record", False, "true") for ref in refs)
+    html = render(dataclasses.replace(full_report, violations=many), "html")
+    page = parse(html)
+    assert page.tags.count("details") == 1 + 1  # the drift section and the one rule group
+    assert ' open style="margin' not in html  # big reports start with groups closed
+    assert "… and 9000 more; see the JSON report." in "".join(page.text)
+    assert len(html.encode("utf-8")) < 1_000_000
