@@ -52,6 +52,10 @@ from auditor.settings import (
 
 CONFIG_NAMES = ("auditor.yaml", "auditor.yml")
 _ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+_ACCOUNT_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z"
+r"""An account name is a file name (``baselines/<name>.json``) and a report row: ASCII
+letters, digits, ``.``, ``_``, ``-``, no leading dot, at most 64. ``\Z``, not ``$``,
+which Python's ``re`` also matches before a final newline."""
 _STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}}
 _NOTIFY = {"slack": "slack_webhooks", "teams": "teams_webhooks", "webhook": "webhooks"}
 """``notify:`` keys of the config file → the option each stands in for."""
@@ -127,7 +131,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 "additionalProperties": False,
                 "required": ["name", "base_url", "api_key_env"],
                 "properties": {
-                    "name": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},
+                    "name": {"type": "string", "pattern": _ACCOUNT_NAME},
                     "base_url": {"type": "string", "pattern": "^https?://"},
                     "api_key_env": {"type": "string", "pattern": _ENV_NAME},
                 },
@@ -300,6 +304,11 @@ def _validate(document: Any, path: Path, line_of: Any) -> list[str]:
         elif error.validator == "pattern" and "base_url" in where:
             shown = _without_userinfo(str(error.instance))
             message = f"{where}: {shown!r} must start with https:// (or http://)"
+        elif error.validator == "pattern" and error.validator_value == _ACCOUNT_NAME:
+            message = (
+                f"{where}: {error.instance!r} is not a valid account name; use 1 to 64 "
+                "letters, digits, '.', '_' or '-', not starting with a dot"
+            )
         elif error.validator == "pattern":
             message = f"{where}: {error.instance!r} is not a valid name"
         else:

@@ -6,6 +6,7 @@ Each test drives the real CLI against the sandbox over HTTP, or against files on
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -186,3 +187,38 @@ def test_nesting_within_the_bound_is_read(sandbox: RunningSandbox, tmp_path: Pat
     deep = deep_snapshot(sandbox, tmp_path / "deep.json", 60)
     result = invoke("audit", "--input", str(deep))
     assert result.exit_code == 0, result.output
+
+
+# -- account names --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["north\n", "north\nerror: fake", "../north", ".north", "nor th", "a" * 65, "nørth"]
+)
+def test_an_unsafe_account_name_is_exit_2_at_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    quoted = json.dumps(name)
+    (tmp_path / "auditor.yaml").write_text(
+        "timeout: 5\naccounts:\n  - {name: north-2, base_url: 'https://a.example/api', "
+        f"api_key_env: A}}\n  - {{name: {quoted}, base_url: 'https://b.example/api', "
+        "api_key_env: B}\n",
+        encoding="utf-8",
+    )
+    for args in (["config", "show"], ["fetch", "-o", str(tmp_path / "out.json")]):
+        line = one_error_line(invoke(*args, A="k1", B="k2"), r"is not a valid account name")
+        assert line.startswith(f"error: auditor.yaml:4: accounts.1.name: {name!r} ")
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_a_safe_account_name_is_accepted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "auditor.yaml").write_text(
+        "accounts:\n  - {name: North_2.eu-west, base_url: 'https://a.example/api', "
+        "api_key_env: A}\n",
+        encoding="utf-8",
+    )
+    result = invoke("config", "show", A="k1")
+    assert result.exit_code == 0, result.output
+    assert "account North_2.eu-west" in result.stdout
