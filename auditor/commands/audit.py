@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from auditor.audit import run_audit
 from auditor.commands.deliver import finish
+from auditor.errors import ConfigError, FetchError
 from auditor.settings import AuditSettings
+
+_log = logging.getLogger("auditor")
 
 
 def run(settings: AuditSettings) -> int:
@@ -13,7 +18,15 @@ def run(settings: AuditSettings) -> int:
     from auditor.report import check_outputs
 
     check_outputs(settings.outputs)  # before any request: a bad -o costs no fetch
-    outcome = run_audit(settings)
+    try:
+        outcome = run_audit(settings)
+    except FetchError as exc:
+        if settings.history is not None and settings.input is None:
+            try:
+                _record_failure(settings, exc)
+            except ConfigError as problem:  # the fetch error stays the run's exit code
+                _log.warning("the failed run is not in the history: %s", problem.message)
+        raise
     code = finish(
         outcome.report,
         outcome.exit_code,
@@ -24,3 +37,28 @@ def run(settings: AuditSettings) -> int:
     )
     outcome.record_history()  # after the reports, one transaction per run
     return code
+
+
+def _record_failure(settings: AuditSettings, error: FetchError) -> None:
+    """The only account could not be read: the history records the run as failed for
+    it, without findings, so none of its findings is later taken for fixed."""
+    from auditor._version import __version__
+    from auditor.audit import utc_now
+    from auditor.history import open_history
+    from auditor.model import AccountError, Gate, Report
+
+    account = settings.accounts[0]
+    gate = settings.gate
+    requested = gate.fail_on_violation or gate.fail_on_drift or gate.fail_on_new
+    report = Report(
+        tool_version=__version__,
+        generated_at=utc_now(),
+        source=account.base_url,
+        assistants=(),
+        rules=(),
+        violations=(),
+        gate=Gate(requested, "the account could not be read"),
+        errors=(AccountError(account.account, error.message),),
+    )
+    assert settings.history is not None
+    open_history(settings.history).record(report, ())

@@ -445,3 +445,29 @@ def test_a_damaged_foreign_or_newer_history_is_exit_2_before_any_request_and_unt
         assert history.read_bytes() == before
     listed = invoke("history", "--history", str(history))
     assert listed.exit_code == 2
+
+
+def test_a_single_account_that_could_not_be_read_is_recorded_failed(
+    sandbox: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("INTELLIXENT_BASE_URL", sandbox.base_url)
+    monkeypatch.setenv("INTELLIXENT_API_KEY", sandbox.api_key)
+    first = invoke("audit", "--history", "h.db", "--format", "json")
+    assert first.exit_code == 0, first.output
+    one = report_of(first)
+    failed = invoke("audit", "--history", "h.db", "--api-key", "wrong-key-0000000")
+    assert failed.exit_code == 3, failed.output
+    with sqlite3.connect("h.db") as db:
+        rows = db.execute("SELECT run, account, error IS NOT NULL FROM run_accounts ORDER BY run")
+        assert rows.fetchall() == [(1, "", 0), (2, "", 1)]
+        assert db.execute("SELECT count(*) FROM findings WHERE run = 2").fetchone() == (0,)
+    runs = json.loads(invoke("history", "--history", "h.db", "--format", "json").stdout)["runs"]
+    assert [(r["assistants"], r["violations"]) for r in runs] == [
+        (47, one["summary"]["violations"]),
+        (0, 0),
+    ]
+    third = report_of(invoke("audit", "--history", "h.db", "--format", "json"))
+    assert third["fixed"] == []  # compared with the first run, the last that read it
+    assert {v["status"] for v in third["violations"]} == {"standing"}
+    assert {v["first_seen"] for v in third["violations"]} == {one["generated_at"]}
