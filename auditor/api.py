@@ -173,7 +173,7 @@ class ApiClient:
         self._rng = random.Random()
         self._budget_lock = threading.Lock()
         self._retry_deadline: float | None = None
-        """When the run's retries must stop: ``retry_budget`` after the first retry."""
+        """When the run's retries must stop: ``retry_budget`` after its first failed request."""
         self._cancel = threading.Event()
         self._session = requests.Session()
         adapter = HTTPAdapter(
@@ -422,7 +422,7 @@ class ApiClient:
                     delay = retry_after
                 self._note_retry(what, attempt, f"{status} {message}", delay)
             if attempt < self.retry.max_tries:
-                self._spend_retry_budget(what, delay, last_status, last_problem)
+                self._spend_retry_budget(what, began, delay, last_status, last_problem)
                 if self._cancel.wait(delay):
                     raise _Cancelled()
         raise self._exhausted(what, last_status, last_problem, len(statuses))
@@ -498,18 +498,19 @@ class ApiClient:
         return b"".join(chunks)
 
     def _spend_retry_budget(
-        self, what: str, delay: float, status: int | None, problem: str
+        self, what: str, began: float, delay: float, status: int | None, problem: str
     ) -> None:
         """Raise ``FetchError`` if waiting ``delay`` more would overrun the retry budget.
 
-        The budget (``--retry-budget``) is wall-clock time from the run's first retry,
-        shared by every page: a retry whose wait would end after it is not made.
+        The budget (``--retry-budget``) is wall-clock time from the start of the run's
+        first failed request (``began``), shared by every page: a retry whose wait would
+        end after it is not made. So a dead API fails within about the budget.
         """
         budget = self.settings.retry_budget
         now = time.monotonic()
         with self._budget_lock:
             if self._retry_deadline is None:
-                self._retry_deadline = now + budget
+                self._retry_deadline = began + budget
             deadline = self._retry_deadline
         if now + delay <= deadline and budget > 0:
             return

@@ -248,7 +248,7 @@ def _global_options(func: F) -> F:
             envvar="AUDITOR_RETRY_BUDGET",
             metavar="SECONDS",
             help="The most time a run spends retrying failed requests (429, 5xx, timeouts), "
-            "per account, from the first retry; then exit 3. 0: no retries  "
+            "per account, from the first failed request; then exit 3. 0: no retries  "
             "[env AUDITOR_RETRY_BUDGET; default 120]",
         ),
         _global_option(

@@ -55,7 +55,7 @@ class ApiSettings:
     timeout: float = DEFAULT_TIMEOUT
     concurrency: int = DEFAULT_CONCURRENCY
     retry_budget: float = DEFAULT_RETRY_BUDGET
-    """Seconds from the first retry after which no retry is made (0: none at all)."""
+    """Seconds from the first failed request after which no retry is made (0: none)."""
     account: str | None = None
     """The account's name from the config file, or ``None`` for the single default."""
     api_key_env: str = "INTELLIXENT_API_KEY"
@@ -84,9 +84,27 @@ class GateSettings:
 
 
 @dataclass(frozen=True)
+class DriftIgnore:
+    """One ``ignore_drift:`` entry: changes at these paths of these assistants are not
+    drift (they are counted as ignored)."""
+
+    paths: tuple[str, ...]
+    """Change paths or globs: ``max_duration``, ``variables.*`` (a path covers what is
+    under it)."""
+    assistants: tuple[str, ...] = ()
+    """Selectors as waivers take them (``id:12``, ``uuid:…``, ``name:Support *``);
+    empty means every assistant."""
+    reason: str = ""
+    where: str = ""
+    """``file:line`` it is written at."""
+
+
+@dataclass(frozen=True)
 class DriftSettings:
     ignore_fields: tuple[str, ...] = DEFAULT_IGNORE_FIELDS
     unordered_lists: tuple[str, ...] = DEFAULT_UNORDERED_LISTS
+    scoped: tuple[DriftIgnore, ...] = ()
+    """``ignore_drift:``: paths ignored for some assistants only."""
 
 
 @dataclass(frozen=True)
