@@ -316,12 +316,72 @@ def compile_regex(operand: Any, name: str) -> regex.Pattern[str]:
         raise OperandError(f"{name}: bad regular expression {show(operand)}: {exc}") from None
 
 
+QUICK_TEXT_MAX = 300
+"""Texts up to this length (URLs, names, greetings) may be searched by Python's faster
+``re`` when the pattern is one ``re`` cannot make slow (``_quick_search``); longer
+ones, and other patterns, go to ``regex`` with its time limit."""
+QUICK_BRANCHES_MAX = 64
+"""``_quick_search``: at most this many ways through the pattern's alternations."""
+
+
+def _quick_search(text: str) -> Callable[[str], Any] | None:
+    """``re``'s search for a pattern whose backtracking stays small: at most one
+    repetition, with no repetition or alternation inside it and none of it inside an
+    alternation, no backreference, and alternations that multiply to at most
+    ``QUICK_BRANCHES_MAX`` ways. Then a search costs at most about ways × n² steps, a
+    few milliseconds for ``QUICK_TEXT_MAX`` characters. ``None`` for any other pattern."""
+    import re
+
+    try:
+        parser: Any = getattr(re, "_parser", None)
+        if parser is None:  # Python 3.10
+            import sre_parse as parser
+        tree = parser.parse(text)
+        compiled = re.compile(text)
+    except Exception:
+        return None
+    repeats = 0
+    ways = 1
+
+    def walk(items: Any, in_repeat: bool, in_branch: bool) -> bool:
+        nonlocal repeats, ways
+        for op, arg in items:
+            name = str(op)
+            if name in _SLOW_NODES:
+                return False
+            if name in ("MAX_REPEAT", "MIN_REPEAT"):
+                repeats += 1
+                if in_repeat or in_branch or repeats > 1 or not walk(arg[2], True, False):
+                    return False
+            elif name == "BRANCH":
+                ways *= len(arg[1])
+                if in_repeat or ways > QUICK_BRANCHES_MAX:
+                    return False
+                if not all(walk(b, False, True) for b in arg[1]):
+                    return False
+            elif name in ("SUBPATTERN", "ASSERT", "ASSERT_NOT") and not walk(
+                arg[-1], in_repeat, in_branch
+            ):
+                return False
+        return True
+
+    return compiled.search if walk(tree, False, False) else None
+
+
+_SLOW_NODES = frozenset(
+    ("GROUPREF", "GROUPREF_EXISTS", "GROUPREF_IGNORE", "ATOMIC_GROUP", "POSSESSIVE_REPEAT")
+)
+
+
 def _timed_search(pattern: regex.Pattern[str]) -> Callable[[str], bool | None]:
     """``search`` bounded by ``REGEX_TIMEOUT_MS``: True (found), False, None (timed out)."""
     search = pattern.search
+    quick = _quick_search(pattern.pattern)
     limit = REGEX_TIMEOUT_MS / 1000
 
     def found(text: str) -> bool | None:
+        if quick is not None and len(text) <= QUICK_TEXT_MAX:
+            return quick(text) is not None
         try:
             return search(text, timeout=limit) is not None
         except TimeoutError:

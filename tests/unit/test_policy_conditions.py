@@ -599,3 +599,29 @@ def test_unknown_operator_lists_the_known_ones_and_suggests() -> None:
 def test_every_problem_of_a_condition_is_reported() -> None:
     problems = problems_of("{a: {lte: [1]}, b: {matches: '('}, c: {nope: 1}}")
     assert len(problems) == 3
+
+
+@pytest.mark.parametrize(
+    ("pattern", "quick"),
+    [
+        (r"(?i)^https://\S+", True),
+        (r"(?i)\b(AI|A\.I\.|virtual (assistant|agent)|bot)\b", True),
+        ("^x$", True),
+        ("[ab]+c", True),
+        ("^(a+)+$", False),  # nested repetition
+        ("^(a|a)+$", False),  # alternation under a repetition
+        ("(x|a+)", False),  # repetition inside an alternation
+        ("a*b*", False),  # two repetitions
+        (r"(a)\1", False),  # backreference
+        ("(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)(a|a)b", False),  # 128 ways
+    ],
+)
+def test_only_patterns_re_cannot_make_slow_skip_the_time_limit(pattern: str, quick: bool) -> None:
+    from auditor.policy.operators import _quick_search, compile_regex
+
+    search = _quick_search(pattern)
+    assert (search is not None) is quick
+    slow = compile_regex(pattern, "matches").search
+    for text in ("", "x", "aab", "https://a.example", "Hi, I am a bot", "aaaa!", "ab" * 20):
+        if search is not None:
+            assert (search(text) is None) is (slow(text) is None)
