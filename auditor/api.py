@@ -518,6 +518,11 @@ class ApiClient:
         last = f"{status} {problem}".strip() if status is not None else problem
         if last == "timeout":
             last = f"no complete answer within {self.settings.timeout:g} s"
+        if budget == 0:
+            raise FetchError(
+                f"{what}: failed, and retries are off (--retry-budget 0; last: {last}); "
+                "try again later or raise --retry-budget"
+            )
         raise FetchError(
             f"{what}: still failing after {round(spent, 1):g} s of retries, the retry budget of "
             f"{budget:g} s (last: {last}); try again later or raise --retry-budget"
