@@ -1,7 +1,10 @@
 """``markdown``: for CI step summaries, pull requests and the ops email.
 
-Tables for the summary, the findings and the waivers; drift with before/after and
-fenced unified diffs. Every API value is escaped (``sanitize.markdown``) so a name
+Summary first, as in text and HTML: the counts, an overview table of every rule with
+findings, then what changed (new violations, drift with before/after and fenced unified
+diffs), then the standing findings grouped by rule (its remediation once, at most
+``MAX_GROUP`` assistants each), then the waivers. Every API value is escaped
+(``sanitize.markdown``) so a name
 cannot inject HTML, links, emphasis, table cells or new lines, and every diff sits in
 a fence longer than any backtick run inside it. Long reports are capped (GitHub keeps
 at most 1 MiB of step summary); the JSON report always has everything.
@@ -12,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.model import AssistantRef, Change, ChangeKind, Report, Violation
+from auditor.report.html import rule_groups
 from auditor.report.interface import ReportFormat
 from auditor.report.sanitize import code_fence, markdown, value_text
 from auditor.report.sanitize import lines as safe_lines
@@ -21,6 +25,8 @@ MAX_ROWS = 500
 """Findings (and waived findings) shown in a table."""
 MAX_DRIFT = 200
 """Drifted assistants shown in full."""
+MAX_GROUP = 50
+"""Findings shown per rule (and new ones): the step summary is a summary."""
 
 
 def _cell(value: object) -> str:
@@ -35,7 +41,7 @@ def _who(ref: AssistantRef) -> str:
 def _more(shown: int, total: int, what: str) -> list[str]:
     if total <= shown:
         return []
-    return ["", f"… and {total - shown} more {what}; see the JSON report."]
+    return ["", f"… and {total - shown} more{' ' + what if what else ''}; see the JSON report."]
 
 
 class MarkdownFormat(ReportFormat):
@@ -70,14 +76,55 @@ class MarkdownFormat(ReportFormat):
                     f"{'not read' if data['error'] else _drift_counts(data['drift'])} | "
                     f"{_cell(data['error'] or '')} |"
                 )
-        if report.violations:
-            out += ["", f"## Violations ({len(report.violations)})", ""]
-            out += [
-                "| severity | rule | assistant | path | actual | expected |",
-                "|---|---|---|---|---|---|",
-            ]
-            out += [_violation_row(v) for v in report.violations[:MAX_ROWS]]
-            out += _more(MAX_ROWS, len(report.violations), "violations")
+        out += _overview(report)
+        compared = report.fixed is not None
+        if compared or report.drift is not None:
+            out += ["", "## What changed"]
+        if compared:
+            new = [v for v in report.violations if v.status == "new"]
+            out += ["", f"### New violations ({len(new)}), fixed {len(report.fixed or ())}", ""]
+            if new:
+                out += [
+                    "| severity | rule | assistant | path | actual | expected |",
+                    "|---|---|---|---|---|---|",
+                ]
+                out += [_violation_row(v) for v in new[:MAX_GROUP]]
+                out += _more(MAX_GROUP, len(new), "new violations")
+            else:
+                out.append("None.")
+        if report.drift is not None:
+            out += ["", "### Drift since the baseline", ""]
+            drift = report.drift
+            if drift.empty:
+                out.append("Nothing changed since the baseline.")
+            out += [f"- added: {_who(ref)}" for ref in drift.added[:MAX_DRIFT]]
+            out += [f"- removed: {_who(ref)}" for ref in drift.removed[:MAX_DRIFT]]
+            for entry in drift.changed[:MAX_DRIFT]:
+                out.append(f"- changed: {_who(entry.assistant)}")
+                for change in entry.changes:
+                    out += _change(change)
+            shown = sum(min(len(part), MAX_DRIFT) for part in (drift.added, drift.removed))
+            shown += min(len(drift.changed), MAX_DRIFT)
+            out += _more(shown, drift.total, "drifted assistants")
+        standing = [v for v in report.violations if not compared or v.status != "new"]
+        if standing:
+            title = "Standing violations" if compared else "Violations"
+            out += ["", f"## {title} by rule ({len(standing)})"]
+            for group in rule_groups(report, standing):
+                rule = group.rule
+                out += [
+                    "",
+                    f"### {str(rule.severity).upper()} `{_cell(rule.id)}` "
+                    f"{_cell(rule.title)} ({group.count})",
+                ]
+                out += ["", f"**Remediation:** {_cell(rule.remediation or '–')}"]
+                out += ["", "| assistant | path | actual | expected |", "|---|---|---|---|"]
+                out += [
+                    f"| {_who(v.assistant)} | {_cell(v.path)} | {_cell(value_text(v.actual))} "
+                    f"| {_cell(v.expected)} |"
+                    for v in group.findings[:MAX_GROUP]
+                ]
+                out += _more(min(MAX_GROUP, len(group.findings)), group.count, "")
         if report.waived:
             out += ["", f"## Waived ({len(report.waived)})", ""]
             out += [
@@ -93,20 +140,6 @@ class MarkdownFormat(ReportFormat):
                     f"{_cell(reason)} | {expires} | {_cell(where)} |"
                 )
             out += _more(MAX_ROWS, len(report.waived), "waived findings")
-        if report.drift is not None:
-            out += ["", "## Drift", ""]
-            drift = report.drift
-            if drift.empty:
-                out.append("Nothing changed since the baseline.")
-            out += [f"- added: {_who(ref)}" for ref in drift.added[:MAX_DRIFT]]
-            out += [f"- removed: {_who(ref)}" for ref in drift.removed[:MAX_DRIFT]]
-            for entry in drift.changed[:MAX_DRIFT]:
-                out.append(f"- changed: {_who(entry.assistant)}")
-                for change in entry.changes:
-                    out += _change(change)
-            shown = sum(min(len(part), MAX_DRIFT) for part in (drift.added, drift.removed))
-            shown += min(len(drift.changed), MAX_DRIFT)
-            out += _more(shown, drift.total, "drifted assistants")
         out += _scorecard(report)
         if report.warnings:
             out += ["", "## Warnings", ""] + [f"- {_cell(w)}" for w in report.warnings]
@@ -116,6 +149,27 @@ class MarkdownFormat(ReportFormat):
                 for e in report.errors
             ]
         return "\n".join(out) + "\n"
+
+
+def _overview(report: Report) -> list[str]:
+    """Every rule with findings: severity, count, and new ones when known."""
+    groups = rule_groups(report, report.violations)
+    if not groups:
+        return []
+    compared = report.fixed is not None
+    out = [
+        "",
+        "## Overview",
+        "",
+        "| rule | severity | violations |" + (" new |" if compared else ""),
+    ]
+    out.append("|---|---|---:|" + ("---:|" if compared else ""))
+    for g in groups:
+        new = f" {g.new} |" if compared else ""
+        out.append(
+            f"| `{_cell(g.rule.id)}` {_cell(g.rule.title)} | {g.rule.severity} | {g.count} |{new}"
+        )
+    return out
 
 
 def _summary_table(report: Report, summary: dict[str, Any]) -> list[str]:

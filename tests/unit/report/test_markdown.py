@@ -10,7 +10,7 @@ from markdown_it import MarkdownIt
 
 from auditor.model import AssistantRef, Report
 from auditor.report import render
-from auditor.report.markdown import MAX_ROWS
+from auditor.report.markdown import MAX_GROUP, MAX_ROWS
 from tests.unit.report.conftest import HOSTILE, NASTY, RECORDING, violation
 from tests.unit.report.golden import assert_golden
 
@@ -60,11 +60,12 @@ def test_golden(name: str, request: pytest.FixtureRequest) -> None:
 def test_tables_keep_their_shape_and_show_the_text(full_report: Report) -> None:
     html = rendered(render(full_report, "markdown"))
     widths = {len(row) for row in html.rows}
-    assert widths == {11, 6}  # summary table (11 columns); accounts, findings, waived (6)
-    findings = [row for row in html.rows if row[:1] == ["high"]]
-    assert (
-        findings[1][2]
-        == "[south] " + NASTY.replace("\x1b", "\\x1b").replace("\n", "\\n") + " (id 2)"
+    # summary (11 columns); accounts, waived (6); the rules overview (3); a rule's findings (4)
+    assert widths == {11, 6, 4, 3}
+    assert "HIGH recording-enabled Calls must be recorded (2)" in "".join(html.text)
+    findings = [row for row in html.rows if len(row) == 4 and row[1] == "record"]
+    assert findings[1][0] == (
+        "[south] " + NASTY.replace("\x1b", "\\x1b").replace("\n", "\\n") + " (id 2)"
     )
     assert "script" not in html.tags
     assert html.links == []
@@ -75,12 +76,12 @@ def test_hostile_text_stays_text(hostile_report: Report) -> None:
     markdown.encode("utf-8")
     html = rendered(markdown)
     assert set(html.tags) <= {
-        "h1", "h2", "p", "strong", "table", "thead", "tbody", "tr", "th", "td",
+        "h1", "h2", "h3", "p", "strong", "table", "thead", "tbody", "tr", "th", "td",
         "ul", "li", "pre", "code", "br",
     }  # fmt: skip
     assert html.links == []
     assert "<script>alert(1)</script>" in "".join(html.text)
-    assert len({len(row) for row in html.rows if len(row) not in (11, 6)}) == 0
+    assert len({len(row) for row in html.rows if len(row) not in (11, 6, 4, 3)}) == 0
     # the diff's fence is longer than the ``` inside the hostile text
     assert "````diff" in markdown
 
@@ -97,8 +98,10 @@ def test_long_reports_are_capped(full_report: Report) -> None:
         for i in range(MAX_ROWS + 7)
     )
     markdown = render(dataclasses.replace(full_report, violations=many), "markdown")
-    assert "… and 7 more violations; see the JSON report." in markdown
-    assert markdown.count("| high | recording-enabled |") == MAX_ROWS
+    # summary first: the overview has the rule with its full count, the group is capped
+    assert "| `recording-enabled` Calls must be recorded | high | 507 |" in markdown
+    assert f"… and {MAX_ROWS + 7 - MAX_GROUP} more; see the JSON report." in markdown
+    assert markdown.count("| record | false | true |") == MAX_GROUP
 
 
 def test_hostile_fixture_contains_the_issue_9_name() -> None:
