@@ -11,6 +11,7 @@ a file that appeared in the meantime.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 from dataclasses import dataclass
@@ -160,7 +161,8 @@ class InitSettings:
 def planned_files(settings: InitSettings) -> dict[Path, str]:
     """Every file ``init`` writes (relative to the directory) with its content."""
     files = {
-        Path("auditor.yaml"): AUDITOR_YAML.format(base_url=settings.base_url),
+        # quoted: a JSON string is a YAML string, so no URL can add keys or comments
+        Path("auditor.yaml"): AUDITOR_YAML.format(base_url=json.dumps(settings.base_url)),
         Path("policies/team.yaml"): TEAM_POLICY,
         Path("baselines/README.md"): BASELINES_README,
     }
@@ -174,6 +176,17 @@ def planned_files(settings: InitSettings) -> dict[Path, str]:
 
 def run(settings: InitSettings) -> int:
     """Write the starter files; ``ConfigError`` (exit 2) naming any that already exist."""
+    from auditor.config import userinfo_problem
+
+    problem = userinfo_problem(settings.base_url, "--base-url")
+    if problem:
+        raise ConfigError(problem)
+    if any(ch.isspace() or not ch.isprintable() for ch in settings.base_url):
+        raise ConfigError("--base-url holds whitespace or control characters; give the URL alone")
+    if not settings.base_url.startswith(("https://", "http://")):
+        raise ConfigError(
+            "--base-url must start with https:// (or http://), e.g. https://portal.intellixent.ai/api"
+        )
     root = settings.directory
     if not root.is_dir():
         raise ConfigError(f"{root} is not a folder; create it first or pass --dir FOLDER")

@@ -92,7 +92,7 @@ def test_init_into_a_folder_with_a_base_url(tmp_path: Path) -> None:
     )
     assert written.exit_code == 0, written.output
     assert files_under(tmp_path) == WRITTEN
-    assert "base_url: https://v.example/api" in (tmp_path / "auditor.yaml").read_text()
+    assert 'base_url: "https://v.example/api"' in (tmp_path / "auditor.yaml").read_text()
     assert written.stdout.splitlines()[1].startswith(f"  cd {tmp_path}")
 
 
@@ -114,3 +114,28 @@ def test_completion_completes_commands_and_options() -> None:
     env["COMP_CWORD"] = "2"
     completed = CliRunner().invoke(cli, [], env=env, prog_name="auditor")
     assert completed.stdout.splitlines() == ["plain,--fail-on-violation"]
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("https://ops:hunter2-pass@v.example/api", "must not hold a user name or password"),
+        ("ftp://v.example/api", "--base-url must start with https://"),
+        ("https://v.example/api\ngate: {}", "--base-url holds whitespace or control"),
+    ],
+)
+def test_init_refuses_a_base_url_it_could_not_use(tmp_path: Path, url: str, message: str) -> None:
+    refused = CliRunner().invoke(cli, ["init", "--dir", str(tmp_path), "--base-url", url])
+    assert refused.exit_code == 2
+    assert message in refused.stderr
+    assert "hunter2" not in refused.output
+    assert files_under(tmp_path) == set()
+
+
+def test_a_hostile_base_url_cannot_add_keys_to_the_config(tmp_path: Path) -> None:
+    url = "https://v.example/api#x:{gate: {fail_on_violation: false}}"
+    written = CliRunner().invoke(cli, ["init", "--dir", str(tmp_path), "--base-url", url])
+    assert written.exit_code == 0, written.output
+    document = yaml.safe_load((tmp_path / "auditor.yaml").read_text())
+    assert document["base_url"] == url
+    assert document["gate"]["fail_on_violation"] is True
