@@ -18,6 +18,7 @@ from __future__ import annotations
 import codecs
 import itertools
 import json
+import math
 import re
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -74,9 +75,102 @@ def iter_snapshot(listing: Listing, chunk_size: int = 1 << 20) -> Iterator[bytes
     A lone surrogate (JSON allows ``"\\ud800"``, UTF-8 cannot hold it) is written as the
     same ``\\uXXXX`` escape it arrived as, so such a record round-trips exactly.
     """
-    encoder = json.JSONEncoder(sort_keys=True, indent=2, ensure_ascii=False)
+    encoder = _StrictEncoder(sort_keys=True, indent=2, ensure_ascii=False)
     pieces = itertools.chain(encoder.iterencode(snapshot_document(listing)), ["\n"])
     return utf8_chunks(pieces, chunk_size, _escape_surrogates)
+
+
+TAG = "\x00"
+"""Starts the strict-JSON stand-in for a number JSON has no word for.
+
+RFC 8259 has no NaN or ±Infinity, yet an API's JSON (read by Python's parser) may hold
+them, and drift must see them. A snapshot writes them as the strings ``"\\u0000NaN"``,
+``"\\u0000Infinity"``, ``"\\u0000-Infinity"``; a real string (or key) that begins with
+U+0000 is written with one more U+0000 in front, so no string from the API reads back as
+a number, and each reads back as itself. Ordinary fleets hold no U+0000 and their bytes
+are unchanged. Reading undoes both (``untag``).
+"""
+_NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+_TAGGED = '"\\u0000'
+"""How a string beginning with ``TAG`` looks in JSON text (json escapes U+0000 so)."""
+
+
+class _StrictEncoder(json.JSONEncoder):
+    """``json.JSONEncoder`` writing non-finite floats and strings that begin with ``TAG``
+    in the tagged form: the output is strict JSON (RFC 8259) that reads back exactly."""
+
+    def iterencode(self, o: Any, _one_shot: bool = False) -> Iterator[str]:
+        plain = json.encoder.encode_basestring
+
+        def encode_string(text: str) -> str:
+            return plain(TAG + text if text[:1] == TAG else text)
+
+        def encode_float(value: float) -> str:
+            if value != value:
+                return plain(TAG + "NaN")
+            if value in (math.inf, -math.inf):
+                return plain(TAG + ("Infinity" if value > 0 else "-Infinity"))
+            return float.__repr__(value)
+
+        indent = (
+            self.indent
+            if isinstance(self.indent, str) or self.indent is None
+            else " " * self.indent
+        )
+        iterencode = json.encoder._make_iterencode(  # type: ignore[attr-defined]
+            {} if self.check_circular else None,
+            self.default,
+            encode_string,
+            indent,
+            encode_float,
+            self.key_separator,
+            self.item_separator,
+            self.sort_keys,
+            self.skipkeys,
+            _one_shot,
+        )
+        return iter(iterencode(o, 0))
+
+
+def untag(value: Any) -> Any:
+    """``value`` read from a snapshot with the tagged forms of ``TAG`` undone (in place
+    for objects and arrays): ``"\\u0000NaN"`` is NaN again, ``"\\u0000\\u0000x"`` is
+    ``"\\u0000x"``. Iterative, so depth is no danger."""
+    if isinstance(value, str):
+        return _untag_string(value)
+    if not isinstance(value, (dict, list)):
+        return value
+    stack: list[Any] = [value]
+    while stack:
+        container = stack.pop()
+        if isinstance(container, dict):
+            if any(key[:2] == TAG + TAG for key in container):  # keys are never numbers
+                members = list(container.items())
+                container.clear()  # rebuilt in the same order, as the file has them
+                container.update((_untag_key(key), item) for key, item in members)
+            items: Any = container.items()
+        else:
+            items = enumerate(container)
+        for place, item in list(items):
+            if isinstance(item, str):
+                if item[:1] == TAG:
+                    container[place] = _untag_string(item)
+            elif isinstance(item, (dict, list)):
+                stack.append(item)
+    return value
+
+
+def _untag_key(key: str) -> str:
+    return key[1:] if key[:2] == TAG + TAG else key
+
+
+def _untag_string(text: str) -> Any:
+    if text[:1] != TAG:
+        return text
+    rest = text[1:]
+    if rest[:1] == TAG:
+        return rest
+    return _NON_FINITE.get(rest, text)  # a lone U+0000 we did not write: left as it is
 
 
 def _escape_surrogates(text: str) -> str:
@@ -129,6 +223,8 @@ def read_snapshot(path: Path) -> Listing:
         raise SnapshotError(f"snapshot {path} is not usable JSON ({reason}); {hint}") from None
     except RecursionError:  # json's own parser recurses once per level
         raise SnapshotError(_too_deep_message(str(path), None)) from None
+    if _TAGGED in text:  # a number JSON has no word for, or a string starting with U+0000
+        untag(document)
     return listing_from_document(document, str(path))
 
 
@@ -369,7 +465,7 @@ class _Reader:
         self.expect(":")
         if not isinstance(key, str):
             raise _NotStreamable
-        return key
+        return _untag_key(key)
 
     def value(self) -> tuple[Any, Span]:
         if not self._skip():
@@ -381,6 +477,8 @@ class _Reader:
             if end < len(self._text) or not self._fill():
                 break
         self._pos = end
+        if self._text.find(_TAGGED, start, end) >= 0:
+            value = untag(value)
         first = self._offset(start)
         return value, (first, self._offset(end) - first)
 
@@ -405,4 +503,6 @@ def read_record(path: Path, span: Span) -> Any:
     offset, length = span
     with open_regular(path, "snapshot", error=SnapshotError) as handle:
         handle.seek(offset)
-        return json.loads(handle.read(length))
+        text = handle.read(length)
+    value = json.loads(text)
+    return untag(value) if _TAGGED.encode() in text else value

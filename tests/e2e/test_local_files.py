@@ -7,6 +7,7 @@ Each test drives the real CLI against the sandbox over HTTP, or against files on
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import subprocess
@@ -14,6 +15,7 @@ import sys
 import time
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -21,7 +23,7 @@ from click.testing import CliRunner, Result
 from auditor.cli import cli
 from auditor.model import Listing
 from auditor.sandbox.server import RunningSandbox
-from auditor.snapshot import write_snapshot
+from auditor.snapshot import read_snapshot, stream_snapshot, write_snapshot
 from tests.unit.report.test_github import parse as parse_commands
 
 INVISIBLE = "\u200b\ufeff\u00ad\U000e0041\U000e007f\u202a\u202e\u2066\u2069\u2060"
@@ -222,3 +224,49 @@ def test_a_safe_account_name_is_accepted(tmp_path: Path, monkeypatch: pytest.Mon
     result = invoke("config", "show", A="k1")
     assert result.exit_code == 0, result.output
     assert "account North_2.eu-west" in result.stdout
+
+
+# -- strict JSON snapshots ------------------------------------------------------------------
+
+
+def _no_constants(token: str) -> None:
+    raise AssertionError(f"not strict JSON: {token}")
+
+
+def test_snapshots_are_strict_json_that_round_trips_non_finite_numbers(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    api = ["--base-url", sandbox.base_url, "--api-key", sandbox.api_key]
+    fleet = sandbox.fleet
+    first = fleet[0]["uuid"]
+    strings = ["NaN", "Infinity", "\x00NaN", "\x00\x00x", "\x00"]
+    fleet[0] = {**fleet[0], "temperature": math.nan, "limits": [math.inf, -math.inf, *strings]}
+    fleet[0]["\x00NaN"] = "a key that looks like the tag"
+    sandbox.set_fleet(fleet)
+    before = tmp_path / "before.json"
+    assert invoke("fetch", "-o", str(before), *api).exit_code == 0
+    raw = before.read_bytes()
+    document = json.loads(raw, parse_constant=_no_constants)  # RFC 8259: no bare NaN
+    assert document["assistants"][first]["temperature"] == "\x00NaN"
+    record = read_snapshot(before).assistants[first]
+    assert math.isnan(record["temperature"])
+    assert record["limits"][:2] == [math.inf, -math.inf]
+    assert record["limits"][2:] == strings  # real strings stay strings, whatever they hold
+    assert record["\x00NaN"] == "a key that looks like the tag"
+    streamed: dict[str, Any] = {}
+    stream_snapshot(before, lambda header: lambda uuid, rec, span: streamed.update({uuid: rec}))
+    assert streamed[first]["limits"] == record["limits"]
+    assert math.isnan(streamed[first]["temperature"])
+
+    # drift still sees the value change, both ways: diff and audit --baseline
+    sandbox.update(fleet[0]["id"], temperature=0.7)
+    after = tmp_path / "after.json"
+    assert invoke("fetch", "-o", str(after), *api).exit_code == 0
+    diff = invoke("diff", str(before), str(after), "--fail-on-drift")
+    assert diff.exit_code == 1, diff.output
+    assert "temperature" in diff.stdout
+    assert "0.7" in diff.stdout
+    audit = invoke("audit", *api, "--baseline", str(before), "--format", "json", "-o", "-")
+    assert audit.exit_code == 0, audit.output
+    drift = json.loads(audit.stdout)["drift"]
+    assert "temperature" in json.dumps(drift)
