@@ -292,8 +292,19 @@ PATTERN_SHOWN = 80
 """A regex is shown up to this many characters in messages."""
 
 
-REGEX_TIMEOUT_MS = int(os.environ.get("AUDITOR_REGEX_TIMEOUT_MS", "100") or 100)
-"""How long one regex match may run, in milliseconds (env ``AUDITOR_REGEX_TIMEOUT_MS``).
+def _timeout_ms(text: str | None, default: int = 100) -> int:
+    """``AUDITOR_REGEX_TIMEOUT_MS`` as a whole number of milliseconds from 1 to 60,000;
+    anything else keeps the default (a typo must not make matching unbounded)."""
+    try:
+        value = int(str(text).strip())
+    except ValueError:
+        return default
+    return value if 1 <= value <= 60_000 else default
+
+
+REGEX_TIMEOUT_MS = _timeout_ms(os.environ.get("AUDITOR_REGEX_TIMEOUT_MS"))
+"""How long one regex match may run, in milliseconds (env ``AUDITOR_REGEX_TIMEOUT_MS``,
+1 to 60,000; default 100).
 
 User patterns run on the ``regex`` engine, which can stop a match after a time limit:
 a pattern like ``^(a+)+$`` backtracks for minutes on a 31-character name under Python's

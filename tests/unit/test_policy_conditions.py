@@ -625,3 +625,15 @@ def test_only_patterns_re_cannot_make_slow_skip_the_time_limit(pattern: str, qui
     for text in ("", "x", "aab", "https://a.example", "Hi, I am a bot", "aaaa!", "ab" * 20):
         if search is not None:
             assert (search(text) is None) is (slow(text) is None)
+
+
+@pytest.mark.parametrize(
+    ("text", "ms"),
+    [(None, 100), ("250", 250), (" 5 ", 5), ("abc", 100), ("0", 100), ("-1", 100), ("1e9", 100)],
+)
+def test_the_regex_time_limit_comes_from_the_environment_within_bounds(
+    text: str | None, ms: int
+) -> None:
+    from auditor.policy.operators import _timeout_ms
+
+    assert _timeout_ms(text) == ms
