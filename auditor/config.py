@@ -34,6 +34,7 @@ from auditor.settings import (
     AuditSettings,
     DemoSettings,
     DiffSettings,
+    DriftIgnore,
     DriftSettings,
     EmailSettings,
     FetchSettings,
@@ -72,6 +73,19 @@ CONFIG_SCHEMA: dict[str, Any] = {
         "policies": {"anyOf": [{"type": "string"}, _STRINGS]},
         "baseline": {"type": "string", "minLength": 1},
         "history": {"type": "string", "minLength": 1},
+        "ignore_drift": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["paths"],
+                "properties": {
+                    "assistants": _STRINGS,
+                    "paths": {**_STRINGS, "minItems": 1},
+                    "reason": {"type": "string"},
+                },
+            },
+        },
         "ignore_fields": _STRINGS,
         "unordered_lists": _STRINGS,
         "select": _STRINGS,
@@ -149,6 +163,7 @@ _KEYS: dict[tuple[str, ...], str] = {
     ("policies",): "policies",
     ("baseline",): "baseline",
     ("history",): "history",
+    ("ignore_drift",): "ignore_drift",
     ("ignore_fields",): "ignore_fields",
     ("unordered_lists",): "unordered_lists",
     ("select",): "select",
@@ -776,7 +791,27 @@ def _drift_settings(options: Mapping[str, Sourced]) -> DriftSettings:
     return DriftSettings(
         ignore_fields=split_list(_value(options, "ignore_fields", DEFAULT_IGNORE_FIELDS)),
         unordered_lists=split_list(_value(options, "unordered_lists", DEFAULT_UNORDERED_LISTS)),
+        scoped=_drift_ignores(options),
     )
+
+
+def _drift_ignores(options: Mapping[str, Sourced]) -> tuple[DriftIgnore, ...]:
+    """``ignore_drift:`` of the config file, its assistant selectors checked (exit 2)."""
+    from auditor.policy.waivers import parse_selector
+
+    source = options.get("ignore_drift")
+    where = source.where if source is not None else "ignore_drift"
+    found: list[DriftIgnore] = []
+    for number, entry in enumerate(_value(options, "ignore_drift", ()) or ()):
+        assistants = tuple(str(a) for a in entry.get("assistants", ()))
+        for text in assistants:
+            try:
+                parse_selector(text)
+            except ValueError as exc:
+                raise ConfigError(f"{where}: ignore_drift[{number}]: {exc}") from None
+        paths = tuple(str(p) for p in entry["paths"])
+        found.append(DriftIgnore(paths, assistants, str(entry.get("reason", "")), where))
+    return tuple(found)
 
 
 def _email_settings(options: Mapping[str, Sourced]) -> EmailSettings:
@@ -915,7 +950,7 @@ def build_approve_settings(options: dict[str, Sourced]) -> ApproveSettings:
     )
 
 
-DIFF_KEYS = ("ignore_fields", "unordered_lists")
+DIFF_KEYS = ("ignore_fields", "unordered_lists", "ignore_drift")
 """What ``diff`` takes from the config file. Its reports, gate and email are the nightly
 audit's: an ad-hoc ``auditor diff`` must not overwrite those reports or mail ops."""
 

@@ -35,6 +35,7 @@ Both give the same ``Drift`` (a property test holds them to it).
 from __future__ import annotations
 
 import difflib
+import fnmatch
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -72,24 +73,68 @@ def diff_listings(before: Listing, after: Listing, settings: DriftSettings = DEF
     changed: list[AssistantChanges] = []
     ignore = _split_paths(settings.ignore_fields)
     unordered = _split_paths(settings.unordered_lists)
+    scoped = ScopedIgnores(settings)
     for key in old.keys() & new.keys():
         a, b = old[key], new[key]
         if _identical(a, b):
             continue  # the same record: no deep comparison at all
         changes = _changes(a, b, ignore, unordered)
+        ref = AssistantRef.of(b, account)
+        changes = scoped.keep(ref, changes)
         if changes:
-            changed.append(AssistantChanges(AssistantRef.of(b, account), changes))
-    return _drift(added, removed, changed)
+            changed.append(AssistantChanges(ref, changes))
+    return _drift(added, removed, changed, scoped.ignored)
 
 
 def _drift(
-    added: list[AssistantRef], removed: list[AssistantRef], changed: list[AssistantChanges]
+    added: list[AssistantRef],
+    removed: list[AssistantRef],
+    changed: list[AssistantChanges],
+    ignored: int = 0,
 ) -> Drift:
     return Drift(
         added=tuple(sorted(added, key=_ref_order)),
         removed=tuple(sorted(removed, key=_ref_order)),
         changed=tuple(sorted(changed, key=lambda c: _ref_order(c.assistant))),
+        ignored=ignored,
     )
+
+
+class ScopedIgnores:
+    """``ignore_drift:`` entries: changes at some paths of some assistants left out, and
+    counted (``ignored``)."""
+
+    def __init__(self, settings: DriftSettings) -> None:
+        from auditor.policy.waivers import parse_selector
+
+        self._entries = [
+            (tuple(parse_selector(s) for s in entry.assistants), entry.paths)
+            for entry in settings.scoped
+        ]
+        self.ignored = 0
+
+    def keep(self, ref: AssistantRef, changes: tuple[Change, ...]) -> tuple[Change, ...]:
+        """``changes`` without those an entry for ``ref`` ignores."""
+        if not self._entries or not changes:
+            return changes
+        paths = [
+            p
+            for selectors, p in self._entries
+            if not selectors or any(s.matches(ref) for s in selectors)
+        ]
+        if not paths:
+            return changes
+        patterns = [pattern for group in paths for pattern in group]
+        kept = tuple(c for c in changes if not any(_covers(p, c.path) for p in patterns))
+        self.ignored += len(changes) - len(kept)
+        return kept
+
+
+def _covers(pattern: str, path: str) -> bool:
+    """``variables.*`` covers ``variables.region``; ``variables`` covers it too."""
+    if fnmatch.fnmatchcase(path, pattern):
+        return True
+    return path.startswith(pattern) and path[len(pattern) : len(pattern) + 1] in (".", "[")
 
 
 class DriftScan:
@@ -107,6 +152,7 @@ class DriftScan:
         self._account = account if account is not None else baseline.account
         self._ignore = _split_paths(settings.ignore_fields)
         self._unordered = _split_paths(settings.unordered_lists)
+        self._scoped = ScopedIgnores(settings)
         self._unseen = set(baseline)
         self._added: list[AssistantRef] = []
         self._changed: list[AssistantChanges] = []
@@ -125,13 +171,15 @@ class DriftScan:
             if _identical(before, record):
                 continue
             changes = _changes(before, record, self._ignore, self._unordered)
+            ref = AssistantRef.of(record, account)
+            changes = self._scoped.keep(ref, changes)
             if changes:
-                self._changed.append(AssistantChanges(AssistantRef.of(record, account), changes))
+                self._changed.append(AssistantChanges(ref, changes))
 
     def result(self) -> Drift:
         """Added, removed and changed assistants, ordered as ``diff_listings`` orders them."""
         removed = [AssistantRef.of(self._baseline.record(k), self._account) for k in self._unseen]
-        return _drift(self._added, removed, self._changed)
+        return _drift(self._added, removed, self._changed, self._scoped.ignored)
 
 
 def diff_records(
@@ -151,6 +199,7 @@ def merge_drifts(drifts: Sequence[Drift]) -> Drift:
         added=tuple(a for d in drifts for a in d.added),
         removed=tuple(a for d in drifts for a in d.removed),
         changed=tuple(c for d in drifts for c in d.changed),
+        ignored=sum(d.ignored for d in drifts),
     )
 
 
@@ -290,7 +339,66 @@ def _changes(a: Record, b: Record, ignore: Paths, unordered: Paths) -> tuple[Cha
     left, right = _differing_fields(a, b, ignore, unordered)
     if not left and not right:
         return ()
-    return _deep_changes(left, right)
+    by_value = _unordered_changes(left, right, unordered)
+    deep = _deep_changes(left, right) if left or right else ()
+    if not by_value:
+        return deep
+    return tuple(sorted((*deep, *by_value), key=lambda change: change.path))
+
+
+def _unordered_changes(
+    left: dict[str, Any], right: dict[str, Any], unordered: Paths
+) -> tuple[Change, ...]:
+    """The elements removed from and added to each unordered list both sides hold, by
+    value, and those lists taken out of ``left`` and ``right`` (canonical copies).
+
+    An unordered list is a multiset: its sorted order says nothing, so ``tools[2]:
+    removed`` would name a position that does not exist in either file. Instead, each
+    element with no equal twin on the other side is one change at the list's own path
+    (``tools: removed {…}``), as many times as it is missing; equal elements pair off.
+    """
+    changes: list[Change] = []
+    for path in sorted(unordered):
+        parents = [_parent(side, path) for side in (left, right)]
+        before_parent, after_parent = parents
+        if before_parent is None or after_parent is None:
+            continue
+        key = path[-1]
+        before, after = before_parent.get(key), after_parent.get(key)
+        if not (isinstance(before, list) and isinstance(after, list)):
+            continue
+        unmatched: dict[str, list[Any]] = {}
+        for item in after:
+            unmatched.setdefault(_dump(item), []).append(item)
+        removed = []
+        for item in before:
+            twins = unmatched.get(_dump(item))
+            if twins and any(_json_equal(item, twin) for twin in twins):
+                twins.pop(next(i for i, twin in enumerate(twins) if _json_equal(item, twin)))
+            else:
+                removed.append(item)
+        shown = ".".join(path)
+        changes += [Change(shown, item, None, ChangeKind.REMOVED) for item in removed]
+        changes += [
+            Change(shown, None, item, ChangeKind.ADDED)
+            for twins in unmatched.values()
+            for item in twins
+        ]
+        del before_parent[key], after_parent[key]
+        for side, parent in ((left, before_parent), (right, after_parent)):
+            if parent is not side and not parent:  # nothing else differed beside the list
+                pass
+    for name in [name for name in left if name in right and _json_equal(left[name], right[name])]:
+        del left[name], right[name]  # a field whose only difference was the list
+    return tuple(changes)
+
+
+def _parent(side: Mapping[str, Any], path: tuple[str, ...]) -> dict[str, Any] | None:
+    """The mapping that holds the last part of ``path`` in ``side``, if there is one."""
+    node: Any = side
+    for part in path[:-1]:
+        node = node.get(part) if isinstance(node, Mapping) else None
+    return node if isinstance(node, dict) and path[-1] in node else None
 
 
 def _deep_changes(left: Mapping[str, Any], right: Mapping[str, Any]) -> tuple[Change, ...]:

@@ -375,6 +375,9 @@ class Drift:
     added: tuple[AssistantRef, ...] = ()
     removed: tuple[AssistantRef, ...] = ()
     changed: tuple[AssistantChanges, ...] = ()
+    ignored: int = 0
+    """Changes left out by a scoped ``ignore_drift`` entry (counted, never silently
+    dropped; ``summary.drift_ignored``)."""
 
     @property
     def empty(self) -> bool:
@@ -685,6 +688,8 @@ class Report:
             "standing": self.count_status("standing"),
             "fixed": len(self.fixed) if self.fixed is not None else None,
         }
+        if self.drift is not None and self.drift.ignored:
+            data["drift_ignored"] = self.drift.ignored
         if self.accounts:
             data["by_account"] = {name: self._account_summary(name) for name in self.accounts}
         return data

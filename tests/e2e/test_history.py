@@ -471,3 +471,36 @@ def test_a_single_account_that_could_not_be_read_is_recorded_failed(
     assert third["fixed"] == []  # compared with the first run, the last that read it
     assert {v["status"] for v in third["violations"]} == {"standing"}
     assert {v["first_seen"] for v in third["violations"]} == {one["generated_at"]}
+
+
+# -- drift ignores scoped to assistants -------------------------------------------------------
+
+
+def test_ignore_drift_scoped_to_assistants_is_counted_not_dropped(files: Path) -> None:
+    Path("auditor.yaml").write_text(
+        "policies: [pol.yaml]\n"
+        "ignore_drift:\n"
+        "  - {assistants: ['name:A*'], paths: ['max_*', record], reason: 'tuning, OPS-9'}\n"
+    )
+    # A's record changed (ignored for A); B's record changed too (not ignored: not A*)
+    for command in (
+        ["audit", "--input", "tonight.json", "--baseline", "base.json", "--format", "json"],
+        ["diff", "base.json", "tonight.json", "--format", "json"],
+    ):
+        result = invoke(*command)
+        report = report_of(result)
+        assert [c["assistant"]["name"] for c in report["drift"]["changed"]] == ["B"], command
+        assert report["summary"]["drift"] == {"added": 1, "removed": 1, "changed": 1}
+        assert report["summary"]["drift_ignored"] == 1
+    # without the entry, A's change is drift again
+    Path("auditor.yaml").write_text("policies: [pol.yaml]\n")
+    report = report_of(invoke("diff", "base.json", "tonight.json", "--format", "json"))
+    assert [c["assistant"]["name"] for c in report["drift"]["changed"]] == ["A", "B"]
+    assert "drift_ignored" not in report["summary"]
+
+
+def test_ignore_drift_with_a_bad_selector_is_exit_2_at_its_line(files: Path) -> None:
+    Path("auditor.yaml").write_text("ignore_drift:\n  - {assistants: ['nope:x'], paths: [a]}\n")
+    result = invoke("audit", "--input", "tonight.json")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: auditor.yaml:1: ignore_drift[0]: assistant selector")
