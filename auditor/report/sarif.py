@@ -17,7 +17,9 @@ embedded-link brackets escaped (``sanitize.sarif_text``), so a name cannot becom
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -53,13 +55,20 @@ class SarifFormat(ReportFormat):
     extension = "sarif"
 
     def render(self, report: Report, *, color: bool = False) -> str:
+        return "".join(self.chunks(report))
+
+    def chunks(self, report: Report, *, color: bool = False) -> Iterator[str]:
+        """The document with its results written one at a time, so a fleet's results
+        never exist as one list of dicts nor as one string."""
         rules = list(report.rules)
         index = {rule.id: i for i, rule in enumerate(rules)}
         root = repository_root(Path.cwd())
         places = {rule.id: _physical_location(rule.source, root) for rule in rules}
-        results = [_result(v, index, places) for v in report.violations]
-        results += [_result(v, index, places) for v in report.waived]
-        results += [_absent(f, index) for f in report.fixed or ()]
+        results = itertools.chain(
+            (_result(v, index, places) for v in report.violations),
+            (_result(v, index, places) for v in report.waived),
+            (_absent(f, index) for f in report.fixed or ()),
+        )
         document: dict[str, Any] = {
             "$schema": SCHEMA,
             "version": "2.1.0",
@@ -102,7 +111,15 @@ class SarifFormat(ReportFormat):
                 }
             ],
         }
-        return json_text(document)
+        document["runs"][0]["results"] = _RESULTS
+        head, tail = json_text(document).split(json_text(_RESULTS)[:-1], 1)
+        yield head
+        empty = True
+        for result in results:
+            item = json_text(result)[:-1].replace("\n", "\n" + " " * 8)
+            yield f"{'[' if empty else ','}\n        {item}"
+            empty = False
+        yield ("[]" if empty else "\n      ]") + tail
 
 
 def _rule(rule: RuleInfo) -> dict[str, Any]:
@@ -133,6 +150,8 @@ def _help(rule: RuleInfo) -> dict[str, str]:
     }
 
 
+_RESULTS = "\x00auditor results\x00"
+"""Stands in the document for the results, which are written one by one in its place."""
 SRCROOT = "SRCROOT"
 """The ``uriBaseId`` of policy files inside the repository."""
 

@@ -126,3 +126,14 @@ def test_messages_cannot_embed_links(hostile_report: Report) -> None:
         assert "\\[link\\](http://evil)" in message
         assert "\x1b" not in message
         assert "\n" not in message
+
+
+def test_results_are_written_one_at_a_time(full_report: Report) -> None:
+    from auditor.report import get
+    from auditor.report.sanitize import json_text
+
+    pieces = list(get("sarif").chunks(full_report))
+    document = json.loads("".join(pieces))
+    results = document["runs"][0]["results"]
+    assert len(pieces) == len(results) + 2  # the head, one piece per result, the tail
+    assert "".join(pieces) == json_text(document)  # the bytes of one json_text call
