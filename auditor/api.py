@@ -860,10 +860,15 @@ def _check_same_shape(first: _Page, page: _Page, url: str) -> None:
     for name in ("last_page", "total", "per_page"):
         before, now = getattr(first, name), getattr(page, name)
         if before != now:
-            error = IncompleteListingError if name == "per_page" else FleetChangedError
-            raise error(
-                f"incomplete listing: {name} changed between pages of {url} (page 1: {before}, "
-                f"page {page.number}: {now}); the fleet changed during the fetch; run again"
+            if name == "per_page":
+                raise IncompleteListingError(
+                    f"incomplete listing: per_page changed between pages of {url} (page 1: "
+                    f"{before}, page {page.number}: {now}); run again"
+                )
+            raise FleetChangedError(
+                f"incomplete listing: the fleet changed while it was read: {name} changed "
+                f"between pages of {url} (page 1: {before}, page {page.number}: {now}); run "
+                "again"
             )
 
 
@@ -922,16 +927,19 @@ class _RecordCheck:
             key = uuid.strip().lower()
             where = (number, position, uuid)
             if key in uuids:
-                raise _twice(uuids[key][0], number)(
-                    f"incomplete listing: uuid {key} appears twice {_both(uuids[key], where)} "
-                    "(uuids are compared without case or surrounding spaces); the fleet "
-                    "changed during the fetch or the API pages unstably; run again"
+                raise _twice(
+                    uuids[key][0],
+                    number,
+                    f"uuid {key} appears twice {_both(uuids[key], where)} (uuids are compared "
+                    "without case or surrounding spaces)",
                 )
             ident = _identity(record["id"])
             if ident in ids:
-                raise _twice(ids[ident][0], number)(
-                    f"incomplete listing: id {ident} appears twice "
-                    f"{_both(ids[ident], (number, position, record['id']))}; run again"
+                raise _twice(
+                    ids[ident][0],
+                    number,
+                    f"id {ident} appears twice "
+                    + _both(ids[ident], (number, position, record["id"])),
                 )
             uuids[key] = where
             ids[ident] = (number, position, record["id"])
@@ -983,9 +991,14 @@ class _RecordCheck:
             )
 
 
-def _twice(page: int, again: int) -> type[IncompleteListingError]:
+def _twice(page: int, again: int, what: str) -> IncompleteListingError:
     """On two pages, an assistant seen twice is what a shift looks like: read again."""
-    return FleetChangedError if page != again else IncompleteListingError
+    if page != again:
+        return FleetChangedError(
+            f"incomplete listing: the fleet changed while it was read, or the API pages "
+            f"unstably: {what}; run again"
+        )
+    return IncompleteListingError(f"incomplete listing: {what}; fix the API's answer")
 
 
 def _both(first: tuple[int, int, Any], again: tuple[int, int, Any]) -> str:

@@ -1036,8 +1036,9 @@ def sandbox(ctx: click.Context, **values: Any) -> None:
     duplicate-uuid[=PAGE], last-page-changes, hang=SECONDS, hang-page=PAGE:SECONDS
     (only PAGE is slow), empty-account, transient-5xx=PAGE:TIMES (fails PAGE TIMES times,
     then answers), max-per-page=N (422 for per_page above N), repeated-key=PAGE (a key
-    twice in PAGE's first record), shift-after-page=PAGE[:TIMES] (after PAGE is served,
-    one assistant deleted and one created: later pages shift), drip=PAGE:SECONDS (PAGE's
+    twice in PAGE's first record), nested-deep=PAGE (a field 500 levels deep),
+    shift-after-page=PAGE[:TIMES] (after PAGE is served, one assistant deleted and one
+    created: later pages shift), drip=PAGE:SECONDS (PAGE's
     body a byte every SECONDS), retry-after-forever=SECONDS (503 with Retry-After, always),
     gzip-bomb=PAGE[:MIB] (a small gzip body inflating to MIB MiB, default 100),
     content-length=PAGE:BYTES (PAGE claims BYTES, sends its body, hangs up),

@@ -74,6 +74,8 @@ FAULTS: dict[str, str] = {
     "empty-account": "serve an account with no assistants",
     "transient-5xx=PAGE:TIMES": "PAGE answers --fail-status TIMES times, then succeeds",
     "max-per-page=N": "reject per_page above N with 422 (white-labels with a lower cap)",
+    "nested-deep=PAGE": "the first record on PAGE has variables nested 500 levels deep "
+    "(about 3 KB of JSON)",
     "repeated-key=PAGE": 'the first record on PAGE has the key "record" twice (false, then '
     "its own value)",
     "shift-after-page=PAGE[:TIMES]": "once PAGE is served, delete its first assistant and "
@@ -92,6 +94,7 @@ class Faults:
     data_not_list: frozenset[int] = frozenset()
     missing_uuid: frozenset[int] = frozenset()
     repeated_key: frozenset[int] = frozenset()
+    nested_deep: frozenset[int] = frozenset()
     duplicate_uuid: int | None = None
     """Page whose first record repeats the first uuid; 0 means the last page."""
     last_page_changes: bool = False
@@ -126,6 +129,7 @@ def parse_faults(specs: Iterable[str]) -> Faults:
     pages: dict[str, set[int]] = {"malformed_json": set(), "data_not_list": set()}
     pages["missing_uuid"] = set()
     pages["repeated_key"] = set()
+    pages["nested_deep"] = set()
     transient: dict[int, int] = {}
     hang_pages: dict[int, float] = {}
     for spec in specs:
@@ -135,7 +139,13 @@ def parse_faults(specs: Iterable[str]) -> Faults:
             if arg:
                 raise ConfigError(f"fault {name} takes no argument (got {spec!r})")
             values[name.replace("-", "_")] = True
-        elif name in ("malformed-json", "data-not-list", "missing-uuid", "repeated-key"):
+        elif name in (
+            "malformed-json",
+            "data-not-list",
+            "missing-uuid",
+            "repeated-key",
+            "nested-deep",
+        ):
             pages[name.replace("-", "_")].add(_page_arg(name, arg))
         elif name == "duplicate-uuid":
             values["duplicate_uuid"] = _page_arg(name, arg) if arg else 0
@@ -210,6 +220,7 @@ def parse_faults(specs: Iterable[str]) -> Faults:
         data_not_list=frozenset(pages["data_not_list"]),
         missing_uuid=frozenset(pages["missing_uuid"]),
         repeated_key=frozenset(pages["repeated_key"]),
+        nested_deep=frozenset(pages["nested_deep"]),
         transient_5xx=transient,
         hang_pages=hang_pages,
     )
@@ -618,6 +629,11 @@ class Sandbox:
         real_last_page = max(1, math.ceil(real_total / per_page))
         if faults.last_page_changes and page != 1:  # the same on every fetch, not just the first
             last_page += 1
+        if page in faults.nested_deep and data:
+            deep: dict[str, Any] = {"level": 500}
+            for _ in range(499):
+                deep = {"x": deep}
+            data[0] = {**data[0], "variables": deep}
         if page in faults.missing_uuid and data:
             data[0] = {k: v for k, v in data[0].items() if k != "uuid"}
         if faults.duplicate_uuid is not None and first_uuid is not None:

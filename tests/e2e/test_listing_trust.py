@@ -85,7 +85,7 @@ def test_a_fleet_that_never_holds_still_is_read_three_times_then_refused(
     assert "the fleet changed while it was read" in result.stderr
     assert "(read 3 times;" in result.stderr
     assert not baseline.exists()
-    assert sandbox.pages_served.count(1) == 6  # three reads, each reading page 1 twice
+    assert 3 <= sandbox.pages_served.count(1) <= 6  # three reads, each page 1 once or twice
 
 
 def test_a_lying_total_costs_a_few_requests_not_thousands(make_sandbox: MakeSandbox) -> None:
