@@ -50,6 +50,18 @@ def test_the_wheel_installs_in_a_fresh_venv_and_runs_the_demo(tmp_path: Path) ->
     assert demo.returncode == 0, demo.stderr
     report = json.loads((tmp_path / "demo" / "report.json").read_text())
     assert report["summary"]["rules"] >= 14  # the bundled pack, from inside the wheel
+    # the framework files and the compliance pack ship in the wheel too
+    assert {"eu-ai-act", "hipaa"} <= {f["id"] for f in report["frameworks"]}
+    shown = subprocess.run(
+        [str(env_dir / "bin" / "auditor"), "framework", "show", "tcpa"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "[checked by outbound-caller-identification]" in shown.stdout
     assert (tmp_path / "demo" / "report.html").read_text().lstrip().startswith("<!DOCTYPE html>")
     where = subprocess.run(
         [str(python), "-c", "import auditor; print(auditor.__file__)"],
