@@ -16,6 +16,11 @@ own ``Change(path, before, after, kind)`` list with dot and ``[i]`` paths, the s
 deepdiff over the whole canonical records gives. A record whose only difference is
 ``updated_at`` or the order of its tools costs one field loop and no deepdiff at all.
 
+An unordered list is a multiset, so its drift is by value: each element without an
+equal twin on the other side is one ``added`` or ``removed`` change at the list's own
+path (``tools: added {"name": "crm"}``), as often as it is missing; positions in its
+sorted copy (``tools[2]``) would name places neither file has.
+
 SPEC §4 says identical records are "skipped by hash". Two paths honour that:
 
 - ``DriftScan`` (``auditor audit``): the baseline is not held in memory at all, only a
@@ -372,9 +377,9 @@ def _unordered_changes(
             unmatched.setdefault(_dump(item), []).append(item)
         removed = []
         for item in before:
-            twins = unmatched.get(_dump(item))
-            if twins and any(_json_equal(item, twin) for twin in twins):
-                twins.pop(next(i for i, twin in enumerate(twins) if _json_equal(item, twin)))
+            twins = unmatched.get(_dump(item))  # equal canonical JSON: the same element
+            if twins:
+                twins.pop()
             else:
                 removed.append(item)
         shown = ".".join(path)
@@ -385,9 +390,6 @@ def _unordered_changes(
             for item in twins
         ]
         del before_parent[key], after_parent[key]
-        for side, parent in ((left, before_parent), (right, after_parent)):
-            if parent is not side and not parent:  # nothing else differed beside the list
-                pass
     for name in [name for name in left if name in right and _json_equal(left[name], right[name])]:
         del left[name], right[name]  # a field whose only difference was the list
     return tuple(changes)

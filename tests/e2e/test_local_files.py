@@ -270,3 +270,39 @@ def test_snapshots_are_strict_json_that_round_trips_non_finite_numbers(
     assert audit.exit_code == 0, audit.output
     drift = json.loads(audit.stdout)["drift"]
     assert "temperature" in json.dumps(drift)
+
+
+# -- drift of an unordered list -------------------------------------------------------------
+
+
+def test_unordered_list_drift_names_elements_not_sorted_positions(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    api = ["--base-url", sandbox.base_url, "--api-key", sandbox.api_key]
+    fleet = sandbox.fleet
+    book, transfer = {"name": "book", "type": "function"}, {"name": "transfer", "type": "x"}
+    fleet[0] = {**fleet[0], "tools": [transfer, book, book]}
+    sandbox.set_fleet(fleet)
+    before = tmp_path / "before.json"
+    assert invoke("fetch", "-o", str(before), *api).exit_code == 0
+    crm = {"name": "crm", "type": "function"}
+    sandbox.update(fleet[0]["id"], tools=[book, crm, transfer])  # one book gone, crm new
+    after = tmp_path / "after.json"
+    assert invoke("fetch", "-o", str(after), *api).exit_code == 0
+
+    diff = invoke("diff", str(before), str(after))
+    audit = invoke("audit", *api, "--baseline", str(before))
+    for result in (diff, audit):
+        assert result.exit_code == 0, result.output
+        text = result.stdout
+        assert 'tools: added {"name": "crm", "type": "function"}' in text, text
+        assert 'tools: removed (was {"name": "book", "type": "function"})' in text, text
+        assert "tools[" not in text
+    report = invoke("diff", str(before), str(after), "--format", "json", "-o", "-")
+    changes = [
+        c for entry in json.loads(report.stdout)["drift"]["changed"] for c in entry["changes"]
+    ]
+    assert {(c["path"], c["kind"], json.dumps(c["before"] or c["after"])) for c in changes} == {
+        ("tools", "added", json.dumps(crm)),
+        ("tools", "removed", json.dumps(book)),
+    }

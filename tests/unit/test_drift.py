@@ -150,7 +150,7 @@ def listing_changes(
         ),
         (
             changed(tools=[{"name": "transfer"}, {"name": "book", "async": 1}]),
-            {"tools[0].async": ChangeKind.ADDED},
+            {"tools": ChangeKind.ADDED},  # {"name": "book"} removed, its new form added
         ),
         (
             changed(variables={"region": "us", "tier": 1}, updated_at="x"),
@@ -168,11 +168,14 @@ def test_the_skip_sets_aside_only_what_drift_ignores(
     assert paths(after) == expected
 
 
-def test_1_true_and_1_0_inside_an_unordered_list_are_type_changes() -> None:
+def test_1_true_and_1_0_inside_an_unordered_list_are_other_elements() -> None:
     before = changed(tools=[{"name": "transfer", "async": 1}])
     for value in (True, 1.0):
         after = changed(tools=[{"name": "transfer", "async": value}])
-        assert listing_changes(before, after) == {"tools[0].async": ChangeKind.TYPE_CHANGED}
+        assert diff_records(before, after) == (
+            Change("tools", {"name": "transfer", "async": 1}, None, ChangeKind.REMOVED),
+            Change("tools", None, {"name": "transfer", "async": value}, ChangeKind.ADDED),
+        )
 
 
 def test_key_order_does_not_matter() -> None:
@@ -212,15 +215,36 @@ def test_nested_ignored_paths_and_unordered_lists_under_a_changed_field() -> Non
     assert listing_changes(before, after, settings) == {"variables.tier": ChangeKind.CHANGED}
 
 
-def test_changes_inside_an_unordered_list_are_paths_into_its_sorted_form() -> None:
+def test_an_unordered_list_drifts_by_value_not_by_sorted_position() -> None:
+    """The old answer, ``tools[1].name: transfer → hangup`` and ``tools[2]: added``, named
+    positions of a sorted copy that neither file has; the element is what was added."""
     after = changed(tools=[{"name": "book"}, {"name": "transfer"}, {"name": "hangup"}])
-    expected = (
-        Change("tools[1].name", "transfer", "hangup", ChangeKind.CHANGED),
-        Change("tools[2]", None, {"name": "transfer"}, ChangeKind.ADDED),
-    )
+    expected = (Change("tools", None, {"name": "hangup"}, ChangeKind.ADDED),)
     assert diff_records(BASE, after) == expected
     drift = diff_listings(Listing("s", "t", {"u-7": BASE}), Listing("s", "t", {"u-7": after}))
     assert drift.changed[0].changes == expected
+
+
+def test_an_unordered_list_counts_each_element_as_often_as_it_occurs() -> None:
+    before = changed(tools=[{"name": "book"}, {"name": "book"}, {"name": "transfer"}])
+    after = changed(tools=[{"name": "book"}, {"name": "crm"}, {"name": "crm"}], name="N")
+    assert diff_records(before, after) == (
+        Change("name", BASE["name"], "N", ChangeKind.CHANGED),
+        Change("tools", {"name": "book"}, None, ChangeKind.REMOVED),
+        Change("tools", {"name": "transfer"}, None, ChangeKind.REMOVED),
+        Change("tools", None, {"name": "crm"}, ChangeKind.ADDED),
+        Change("tools", None, {"name": "crm"}, ChangeKind.ADDED),
+    )
+
+
+def test_a_nested_unordered_list_drifts_by_value_at_its_path() -> None:
+    settings = DriftSettings(unordered_lists=("variables.zones",))
+    before = changed(variables={"region": "eu", "zones": ["a", "b", "b"]})
+    after = changed(variables={"region": "eu", "zones": ["b", "c", "a"]})
+    assert diff_records(before, after, settings) == (
+        Change("variables.zones", "b", None, ChangeKind.REMOVED),
+        Change("variables.zones", None, "c", ChangeKind.ADDED),
+    )
 
 
 # -- the fast path gives what deepdiff over the whole canonical records gives -----------------
@@ -261,7 +285,9 @@ def whole_record_changes(
     right = drift._canonical(after, (), ignore, unordered)
     if json.dumps(left, sort_keys=True) == json.dumps(right, sort_keys=True):
         return ()
-    return drift._deep_changes(left, right)
+    by_value = drift._unordered_changes(left, right, unordered)  # unordered lists by value
+    deep = drift._deep_changes(left, right) if left or right else ()
+    return tuple(sorted((*deep, *by_value), key=lambda change: change.path))
 
 
 @settings(max_examples=400, deadline=None)
