@@ -122,8 +122,10 @@ def _changes(listing: Listing, target: Path, settings: ApproveSettings) -> list[
         return [f"{target}: no baseline yet, every assistant is new"]
     try:  # held as fingerprints, as an audit holds it: the fleet is in memory already
         before = BaselineIndex(target)
-    except SnapshotError as exc:
-        return [f"{target}: the baseline it replaces cannot be read ({exc.message})"]
+    except SnapshotError as exc:  # replaced anyway: said only when nothing is written
+        return [f"{target}: the baseline it replaces cannot be read ({exc.message})"] * (
+            settings.dry_run
+        )
     scan = DriftScan(before, settings.drift, listing.account)
     scan.add(mask_listing(listing).assistants.items())
     drift = scan.result()
