@@ -77,7 +77,20 @@ def iter_snapshot(listing: Listing, chunk_size: int = 1 << 20) -> Iterator[bytes
     """
     encoder = _StrictEncoder(sort_keys=True, indent=2, ensure_ascii=False)
     pieces = itertools.chain(encoder.iterencode(snapshot_document(listing)), ["\n"])
-    return utf8_chunks(pieces, chunk_size, _escape_surrogates)
+    return utf8_chunks(pieces, chunk_size, _fix_text)
+
+
+def _fix_text(text: str) -> str:
+    """Whole tokens of JSON text: lone surrogates escaped, strings starting with U+0000
+    given one more (a string's opening quote is never after a backslash; an escaped
+    quote inside a string always is), then the non-finite numbers written tagged."""
+    text = _escape_surrogates(text)
+    if _TAGGED in text:
+        text = _STRING_AT_TAG.sub(r'"\\u0000\\u0000', text)
+    if _PLACEHOLDER in text:  # never in an encoded string: json escapes U+0001
+        for word in _NON_FINITE:
+            text = text.replace(f"{_PLACEHOLDER}{word}{_PLACEHOLDER}", f'"\\u0000{word}"')
+    return text
 
 
 TAG = "\x00"
@@ -93,23 +106,25 @@ are unchanged. Reading undoes both (``untag``).
 _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 _TAGGED = '"\\u0000'
 """How a string beginning with ``TAG`` looks in JSON text (json escapes U+0000 so)."""
+_STRING_AT_TAG = re.compile(r'(?<!\\)"\\u0000')
+_PLACEHOLDER = "\x01"
+"""Brackets a non-finite number in the encoder's output until ``_fix_text`` tags it."""
 
 
 class _StrictEncoder(json.JSONEncoder):
-    """``json.JSONEncoder`` writing non-finite floats and strings that begin with ``TAG``
-    in the tagged form: the output is strict JSON (RFC 8259) that reads back exactly."""
+    """``json.JSONEncoder`` writing non-finite floats in the tagged form (strings that
+    begin with ``TAG`` are given their second one by ``_fix_text``, as text: a Python
+    call per string would cost a third more time)."""
 
     def iterencode(self, o: Any, _one_shot: bool = False) -> Iterator[str]:
-        plain = json.encoder.encode_basestring
-
-        def encode_string(text: str) -> str:
-            return plain(TAG + text if text[:1] == TAG else text)
+        plain = json.encoder.encode_basestring  # strings starting with TAG: see _fix_text
 
         def encode_float(value: float) -> str:
             if value != value:
-                return plain(TAG + "NaN")
+                return f"{_PLACEHOLDER}NaN{_PLACEHOLDER}"
             if value in (math.inf, -math.inf):
-                return plain(TAG + ("Infinity" if value > 0 else "-Infinity"))
+                word = "Infinity" if value > 0 else "-Infinity"
+                return f"{_PLACEHOLDER}{word}{_PLACEHOLDER}"
             return float.__repr__(value)
 
         indent = (
@@ -120,7 +135,7 @@ class _StrictEncoder(json.JSONEncoder):
         iterencode = json.encoder._make_iterencode(  # type: ignore[attr-defined]
             {} if self.check_circular else None,
             self.default,
-            encode_string,
+            plain,
             indent,
             encode_float,
             self.key_separator,

@@ -239,7 +239,7 @@ def test_snapshots_are_strict_json_that_round_trips_non_finite_numbers(
     api = ["--base-url", sandbox.base_url, "--api-key", sandbox.api_key]
     fleet = sandbox.fleet
     first = fleet[0]["uuid"]
-    strings = ["NaN", "Infinity", "\x00NaN", "\x00\x00x", "\x00"]
+    strings = ["NaN", "Infinity", "\x00NaN", "\x00\x00x", "\x00", 'q"\x00NaN', "\x01NaN\x01"]
     fleet[0] = {**fleet[0], "temperature": math.nan, "limits": [math.inf, -math.inf, *strings]}
     fleet[0]["\x00NaN"] = "a key that looks like the tag"
     sandbox.set_fleet(fleet)
