@@ -3,9 +3,9 @@
 Levels: critical/high → ``::error``, medium → ``::warning``, low/info → ``::notice``;
 drift entries and warnings are ``::warning``, unreadable accounts ``::error``, and a
 ``::notice`` with the summary line comes last. GitHub shows at most 10 error and 10
-warning annotations per step (and 10 notices), so at most ``LIMIT`` of each level are
-written, worst first (unreadable accounts, then new findings when the report knows
-which are new, then by severity), followed by one ``::notice`` that says how many more
+warning annotations per step (and 10 notices), so at most ``LIMIT`` errors and warnings
+and 8 finding notices are written, worst first (unreadable accounts, then new findings
+when the report knows which are new, then by severity), followed by one ``::notice`` that says how many more
 there are; the full list is in the step summary. Assistants are not files, so only
 ``title=`` is set. Every value is first made one-line (``sanitize.terminal``: no ANSI
 escapes, no newlines) and then escaped as actions/toolkit's ``escapeData`` /
@@ -54,8 +54,10 @@ class GithubFormat(ReportFormat):
     def chunks(self, report: Report, *, color: bool = False) -> Iterator[str]:
         shown = dict.fromkeys(COUNTED, 0)
         hidden = dict.fromkeys(COUNTED, 0)
+        # Notices share their 10 with the "more" notice and the summary notice.
+        limits = {"error": LIMIT, "warning": LIMIT, "notice": LIMIT - 2}
         for level, title, message in _annotations(report):
-            if shown[level] < LIMIT:
+            if shown[level] < limits[level]:
                 shown[level] += 1
                 yield command(level, title, message) + "\n"
             else:
@@ -75,7 +77,8 @@ class GithubFormat(ReportFormat):
 
 
 LIMIT = 10
-"""Annotations written per level (error, warning, notice): what GitHub shows per step."""
+"""Annotations per level (error, warning, notice) GitHub shows per step: 10 errors and
+10 warnings; findings take at most 8 notices, so the "more" and summary notices fit."""
 COUNTED = ("error", "warning", "notice")
 
 
