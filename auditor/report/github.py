@@ -5,13 +5,13 @@ drift entries and warnings are ``::warning``, unreadable accounts ``::error``, a
 ``::notice`` with the summary line comes last. GitHub shows at most 10 error and 10
 warning annotations per step (and 10 notices), so at most ``LIMIT`` errors and warnings
 and 8 finding notices are written, worst first (unreadable accounts, then new findings
-when the report knows which are new, then by severity), followed by one ``::notice`` that says how many more
-there are; the full list is in the step summary. Assistants are not files, so only
-``title=`` is set. Every value is first made one-line (``sanitize.terminal``: no ANSI
-escapes, no newlines) and then escaped as actions/toolkit's ``escapeData`` /
-``escapeProperty`` do, so a name holding ``::set-output`` or a newline cannot start a
-command of its own. The Markdown step summary is written by ``write_reports`` into
-``$GITHUB_STEP_SUMMARY``.
+when the report knows which are new, then by severity), followed by one ``::notice``
+that says how many more there are; the full list is in the step summary. Assistants are
+not files, so only ``title=`` is set. Every value is first made one-line
+(``sanitize.terminal``: no ANSI escapes, no newlines) and then escaped as
+actions/toolkit's ``escapeData`` / ``escapeProperty`` do, so a name holding
+``::set-output`` or a newline cannot start a command of its own. The Markdown step
+summary is written by ``write_reports`` into ``$GITHUB_STEP_SUMMARY``.
 """
 
 from __future__ import annotations
