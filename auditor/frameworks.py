@@ -28,7 +28,7 @@ from auditor.model import FrameworkScore, RequirementScore, RuleInfo, Violation
 
 FRAMEWORKS_DIR = Path(__file__).resolve().parent / "policies" / "frameworks"
 """Where the bundled framework files live (inside the package, so they ship in the wheel)."""
-COMPLIANCE_PACK = Path(__file__).resolve().parent / "policies" / "compliance" / "voice-compliance.yaml"
+COMPLIANCE_PACK = FRAMEWORKS_DIR.parent / "compliance" / "voice-compliance.yaml"
 """The bundled pack with the framework rules; ``--framework`` loads it by default."""
 
 _TOP_KEYS = ("id", "title", "version", "date", "source", "notes", "requirements")
