@@ -52,7 +52,7 @@ from auditor.settings import (
 )
 
 CONFIG_NAMES = ("auditor.yaml", "auditor.yml")
-_ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+_ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*\Z"  # \Z: $ would let "NAME\n" through
 _ACCOUNT_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z"
 r"""An account name is a file name (``baselines/<name>.json``) and a report row: ASCII
 letters, digits, ``.``, ``_``, ``-``, no leading dot, at most 64. ``\Z``, not ``$``,

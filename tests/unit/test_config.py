@@ -487,3 +487,11 @@ def test_api_key_env_that_looks_like_a_key_is_refused_unseen(
         f"{path}:2: email.password_env must name an environment variable (e.g. SMTP_PASSWORD), "
         "not hold the password",
     ]
+
+
+def test_a_variable_name_with_a_trailing_newline_is_refused(tmp_path: Path) -> None:
+    # "$" in the name pattern matched before a final newline: "FLEET_KEY\n" got through
+    path = _write(tmp_path, 'api_key_env: "FLEET_KEY\\n"\n')
+    with pytest.raises(ConfigFileError) as caught:
+        load_config(path)
+    assert [p.split(": ", 1)[0] for p in caught.value.problems] == [f"{path}:1"]
