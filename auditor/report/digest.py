@@ -18,6 +18,7 @@ from auditor.model import AssistantRef, Report, Severity, Violation
 from auditor.report import scorecard
 from auditor.report.sanitize import terminal
 from auditor.report.text import plural, summary_line
+from auditor.report.trend import trend_svg
 
 BODY_LIMIT = 100_000
 """Bytes (UTF-8) the HTML body may take: under Gmail's clipping size (about 102 KB)."""
@@ -113,6 +114,9 @@ def _html(report: Report, top: int) -> str:
     out.append("<tr>" + "".join(f"<th>{_h(s)}</th>" for s in summary["by_severity"]) + "</tr>")
     out.append("<tr>" + "".join(f"<td>{n}</td>" for n in summary["by_severity"].values()) + "</tr>")
     out.append("</table>")
+    trend = trend_svg(report.trend)  # inline SVG: no script, no external asset
+    if trend:
+        out += ["<h3>Violations per run</h3>", trend]
     counts = [("assistants", summary["assistants"]), ("violations", summary["violations"])]
     for key in ("new", "standing", "fixed"):
         if summary.get(key) is not None:

@@ -26,6 +26,7 @@ from auditor.model import Report, RuleInfo, Violation
 from auditor.report.interface import ReportFormat
 from auditor.report.sanitize import lines, terminal, value_text
 from auditor.report.text import summary_line
+from auditor.report.trend import open_for, trend_svg
 
 if TYPE_CHECKING:
     import jinja2
@@ -144,6 +145,8 @@ class HtmlFormat(ReportFormat):
             summary=summary,
             headline=summary_line(report),
             chart=Markup(severity_chart(summary["by_severity"])),  # noqa: S704 - names and counts only
+            trend=Markup(trend_svg(report.trend)),  # noqa: S704 - escaped by trend_svg
+            opened=lambda v: open_for(v, report.generated_at),
             overview=rule_groups(report, report.violations),
             new_violations=new[:MAX_ROWS],
             hidden_new=max(0, len(new) - MAX_ROWS),

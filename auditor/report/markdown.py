@@ -20,6 +20,7 @@ from auditor.report.interface import ReportFormat
 from auditor.report.sanitize import code_fence, markdown, value_text
 from auditor.report.sanitize import lines as safe_lines
 from auditor.report.text import summary_line
+from auditor.report.trend import open_for
 
 MAX_ROWS = 500
 """Findings (and waived findings) shown in a table."""
@@ -120,8 +121,8 @@ class MarkdownFormat(ReportFormat):
                 out += ["", f"**Remediation:** {_cell(rule.remediation or '–')}"]
                 out += ["", "| assistant | path | actual | expected |", "|---|---|---|---|"]
                 out += [
-                    f"| {_who(v.assistant)} | {_cell(v.path)} | {_cell(value_text(v.actual))} "
-                    f"| {_cell(v.expected)} |"
+                    f"| {_who(v.assistant)}{_opened(v, report.generated_at)} | {_cell(v.path)} | "
+                    f"{_cell(value_text(v.actual))} | {_cell(v.expected)} |"
                     for v in group.findings[:MAX_GROUP]
                 ]
                 out += _more(min(MAX_GROUP, len(group.findings)), group.count, "")
@@ -190,6 +191,12 @@ def _drift_counts(counts: dict[str, int] | None) -> str:
     if counts is None:
         return "no baseline"
     return "{added} added, {removed} removed, {changed} changed".format(**counts)
+
+
+def _opened(v: Violation, now: str) -> str:
+    """`` (open 12 nights)`` after an assistant, from the history; empty without one."""
+    opened = open_for(v, now)
+    return f" ({opened})" if opened else ""
 
 
 def _violation_row(v: Violation) -> str:

@@ -26,6 +26,7 @@ from auditor.model import Change, ChangeKind, Report, Severity, Violation
 from auditor.report.interface import ReportFormat
 from auditor.report.sanitize import lines as safe_lines
 from auditor.report.sanitize import terminal, value_text
+from auditor.report.trend import open_for
 
 _COLORS = {
     Severity.CRITICAL: "magenta",
@@ -97,7 +98,9 @@ def render_text(
     new = [v for v in report.violations if v.status == "new"]
     if report.fixed is not None:
         lines += ["", style(f"New violations ({len(new)})", bold=True)]
-        lines += _capped([_finding_lines(v, width, rule=True) for v in new], limit)
+        lines += _capped(
+            [_finding_lines(v, width, report.generated_at, rule=True) for v in new], limit
+        )
     if report.drift is not None:
         lines += ["", *_drift(report, style, limit)]
     standing = [v for v in report.violations if v.status != "new"]
@@ -114,7 +117,7 @@ def render_text(
         info = rules.get(rule)
         fix = (info.remediation if info is not None else items[0].remediation) or "–"
         lines += _wrap(f"  fix: {terminal(fix)}", width)
-        lines += _capped([_finding_lines(v, width) for v in items], limit)
+        lines += _capped([_finding_lines(v, width, report.generated_at) for v in items], limit)
     if report.waived:
         lines += ["", style(f"Waived ({len(report.waived)})", bold=True)]
         lines.extend(f"  {terminal(v.rule)}  {_finding(v)}  — {_waiver(v)}" for v in report.waived)
@@ -170,9 +173,10 @@ def _capped(entries: list[list[str]], limit: int | None) -> list[str]:
     return out
 
 
-def _finding_lines(v: Violation, width: int | None, *, rule: bool = False) -> list[str]:
+def _finding_lines(v: Violation, width: int | None, now: str, *, rule: bool = False) -> list[str]:
     prefix = f"{str(v.severity).upper():<8} {terminal(v.rule)}  " if rule else ""
-    return _wrap(f"  {prefix}{_finding(v)}", width)
+    opened = open_for(v, now)
+    return _wrap(f"  {prefix}{_finding(v)}{f'  ({opened})' if opened else ''}", width)
 
 
 def _overview(report: Report, style: Callable[..., str]) -> list[str]:
