@@ -145,7 +145,7 @@ def run_audit(settings: AuditSettings) -> AuditOutcome:
     drift_settings = DriftSettings(
         ignore_fields=_union(settings.drift.ignore_fields, policy_set.drift_ignore_fields),
         unordered_lists=_union(settings.drift.unordered_lists, policy_set.drift_unordered_lists),
-        scoped=settings.drift.scoped,
+        scoped=(*settings.drift.scoped, *policy_set.drift_scoped),
     )
 
     def start(account: str | None, *, by_id: bool) -> _Run:

@@ -37,6 +37,7 @@ from auditor.policy.operators import did_you_mean
 from auditor.policy.rules import CompiledRule, Param, PolicySet
 from auditor.policy.waivers import Waiver, parse_selector
 from auditor.policy.wording import describe
+from auditor.settings import DriftIgnore
 from auditor.yamlio import YamlError, load_yaml_file
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "policies"
@@ -57,6 +58,7 @@ TOP_KEYS = (
     "rules",
     "exceptions",
     "drift",
+    "ignore_drift",
     "waivers",
 )
 DEFAULT_KEYS = ("severity", "missing")
@@ -78,6 +80,7 @@ WAIVER_KEYS = ("rule", "assistants", "account", "reason", "expires", "owner")
 WAIVER_POLICY_KEYS = ("require_owner", "max_days")
 FRAMEWORK_REF_KEYS = ("id", "ref")
 DRIFT_KEYS = ("ignore_fields", "unordered_lists")
+IGNORE_DRIFT_KEYS = ("assistants", "paths", "reason")
 MISSING_CHOICES = ("fail", "pass")
 
 RULE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
@@ -141,6 +144,7 @@ class _Loader:
         self.waivers: list[Waiver] = []
         self.ignore_fields: list[str] = []
         self.unordered_lists: list[str] = []
+        self.drift_scoped: list[DriftIgnore] = []
         self.require_owner = False
         self.max_days: int | None = None
         self.today = date.today()
@@ -714,6 +718,7 @@ class _Loader:
     def merge_drift(self) -> None:
         for file in self.files:
             doc = file.doc
+            self._scoped_drift(file)
             if "drift" not in doc:
                 continue
             drift = doc["drift"]
@@ -739,6 +744,53 @@ class _Loader:
                         _line(drift, key),
                         f"{key} must be a list of field paths, not {describe(value)}",
                     )
+
+    def _scoped_drift(self, file: _File) -> None:
+        """``ignore_drift: [{assistants, paths, reason}]``, as in the config file."""
+        entries = file.doc.get("ignore_drift")
+        if entries is None:
+            return
+        if not isinstance(entries, list):
+            file.problems.add(
+                _line(file.doc, "ignore_drift"),
+                "ignore_drift must be a list like [{assistants: ['name:Support *'], "
+                f"paths: [max_duration], reason: …}}], not {describe(entries)}",
+            )
+            return
+        for index, entry in enumerate(entries):
+            line = _line(entries, index)
+            if not isinstance(entry, dict):
+                file.problems.add(
+                    line, f"an ignore_drift entry is a mapping, not {describe(entry)}"
+                )
+                continue
+            self._check_keys(entry, IGNORE_DRIFT_KEYS, file.problems, "ignore_drift")
+            paths, assistants = entry.get("paths"), entry.get("assistants", [])
+            if not (isinstance(paths, list) and paths and all(_text(p) for p in paths)):
+                file.problems.add(
+                    line, f"ignore_drift paths must be a list of field paths, not {describe(paths)}"
+                )
+                continue
+            if not (isinstance(assistants, list) and all(_text(a) for a in assistants)):
+                file.problems.add(
+                    line,
+                    "ignore_drift assistants must be a list of selectors, "
+                    f"not {describe(assistants)}",
+                )
+                continue
+            bad = False
+            for text in assistants:
+                try:
+                    parse_selector(text)
+                except ValueError as exc:
+                    file.problems.add(_line(entry, "assistants"), f"ignore_drift: {exc}")
+                    bad = True
+            if not bad:
+                reason = entry.get("reason", "")
+                where = f"{file.name}:{line}"
+                self.drift_scoped.append(
+                    DriftIgnore(tuple(paths), tuple(assistants), str(reason), where)
+                )
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -828,6 +880,12 @@ def load_policies(paths: Sequence[Path] = (), *, today: date | None = None) -> P
         files=tuple(f.path for f in loader.files),
         drift_ignore_fields=tuple(loader.ignore_fields),
         drift_unordered_lists=tuple(loader.unordered_lists),
+        drift_scoped=tuple(loader.drift_scoped),
         waivers=tuple(loader.waivers),
         params=dict(loader.params),
     )
+
+
+def _text(value: Any) -> bool:
+    """A non-empty string (a field path or a selector)."""
+    return isinstance(value, str) and bool(value.strip())

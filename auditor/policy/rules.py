@@ -13,6 +13,7 @@ from auditor.model import RuleInfo, Severity
 from auditor.policy.conditions import Node, undecided_reason
 from auditor.policy.operators import did_you_mean
 from auditor.policy.waivers import Waiver
+from auditor.settings import DriftIgnore
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,6 +93,8 @@ class PolicySet:
     """From ``drift: {ignore_fields: […]}``: fields whose changes are not drift."""
     drift_unordered_lists: tuple[str, ...] = ()
     """From ``drift: {unordered_lists: […]}``: lists whose order carries no meaning."""
+    drift_scoped: tuple[DriftIgnore, ...] = ()
+    """From ``ignore_drift: […]``: paths ignored for some assistants only."""
     waivers: tuple[Waiver, ...] = ()
     params: Mapping[str, Param] = field(default_factory=dict)
 

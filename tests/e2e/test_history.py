@@ -504,3 +504,35 @@ def test_ignore_drift_with_a_bad_selector_is_exit_2_at_its_line(files: Path) -> 
     result = invoke("audit", "--input", "tonight.json")
     assert result.exit_code == 2
     assert result.stderr.startswith("error: auditor.yaml:1: ignore_drift[0]: assistant selector")
+
+
+def test_ignore_drift_in_a_policy_file_scopes_like_the_config_file(files: Path) -> None:
+    policy = Path("pol.yaml").read_text()
+    Path("pol.yaml").write_text(
+        policy + "ignore_drift:\n  - {assistants: ['name:A*'], paths: ['max_*', record]}\n"
+    )
+    result = invoke(
+        "audit",
+        "--policy",
+        "pol.yaml",
+        "--input",
+        "tonight.json",
+        "--baseline",
+        "base.json",
+        "--format",
+        "json",
+    )
+    report = report_of(result)
+    assert [c["assistant"]["name"] for c in report["drift"]["changed"]] == ["B"]
+    assert report["summary"]["drift_ignored"] == 1
+
+
+def test_a_bad_ignore_drift_entry_in_a_policy_file_is_file_line(files: Path) -> None:
+    Path("bad.yaml").write_text(
+        "version: 1\nrules: []\nignore_drift:\n  - {assistants: ['nope:x'], paths: [a]}\n"
+        "  - {paths: []}\n"
+    )
+    result = invoke("policy", "validate", "bad.yaml")
+    assert result.exit_code == 2
+    assert "bad.yaml:4: ignore_drift: " in result.stderr
+    assert "bad.yaml:5: ignore_drift paths must be a list of field paths" in result.stderr
