@@ -517,16 +517,8 @@ class _Loader:
         """``waivers: {require_owner, max_days}`` over every file: the strictest wins."""
         require_owner, max_days = False, None
         for file in self.files:
-            doc = file.doc
-            if "waivers" not in doc:
-                continue
-            value = doc["waivers"]
-            if not isinstance(value, dict):
-                file.problems.add(
-                    _line(doc, "waivers"),
-                    "waivers must be a mapping like {require_owner: true, max_days: 180}, "
-                    f"not {describe(value)}",
-                )
+            value = self._section(file, "waivers", "{require_owner: true, max_days: 180}")
+            if value is None:
                 continue
             self._check_keys(value, WAIVER_POLICY_KEYS, file.problems, "waivers")
             if "require_owner" in value:
@@ -717,17 +709,9 @@ class _Loader:
 
     def merge_drift(self) -> None:
         for file in self.files:
-            doc = file.doc
             self._scoped_drift(file)
-            if "drift" not in doc:
-                continue
-            drift = doc["drift"]
-            if not isinstance(drift, dict):
-                file.problems.add(
-                    _line(doc, "drift"),
-                    "drift must be a mapping like {ignore_fields: [updated_at]}, "
-                    f"not {describe(drift)}",
-                )
+            drift = self._section(file, "drift", "{ignore_fields: [updated_at]}")
+            if drift is None:
                 continue
             self._check_keys(drift, DRIFT_KEYS, file.problems, "drift")
             for key, target in (
@@ -793,6 +777,20 @@ class _Loader:
                 )
 
     # -- helpers ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _section(file: _File, key: str, example: str) -> dict[str, Any] | None:
+        """The mapping a file sets at ``key``; ``None`` (and a problem) if it is another
+        kind of value, ``None`` alone if the file does not set it."""
+        if key not in file.doc:
+            return None
+        value = file.doc[key]
+        if isinstance(value, dict):
+            return value
+        file.problems.add(
+            _line(file.doc, key), f"{key} must be a mapping like {example}, not {describe(value)}"
+        )
+        return None
 
     @staticmethod
     def _check_keys(node: Any, known: Sequence[str], problems: Problems, where: str) -> None:
