@@ -356,7 +356,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000", help="comma-separated fleet sizes")
     parser.add_argument("--repeat", type=int, default=3, help="runs per command (min is kept)")
     parser.add_argument("--latency-ms", type=float, default=50.0, help="sandbox latency")
+    parser.add_argument(
+        "--module",
+        action="store_true",
+        help="run `python -m auditor` (so PYTHONPATH=OTHER_TREE times another revision)",
+    )
+    parser.add_argument("--name", default="commands", help="results/<NAME>.json")
     args = parser.parse_args(argv)
+    if args.module:
+        AUDITOR[:] = [PYTHON, "-m", "auditor"]
     sizes = [int(s) for s in args.sizes.split(",") if s]
     with tempfile.TemporaryDirectory() as folder:
         run = Runner(Path(folder), args.repeat)
@@ -368,7 +376,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         startup = bench_startup(run)
         rows = [row for size in sizes for row in bench_size(size, run, args.latency_ms)]
     path = write_results(
-        "commands",
+        args.name,
         {"repeat": args.repeat, "latency_ms": args.latency_ms, "startup": startup, "runs": rows},
     )
     print(f"wrote {path}")
