@@ -850,13 +850,13 @@ def _email_settings(options: Mapping[str, Sourced]) -> EmailSettings:
 
 def _notify_settings(options: Mapping[str, Sourced]) -> NotifySettings:
     """Every webhook target, each URL registered as a secret and checked before any fetch."""
-    from auditor.notify import check_webhook_url
-
     targets: list[NotifyTarget] = []
     for kind, name in _NOTIFY.items():
         on = _value(options, f"{kind}_on") or "findings"
         flag = "--webhook" if kind == "webhook" else f"--{kind}-webhook"
         for url in split_list(_value(options, name, ())):
+            from auditor.notify import check_webhook_url
+
             register_secret(url)
             check_webhook_url(url, flag)
             targets.append(NotifyTarget(kind, url.strip(), on))

@@ -28,8 +28,6 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
-
 from auditor._version import __version__
 from auditor.errors import ConfigError, DeliveryError
 from auditor.model import Report, Violation
@@ -97,6 +95,8 @@ def notify(report: Report, settings: NotifySettings, *, say: Callable[[str], Non
     Every target is tried even when an earlier one failed; ``say`` gets one line per
     target posted or skipped.
     """
+    import requests  # only a run that posts pays for importing it
+
     failures: list[str] = []
     with requests.Session() as session:
         for target in settings.targets:
@@ -118,7 +118,7 @@ def notify(report: Report, settings: NotifySettings, *, say: Callable[[str], Non
 
 
 def _post(
-    session: requests.Session,
+    session: Any,
     target: NotifyTarget,
     payload: dict[str, Any],
     *,
@@ -129,6 +129,8 @@ def _post(
     deadline = time.monotonic() + POST_BUDGET
     rng = random.Random()
     problem = ""
+    import requests
+
     for attempt in range(1, POST_TRIES + 1):
         wait: float | None = None
         try:
