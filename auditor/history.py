@@ -33,6 +33,7 @@ from typing import Any
 
 from auditor.errors import ConfigError
 from auditor.model import AssistantRef, Report, RunSummary, Severity
+from auditor.status import Identity
 
 APPLICATION_ID = 0x41554454
 """``PRAGMA application_id`` of an auditor history ("AUDT")."""
@@ -82,9 +83,6 @@ CREATE TABLE findings (
     PRIMARY KEY (run, finding)
 ) WITHOUT ROWID;
 """
-
-Identity = tuple[str | None, str, str, str]
-"""(account, assistant uuid, rule id, path)."""
 
 
 @dataclass(frozen=True)

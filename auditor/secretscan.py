@@ -66,6 +66,25 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ),
     ("redacted secret", ("<redacted:",), r"(?P<secret><redacted:sha256:[0-9a-f]{16}>)"),
 )
+NEAR_MISSES: dict[str, str] = {
+    "private key": "-----BEGIN A ",
+    "AWS access key": "AKIA",
+    "GitHub token": "ghp_" + "a" * 29 + "_ ",
+    "Slack token": "xoxb-",
+    "Google API key": "AIza",
+    "Stripe key": "sk_live_",
+    "API key": "sk-a ",
+    "JSON web token": "eyJ-",
+    "JSON web token, dotted": "eyJaaaaaaaaa.eyJ-",
+    "bearer token": "bearer ",
+    "credential assignment": "token= ",
+    "redacted secret": "<redacted:sha256:",
+}
+"""For each pattern, text that starts a match and never completes one. Repeated over
+hundreds of kilobytes it is the worst case for a backtracking pattern (the old JWT
+pattern was quadratic on ``eyJ-`` repeated): the tests and ``bench_secretscan`` scan
+each; a new pattern needs its entry here."""
+
 _COMPILED = tuple((kind, hints, re.compile(pattern)) for kind, hints, pattern in _PATTERNS)
 _ALL_HINTS = tuple(sorted({hint for _, hints, _ in _PATTERNS for hint in hints}))
 _ANY_HINT = re.compile("|".join(re.escape(hint) for hint in _ALL_HINTS))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from auditor.model import AssistantRef, FixedFinding, Severity, Violation
 
 Identity = tuple[str | None, str, str, str]
+"""A finding's identity (SPEC §8): (account, assistant uuid, rule id, path)."""
 
 
 @dataclass(frozen=True)
