@@ -11,6 +11,7 @@ top of ``terminal``.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -35,14 +36,21 @@ def _format_characters() -> str:
     return "".join(re.escape(chr(code)) for code in codes)
 
 
-_CONTROL = re.compile(
-    "["
-    "\x00-\x1f\x7f-\x9f"  # C0 and C1 controls: ESC, CSI, newlines, tabs, …
-    + _format_characters()  # format characters: bidi controls, zero-width, tags, …
-    + "\u2028\u2029"  # line and paragraph separators
-    "\ud800-\udfff"  # lone surrogates
-    "]"
-)
+@functools.cache
+def _control() -> re.Pattern[str]:
+    """Every character ``terminal`` escapes, compiled on first need (the scan for format
+    characters takes tens of milliseconds, which a run that prints only plain text
+    should not pay at start-up)."""
+    return re.compile(
+        "["
+        "\x00-\x1f\x7f-\x9f"  # C0 and C1 controls: ESC, CSI, newlines, tabs, …
+        + _format_characters()  # format characters: bidi controls, zero-width, tags, …
+        + "\u2028\u2029"  # line and paragraph separators
+        "\ud800-\udfff"  # lone surrogates
+        "]"
+    )
+
+
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -69,7 +77,9 @@ def terminal(text: str) -> str:
     the text (bidi overrides), hide in it (format characters: U+200B, U+FEFF, U+00AD,
     tag characters; Unicode category Cf) or fail to encode as UTF-8 (lone surrogates).
     """
-    return _CONTROL.sub(_escape_control, text)
+    if text.isprintable():  # none of them is printable: plain text needs no scan
+        return text
+    return _control().sub(_escape_control, text)
 
 
 def lines(text: str) -> list[str]:
