@@ -23,15 +23,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auditor._version import __version__
+from auditor.baseline import baseline_file
 from auditor.errors import EXIT_FETCH, EXIT_GATE, EXIT_OK, ConfigError, FetchError
-from auditor.model import AccountError, Drift, FixedFinding, Gate, Record, Report, Violation
+from auditor.model import AccountError, Drift, FixedFinding, Gate, Record, Report
 from auditor.settings import ApiSettings, AuditSettings, DriftSettings, GateSettings
+from auditor.verdict import decide_gate, new_report, plural, utc_now
 
 if TYPE_CHECKING:
     from auditor.baseline import BaselineIndex
@@ -102,11 +102,6 @@ class _Run:
 class _Fetched:
     runs: tuple[_Run, ...]
     errors: tuple[AccountError, ...]
-
-
-def utc_now() -> str:
-    """The current time as ``2026-11-24T03:00:00Z``."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def run_audit(settings: AuditSettings) -> AuditOutcome:
@@ -233,10 +228,9 @@ def _build(
     ):
         # fail closed: a gate cannot pass over assistants it never saw
         unread = ", ".join(str(e.account) for e in fetched.errors)
-        reason = f"{_plural(len(fetched.errors), 'account')} could not be read ({unread})"
+        reason = f"{plural(len(fetched.errors), 'account')} could not be read ({unread})"
         gate = Gate(True, f"{gate.reason}; {reason}" if gate.failed else reason)
-    report = Report(
-        tool_version=__version__,
+    report = new_report(
         generated_at=now,
         source=_source(settings, runs, fetched.errors),
         assistants=evaluation.assistants,
@@ -404,17 +398,6 @@ def _read_input(path: Path, start: _Start) -> _Run:
     return run
 
 
-def baseline_file(baseline: Path, account: str | None) -> Path:
-    """The snapshot file holding ``account``'s baseline.
-
-    A single account uses the file itself; with named accounts the baseline may be a
-    folder with one ``<account>.json`` per account.
-    """
-    if account is not None and (baseline.is_dir() or baseline.suffix == ""):
-        return baseline / f"{account}.json"
-    return baseline
-
-
 def _read_baselines(
     settings: AuditSettings,
     keep: Callable[[Record], bool] | None,
@@ -512,46 +495,6 @@ def _of(account: str | None) -> str:
     return f" of account {account}" if account else ""
 
 
-def decide_gate(
-    settings: GateSettings, violations: Sequence[Violation], drift: Drift | None
-) -> Gate:
-    """The verdict of ``--fail-on-violation``, ``--fail-on-new`` and ``--fail-on-drift``,
-    with its reason (each part that tripped is named).
-
-    ``violations`` are the findings that count: waived ones are not among them, findings
-    whose waiver expired are.
-    """
-    threshold = settings.severity_threshold
-    counted = [v for v in violations if v.severity >= threshold]
-    # a violation with nothing to compare with (status None) counts as new: fail closed
-    new = [v for v in counted if v.status != "standing"]
-    reasons: list[str] = []
-    if settings.fail_on_violation and counted:
-        reasons.append(f"{_plural(len(counted), 'violation')} at or above {threshold}")
-    if settings.fail_on_new and new:
-        unknown = sum(1 for v in new if v.status is None)
-        why = f" ({unknown} with no baseline or earlier run to compare with)" if unknown else ""
-        reasons.append(f"{_plural(len(new), 'new violation')} at or above {threshold}{why}")
-    if settings.fail_on_drift and drift is not None and not drift.empty:
-        reasons.append(f"{_plural(drift.total, 'assistant')} drifted from the baseline")
-    if reasons:
-        return Gate(True, "; ".join(reasons))
-    if not (settings.fail_on_violation or settings.fail_on_drift or settings.fail_on_new):
-        return Gate(False, "no gate requested")
-    passed: list[str] = []
-    if settings.fail_on_violation:
-        passed.append(f"no violations at or above {threshold}")
-    if settings.fail_on_new:
-        standing = len(counted) - len(new)
-        passed.append(
-            f"no new violations at or above {threshold}"
-            + (f", {_plural(standing, 'standing one')} reported" if standing else "")
-        )
-    if settings.fail_on_drift:
-        passed.append("no drift" if drift is not None else "no baseline to drift from")
-    return Gate(False, "; ".join(passed))
-
-
 def _violation_gate(gate: GateSettings) -> str | None:
     """The option that gates on violations, if one is on (``None`` otherwise)."""
     if gate.fail_on_violation:
@@ -588,13 +531,9 @@ def _check_assistants_for_gate(settings: AuditSettings, evaluation: Evaluation) 
         why = f" (no assistant has a field {names}{hint})"
     raise ConfigError(
         f"{option}: --filter {' '.join(settings.filters)} matched none of the "
-        f"{_plural(evaluation.seen, 'assistant')} read{why}, so the gate could not fail; "
+        f"{plural(evaluation.seen, 'assistant')} read{why}, so the gate could not fail; "
         "fix the filter"
     )
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _source(settings: AuditSettings, runs: Sequence[_Run], errors: Sequence[AccountError]) -> str:

@@ -112,3 +112,14 @@ class BaselineIndex:
                 f"snapshot {self.path} changed while the audit was reading it; run again"
             )
         return record
+
+
+def baseline_file(baseline: Path, account: str | None) -> Path:
+    """The snapshot file holding ``account``'s baseline.
+
+    A single account uses the file itself; with named accounts the baseline may be a
+    folder with one ``<account>.json`` per account.
+    """
+    if account is not None and (baseline.is_dir() or baseline.suffix == ""):
+        return baseline / f"{account}.json"
+    return baseline

@@ -936,7 +936,7 @@ def build_approve_settings(options: dict[str, Sourced]) -> ApproveSettings:
         raise ConfigError("--from approves one snapshot file; say which account with --account")
     output = Path(target)
     if len(accounts) == 1:
-        from auditor.audit import baseline_file
+        from auditor.baseline import baseline_file
 
         output = baseline_file(output, accounts[0].account)
     return ApproveSettings(

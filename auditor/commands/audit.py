@@ -42,17 +42,14 @@ def run(settings: AuditSettings) -> int:
 def _record_failure(settings: AuditSettings, error: FetchError) -> None:
     """The only account could not be read: the history records the run as failed for
     it, without findings, so none of its findings is later taken for fixed."""
-    from auditor._version import __version__
-    from auditor.audit import utc_now
     from auditor.history import open_history
-    from auditor.model import AccountError, Gate, Report
+    from auditor.model import AccountError, Gate
+    from auditor.verdict import new_report
 
     account = settings.accounts[0]
     gate = settings.gate
     requested = gate.fail_on_violation or gate.fail_on_drift or gate.fail_on_new
-    report = Report(
-        tool_version=__version__,
-        generated_at=utc_now(),
+    report = new_report(
         source=account.base_url,
         assistants=(),
         rules=(),

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from auditor._version import __version__
-from auditor.audit import decide_gate, utc_now
 from auditor.commands.deliver import finish
 from auditor.errors import EXIT_GATE, EXIT_OK
-from auditor.model import AssistantRef, Report
+from auditor.model import AssistantRef
 from auditor.settings import DiffSettings, GateSettings
+from auditor.verdict import decide_gate, new_report
 
 
 def run(settings: DiffSettings) -> int:
@@ -28,9 +27,7 @@ def run(settings: DiffSettings) -> int:
             f"{after.source}: the drift compares different sources",
         )
     gate = decide_gate(GateSettings(fail_on_drift=settings.fail_on_drift), (), drift)
-    report = Report(
-        tool_version=__version__,
-        generated_at=utc_now(),
+    report = new_report(
         source=f"{settings.before} → {settings.after}",
         assistants=tuple(AssistantRef.of(r, after.account) for r in after.assistants.values()),
         rules=(),
