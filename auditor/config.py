@@ -50,6 +50,7 @@ from auditor.settings import (
     api_key_problem,
     split_list,
 )
+from auditor.yamlio import plain_value
 
 CONFIG_NAMES = ("auditor.yaml", "auditor.yml")
 _ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*\Z"  # \Z: $ would let "NAME\n" through
@@ -251,7 +252,7 @@ def load_config(path: Path) -> ConfigFile:
             node = node.get(key) if isinstance(node, Mapping) else None
         if node is None:
             continue
-        value = _plain(node)
+        value = plain_value(node)
         if name in _PATH_KEYS:
             items = [value] if isinstance(value, str) else value
             value = [str(path.parent / item) for item in items]
@@ -274,15 +275,6 @@ def load_config(path: Path) -> ConfigFile:
         secret = name in _NOTIFY.values()
         values[name] = Sourced(value, "file", f"{path}:{line_of(keys)}", secret=secret)
     return ConfigFile(path, values)
-
-
-def _plain(value: Any) -> Any:
-    """Marked YAML containers → plain dicts and lists."""
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _validate(document: Any, path: Path, line_of: Any) -> list[str]:

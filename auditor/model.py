@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple, TypeVar
 
+from auditor.choices import SEVERITY_CHOICES
+
 Record = Mapping[str, Any]
 """One assistant as the API served it (or as a snapshot stored it)."""
 
@@ -40,15 +42,11 @@ class Severity(enum.IntEnum):
             return cls[str(text).strip().upper()]
         except KeyError:
             raise ValueError(
-                f"unknown severity {text!r} (expected one of: {', '.join(SEVERITY_NAMES)})"
+                f"unknown severity {text!r} (expected one of: {', '.join(SEVERITY_CHOICES)})"
             ) from None
 
     def __str__(self) -> str:
         return self.name.lower()
-
-
-SEVERITY_NAMES = tuple(str(s) for s in Severity)
-"""``("info", "low", "medium", "high", "critical")``, mildest first."""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ the line to fix. ``load_yaml`` is ``yaml.safe_load`` with three changes:
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from collections.abc import Hashable, Sequence
 from pathlib import Path
@@ -241,3 +242,21 @@ def line_at(document: Any, path: Sequence[Any]) -> int:
         else:
             break
     return line
+
+
+def line_of(node: Any, key: Any) -> int:
+    """The line of ``key`` (a mapping key or a list index) in a marked node, else the
+    node's own line (0 for plain values, which carry none)."""
+    at = getattr(node, "line_of", None)
+    return int(at(key)) if callable(at) else int(getattr(node, "line", 0))
+
+
+def plain_value(value: Any) -> Any:
+    """YAML's extras made JSON-like: dates → ISO strings, marked maps/lists → plain ones."""
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: plain_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_value(v) for v in value]
+    return value

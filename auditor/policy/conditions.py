@@ -35,6 +35,7 @@ from typing import Any, Final
 from auditor.policy.operators import OPERATORS, Op, OperandError, did_you_mean
 from auditor.policy.paths import MISSING, FieldPath, NotAList, PathError
 from auditor.policy.wording import describe, show
+from auditor.yamlio import line_of, plain_value
 
 FAIL: Final = 1
 """A definite failure: the value is there and wrong (or ``exists``/``empty`` said so)."""
@@ -227,29 +228,6 @@ class CompileContext:
         return ok, result
 
 
-def plain_value(value: Any) -> Any:
-    """YAML's extras made JSON-like: dates → ISO strings, marked maps/lists → plain ones."""
-    import datetime as _dt
-
-    if isinstance(value, (_dt.date, _dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: plain_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain_value(v) for v in value]
-    return value
-
-
-def _line_of(node: Any, key: Any) -> int:
-    line_of = getattr(node, "line_of", None)
-    return int(line_of(key)) if callable(line_of) else int(getattr(node, "line", 0))
-
-
-def _item_line(node: Any, index: int) -> int:
-    line_of = getattr(node, "line_of", None)
-    return int(line_of(index)) if callable(line_of) else int(getattr(node, "line", 0))
-
-
 def _shape(value: Any) -> str:
     return (
         describe(value)
@@ -286,7 +264,7 @@ def compile_condition(
         return _dummy(mode)
     parts: list[Node] = []
     for key, value in node.items():
-        key_line = _line_of(node, key)
+        key_line = line_of(node, key)
         if key in ("all", "any"):
             parts.append(_compile_group(str(key), value, ctx, mode, key_line))
         elif key == "not":
@@ -316,7 +294,7 @@ def _compile_group(key: str, value: Any, ctx: CompileContext, mode: Mode, line: 
         ctx.problems.add(line, f"{key} takes a non-empty list of conditions, not {_shape(value)}")
         return _dummy(mode)
     children = [
-        compile_condition(item, ctx, mode, _item_line(value, i), f"{key}[{i}]")
+        compile_condition(item, ctx, mode, line_of(value, i), f"{key}[{i}]")
         for i, item in enumerate(value)
     ]
     if len(children) == 1:
@@ -342,7 +320,7 @@ def _compile_field(
             )
             return None
         for name, operand in value.items():
-            op_line = _line_of(value, name)
+            op_line = line_of(value, name)
             if name not in OPERATORS:
                 known = ", ".join(OPERATORS)
                 hint = did_you_mean(name, OPERATORS)

@@ -23,22 +23,22 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from auditor.choices import SEVERITY_CHOICES
 from auditor.errors import PolicyError
-from auditor.model import SEVERITY_NAMES, RuleInfo, Severity
+from auditor.model import RuleInfo, Severity
 from auditor.policy.conditions import (
     CompileContext,
     Mode,
     Problems,
     compile_condition,
     lenient,
-    plain_value,
 )
 from auditor.policy.operators import did_you_mean
 from auditor.policy.rules import CompiledRule, Param, PolicySet
 from auditor.policy.waivers import Waiver, parse_selector
 from auditor.policy.wording import describe
 from auditor.settings import DriftIgnore
-from auditor.yamlio import YamlError, load_yaml_file
+from auditor.yamlio import YamlError, line_of, load_yaml_file, plain_value
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "policies"
 """Where the bundled packs live (inside the package, so they ship in the wheel)."""
@@ -125,11 +125,6 @@ class _File:
         self.problems = Problems(self.name)
 
 
-def _line(node: Any, key: Any) -> int:
-    line_of = getattr(node, "line_of", None)
-    return int(line_of(key)) if callable(line_of) else int(getattr(node, "line", 0))
-
-
 class _Loader:
     def __init__(self) -> None:
         self.files: list[_File] = []  # parsed, in load order (includes first)
@@ -208,7 +203,7 @@ class _Loader:
         self._check_keys(doc, TOP_KEYS, file.problems, "top-level")
         if "version" in doc and doc["version"] != POLICY_VERSION:
             file.problems.add(
-                _line(doc, "version"),
+                line_of(doc, "version"),
                 f"version is {describe(doc['version'])}, but "
                 f"this auditor reads version {POLICY_VERSION}",
             )
@@ -228,11 +223,11 @@ class _Loader:
             entries = [entries]
         if not isinstance(entries, list):
             file.problems.add(
-                _line(doc, "include"), f"include takes a list of paths, not {describe(entries)}"
+                line_of(doc, "include"), f"include takes a list of paths, not {describe(entries)}"
             )
             return
         for i, entry in enumerate(entries):
-            line = _line(entries, i) if hasattr(entries, "line_of") else _line(doc, "include")
+            line = line_of(entries, i) if hasattr(entries, "line_of") else line_of(doc, "include")
             if not isinstance(entry, str) or not entry.strip():
                 file.problems.add(
                     line, f"include entries are paths (strings), not {describe(entry)}"
@@ -278,12 +273,12 @@ class _Loader:
             params = doc["params"]
             if not isinstance(params, dict):
                 file.problems.add(
-                    _line(doc, "params"),
+                    line_of(doc, "params"),
                     f"params must be a mapping of name → value, not {describe(params)}",
                 )
                 continue
             for name, value in params.items():
-                line = _line(params, name)
+                line = line_of(params, name)
                 if not isinstance(name, str) or not PARAM_NAME.match(name):
                     file.problems.add(
                         line, f"parameter name {describe(name)} must be letters, digits and _"
@@ -306,12 +301,12 @@ class _Loader:
                 continue
             if not isinstance(rules, list):
                 file.problems.add(
-                    _line(doc, "rules"), f"rules must be a list of rules, not {describe(rules)}"
+                    line_of(doc, "rules"), f"rules must be a list of rules, not {describe(rules)}"
                 )
                 continue
             ctx = CompileContext(file.problems, {n: p.value for n, p in self.params.items()})
             for i, raw in enumerate(rules):
-                rule = self._rule(file, raw, _line(rules, i), ctx, severity, missing)
+                rule = self._rule(file, raw, line_of(rules, i), ctx, severity, missing)
                 if rule is not None:
                     self.rules.append(rule)
             used |= ctx.used_params
@@ -325,25 +320,27 @@ class _Loader:
         defaults = doc["defaults"]
         if not isinstance(defaults, dict):
             file.problems.add(
-                _line(doc, "defaults"),
+                line_of(doc, "defaults"),
                 f"defaults must be a mapping like {{severity: medium}}, not {describe(defaults)}",
             )
             return severity, missing
         self._check_keys(defaults, DEFAULT_KEYS, file.problems, "defaults")
         if "severity" in defaults:
-            parsed = self._severity(defaults["severity"], _line(defaults, "severity"), file)
+            parsed = self._severity(defaults["severity"], line_of(defaults, "severity"), file)
             severity = parsed if parsed is not None else severity
         if "missing" in defaults:
-            missing = self._missing(defaults["missing"], _line(defaults, "missing"), file) or False
+            missing = (
+                self._missing(defaults["missing"], line_of(defaults, "missing"), file) or False
+            )
         return severity, missing
 
     def _severity(self, value: Any, line: int, file: _File) -> Severity | None:
-        if isinstance(value, str) and value in SEVERITY_NAMES:
+        if isinstance(value, str) and value in SEVERITY_CHOICES:
             return Severity.parse(value)
-        hint = did_you_mean(value, SEVERITY_NAMES) if isinstance(value, str) else ""
+        hint = did_you_mean(value, SEVERITY_CHOICES) if isinstance(value, str) else ""
         what = repr(value) if isinstance(value, str) else describe(value)
         file.problems.add(
-            line, f"unknown severity {what}{hint}; use one of: {', '.join(SEVERITY_NAMES)}"
+            line, f"unknown severity {what}{hint}; use one of: {', '.join(SEVERITY_CHOICES)}"
         )
         return None
 
@@ -359,7 +356,7 @@ class _Loader:
         value = raw[key]
         if isinstance(value, str):
             return value.strip()
-        file.problems.add(_line(raw, key), f"{key} must be text, not {describe(value)}")
+        file.problems.add(line_of(raw, key), f"{key} must be text, not {describe(value)}")
         return None
 
     def _rule(
@@ -383,7 +380,7 @@ class _Loader:
             rule_id = None
         elif not isinstance(rule_id, str) or not RULE_ID.match(rule_id):
             problems.add(
-                _line(raw, "id"),
+                line_of(raw, "id"),
                 f"rule id {describe(rule_id)} must be letters, digits, '-', '_' or '.' "
                 "(like max-duration), at most 100 characters",
             )
@@ -392,7 +389,7 @@ class _Loader:
             first = self.rule_sources.get(rule_id)
             if first is not None:
                 problems.add(
-                    _line(raw, "id"), f"duplicate rule id {rule_id!r} (first defined at {first})"
+                    line_of(raw, "id"), f"duplicate rule id {rule_id!r} (first defined at {first})"
                 )
             else:
                 self.rule_sources[rule_id] = f"{file.name}:{line}"
@@ -402,17 +399,18 @@ class _Loader:
         rationale = self._text(raw, "rationale", file)
         if description is not None and rationale is not None:
             problems.add(
-                _line(raw, "rationale"), "give either description or rationale (they mean the same)"
+                line_of(raw, "rationale"),
+                "give either description or rationale (they mean the same)",
             )
         remediation = self._text(raw, "remediation", file)
         severity = default_severity
         if "severity" in raw:
             # Not ``or``: Severity.INFO is 0, and "info" given is not "not given".
-            parsed_severity = self._severity(raw["severity"], _line(raw, "severity"), file)
+            parsed_severity = self._severity(raw["severity"], line_of(raw, "severity"), file)
             severity = parsed_severity if parsed_severity is not None else severity
         missing = default_missing
         if "missing" in raw:
-            parsed = self._missing(raw["missing"], _line(raw, "missing"), file)
+            parsed = self._missing(raw["missing"], line_of(raw, "missing"), file)
             missing = parsed if parsed is not None else missing
         enabled = True
         if "enabled" in raw:
@@ -420,7 +418,7 @@ class _Loader:
                 enabled = raw["enabled"]
             else:
                 problems.add(
-                    _line(raw, "enabled"),
+                    line_of(raw, "enabled"),
                     f"enabled takes true or false, not {describe(raw['enabled'])}",
                 )
         tags: tuple[str, ...] = ()
@@ -430,19 +428,19 @@ class _Loader:
                 tags = tuple(value)
             else:
                 problems.add(
-                    _line(raw, "tags"), f"tags must be a list of words, not {describe(value)}"
+                    line_of(raw, "tags"), f"tags must be a list of words, not {describe(value)}"
                 )
         frameworks = self._frameworks(raw, file) if "frameworks" in raw else ()
         when = None
         if "when" in raw:
             when = compile_condition(
-                raw["when"], ctx, Mode.WHEN, _line(raw, "when"), f"{label}: when"
+                raw["when"], ctx, Mode.WHEN, line_of(raw, "when"), f"{label}: when"
             )
         if "require" not in raw:
             problems.add(line, f"{label} has no require: say what must hold, like {{record: true}}")
             return None
         require = compile_condition(
-            raw["require"], ctx, Mode.REQUIRE, _line(raw, "require"), f"{label}: require"
+            raw["require"], ctx, Mode.REQUIRE, line_of(raw, "require"), f"{label}: require"
         )
         if rule_id is None or len(problems.items) > before:
             return None
@@ -468,7 +466,7 @@ class _Loader:
     def _frameworks(self, raw: Any, file: _File) -> tuple[tuple[str, str], ...]:
         """``frameworks: [{id: eu-ai-act, ref: "Art. 50(1)"}]`` → ((id, ref), …)."""
         value = raw["frameworks"]
-        line = _line(raw, "frameworks")
+        line = line_of(raw, "frameworks")
         if not isinstance(value, list):
             file.problems.add(
                 line,
@@ -478,7 +476,7 @@ class _Loader:
             return ()
         found: list[tuple[str, str]] = []
         for i, entry in enumerate(value):
-            entry_line = _line(value, i)
+            entry_line = line_of(value, i)
             if not isinstance(entry, dict):
                 file.problems.add(
                     entry_line,
@@ -527,7 +525,7 @@ class _Loader:
                     require_owner = require_owner or flag
                 else:
                     file.problems.add(
-                        _line(value, "require_owner"),
+                        line_of(value, "require_owner"),
                         f"require_owner takes true or false, not {describe(flag)}",
                     )
             if "max_days" in value:
@@ -536,7 +534,7 @@ class _Loader:
                     max_days = days if max_days is None else min(max_days, days)
                 else:
                     file.problems.add(
-                        _line(value, "max_days"),
+                        line_of(value, "max_days"),
                         f"max_days takes a whole number of days (1 or more), not {describe(days)}",
                     )
         return require_owner, max_days
@@ -552,12 +550,12 @@ class _Loader:
             entries = doc["exceptions"]
             if not isinstance(entries, list):
                 file.problems.add(
-                    _line(doc, "exceptions"),
+                    line_of(doc, "exceptions"),
                     f"exceptions must be a list of waivers, not {describe(entries)}",
                 )
                 continue
             for i, raw in enumerate(entries):
-                waiver = self._waiver(file, raw, _line(entries, i), ids)
+                waiver = self._waiver(file, raw, line_of(entries, i), ids)
                 if waiver is not None:
                     self.waivers.append(waiver)
 
@@ -586,7 +584,7 @@ class _Loader:
                 or not all(isinstance(p, str) and p for p in listed)
             ):
                 problems.add(
-                    _line(raw, "rule"),
+                    line_of(raw, "rule"),
                     f"rule takes a rule id (or a list of them), not {describe(value)}",
                 )
             else:
@@ -598,7 +596,7 @@ class _Loader:
                     )
                     if not hits:
                         problems.add(
-                            _line(raw, "rule"),
+                            line_of(raw, "rule"),
                             f"waiver names rule {pattern!r}, which is not defined"
                             + did_you_mean(pattern, ids),
                         )
@@ -613,13 +611,13 @@ class _Loader:
             value = raw["assistants"]
             if not isinstance(value, list) or not value:
                 problems.add(
-                    _line(raw, "assistants"),
+                    line_of(raw, "assistants"),
                     'assistants takes a list like ["id:127", "uuid:…", "name:Support *"], '
                     f"not {describe(value)}",
                 )
             else:
                 for i, item in enumerate(value):
-                    item_line = _line(value, i)
+                    item_line = line_of(value, i)
                     if not isinstance(item, (str, int)) or isinstance(item, bool):
                         problems.add(
                             item_line,
@@ -633,18 +631,18 @@ class _Loader:
         reason = raw.get("reason")
         if not isinstance(reason, str) or not reason.strip():
             problems.add(
-                _line(raw, "reason") if "reason" in raw else line,
+                line_of(raw, "reason") if "reason" in raw else line,
                 "waiver needs a reason (who approved it and why, e.g. a ticket)",
             )
         account = raw.get("account")
         if account is not None and not isinstance(account, str):
             problems.add(
-                _line(raw, "account"), f"account must be an account name, not {describe(account)}"
+                line_of(raw, "account"), f"account must be an account name, not {describe(account)}"
             )
         owner = raw.get("owner")
         if owner is not None and (not isinstance(owner, str) or not owner.strip()):
             problems.add(
-                _line(raw, "owner"),
+                line_of(raw, "owner"),
                 f"owner must name a person or team (like team-voice), not {describe(owner)}",
             )
             owner = None
@@ -659,7 +657,7 @@ class _Loader:
             days = (expires - self.today).days
             if days > self.max_days:
                 problems.add(
-                    _line(raw, "expires"),
+                    line_of(raw, "expires"),
                     f"waiver expires {expires.isoformat()}, {days} days from today, beyond "
                     f"the policy's max_days: {self.max_days}; pick a date on or before "
                     f"{(self.today + timedelta(days=self.max_days)).isoformat()}",
@@ -700,7 +698,7 @@ class _Loader:
                 # "month must be in 1..12", "day is out of range for month": say which.
                 why = f" ({exc})" if "must be" in str(exc) or "out of range" in str(exc) else ""
         file.problems.add(
-            _line(raw, "expires"),
+            line_of(raw, "expires"),
             f"expires takes a date like 2027-01-31, not {describe(value)}{why}",
         )
         return None
@@ -725,7 +723,7 @@ class _Loader:
                     target.extend(v for v in value if v not in target)
                 else:
                     file.problems.add(
-                        _line(drift, key),
+                        line_of(drift, key),
                         f"{key} must be a list of field paths, not {describe(value)}",
                     )
 
@@ -736,13 +734,13 @@ class _Loader:
             return
         if not isinstance(entries, list):
             file.problems.add(
-                _line(file.doc, "ignore_drift"),
+                line_of(file.doc, "ignore_drift"),
                 "ignore_drift must be a list like [{assistants: ['name:Support *'], "
                 f"paths: [max_duration], reason: …}}], not {describe(entries)}",
             )
             return
         for index, entry in enumerate(entries):
-            line = _line(entries, index)
+            line = line_of(entries, index)
             if not isinstance(entry, dict):
                 file.problems.add(
                     line, f"an ignore_drift entry is a mapping, not {describe(entry)}"
@@ -767,7 +765,7 @@ class _Loader:
                 try:
                     parse_selector(text)
                 except ValueError as exc:
-                    file.problems.add(_line(entry, "assistants"), f"ignore_drift: {exc}")
+                    file.problems.add(line_of(entry, "assistants"), f"ignore_drift: {exc}")
                     bad = True
             if not bad:
                 reason = entry.get("reason", "")
@@ -788,7 +786,7 @@ class _Loader:
         if isinstance(value, dict):
             return value
         file.problems.add(
-            _line(file.doc, key), f"{key} must be a mapping like {example}, not {describe(value)}"
+            line_of(file.doc, key), f"{key} must be a mapping like {example}, not {describe(value)}"
         )
         return None
 
@@ -799,7 +797,7 @@ class _Loader:
                 hint = did_you_mean(key, known) if isinstance(key, str) else ""
                 name = repr(key) if isinstance(key, str) else describe(key)
                 problems.add(
-                    _line(node, key),
+                    line_of(node, key),
                     f"unknown {where} key {name}{hint}; known keys: {', '.join(known)}",
                 )
 

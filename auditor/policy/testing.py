@@ -35,13 +35,12 @@ from typing import Any
 
 from auditor.errors import PolicyError
 from auditor.model import Listing, Violation
-from auditor.policy.conditions import plain_value
 from auditor.policy.engine import evaluate
 from auditor.policy.loader import BUILTIN_DIR, BUILTIN_PREFIX, display_path, load_policies
 from auditor.policy.operators import did_you_mean
 from auditor.policy.rules import PolicySet
 from auditor.policy.wording import describe
-from auditor.yamlio import YamlError, load_yaml_file
+from auditor.yamlio import YamlError, line_of, load_yaml_file, plain_value
 
 TEST_KEYS = ("policy", "policies", "today", "base", "cases")
 CASE_KEYS = ("name", "assistant", "unset", "account", "expect")
@@ -114,11 +113,6 @@ class _Case:
     expect_line: int
 
 
-def _line(node: Any, key: Any) -> int:
-    line_of = getattr(node, "line_of", None)
-    return int(line_of(key)) if callable(line_of) else int(getattr(node, "line", 0))
-
-
 class _Reader:
     """Reads and checks one test file; problems are collected, then raised together."""
 
@@ -136,7 +130,7 @@ class _Reader:
         for key in node:
             if key not in known:
                 self.problem(
-                    _line(node, key),
+                    line_of(node, key),
                     f"unknown {what} {key!r}{did_you_mean(key, known)}; known: {', '.join(known)}",
                 )
 
@@ -156,7 +150,7 @@ class _Reader:
 
     def _policies(self, doc: Any) -> list[Path]:
         if "policy" in doc and "policies" in doc:
-            self.problem(_line(doc, "policies"), "give either policy or policies")
+            self.problem(line_of(doc, "policies"), "give either policy or policies")
         value = doc.get("policy", doc.get("policies"))
         key = "policy" if "policy" in doc else "policies"
         if value is None:
@@ -176,7 +170,7 @@ class _Reader:
             or not all(isinstance(e, str) and e for e in entries)
         ):
             self.problem(
-                _line(doc, key), f"{key} takes a path (or a list of paths), not {describe(value)}"
+                line_of(doc, key), f"{key} takes a path (or a list of paths), not {describe(value)}"
             )
             return []
         paths = []
@@ -187,7 +181,7 @@ class _Reader:
                 paths.append(self.path.parent / entry)
         for p in paths:
             if not p.exists():
-                self.problem(_line(doc, key), f"{key}: {display_path(p)}: no such file or folder")
+                self.problem(line_of(doc, key), f"{key}: {display_path(p)}: no such file or folder")
         return paths
 
     def _today(self, doc: Any) -> date | None:
@@ -204,7 +198,7 @@ class _Reader:
             except ValueError:
                 pass
         self.problem(
-            _line(doc, "today"), f"today takes a date like 2026-06-01, not {describe(value)}"
+            line_of(doc, "today"), f"today takes a date like 2026-06-01, not {describe(value)}"
         )
         return None
 
@@ -215,13 +209,13 @@ class _Reader:
                 base = plain_value(doc["base"])
             else:
                 self.problem(
-                    _line(doc, "base"),
+                    line_of(doc, "base"),
                     f"base must be an assistant (a mapping), not {describe(doc['base'])}",
                 )
         cases = doc.get("cases")
         if not isinstance(cases, list) or not cases:
             self.problem(
-                _line(doc, "cases") if "cases" in doc else 0,
+                line_of(doc, "cases") if "cases" in doc else 0,
                 f"cases must be a non-empty list of test cases, not {describe(cases)}"
                 if "cases" in doc
                 else "no cases: add cases: [{name, assistant, expect}]",
@@ -229,7 +223,7 @@ class _Reader:
             return []
         out = []
         for i, raw in enumerate(cases):
-            case = self._case(raw, _line(cases, i), i + 1, base)
+            case = self._case(raw, line_of(cases, i), i + 1, base)
             if case is not None:
                 out.append(case)
         return out
@@ -245,11 +239,11 @@ class _Reader:
         self._known_keys(raw, CASE_KEYS, "case key")
         name = raw.get("name", f"case {number}")
         if not isinstance(name, str):
-            self.problem(_line(raw, "name"), f"name must be text, not {describe(name)}")
+            self.problem(line_of(raw, "name"), f"name must be text, not {describe(name)}")
         assistant = raw.get("assistant", {})
         if not isinstance(assistant, dict):
             self.problem(
-                _line(raw, "assistant"),
+                line_of(raw, "assistant"),
                 f"assistant must be a mapping of fields, not {describe(assistant)}",
             )
             assistant = {}
@@ -257,7 +251,7 @@ class _Reader:
         unset = raw.get("unset", [])
         if not isinstance(unset, list) or not all(isinstance(u, str) for u in unset):
             self.problem(
-                _line(raw, "unset"), f"unset takes a list of field names, not {describe(unset)}"
+                line_of(raw, "unset"), f"unset takes a list of field names, not {describe(unset)}"
             )
         else:
             for key in unset:
@@ -265,11 +259,13 @@ class _Reader:
         record.setdefault("uuid", f"case-{number}")
         account = raw.get("account")
         if account is not None and not isinstance(account, str):
-            self.problem(_line(raw, "account"), f"account must be a name, not {describe(account)}")
+            self.problem(
+                line_of(raw, "account"), f"account must be a name, not {describe(account)}"
+            )
         expect = raw.get("expect")
         if not isinstance(expect, dict) or not expect:
             self.problem(
-                _line(raw, "expect") if "expect" in raw else line,
+                line_of(raw, "expect") if "expect" in raw else line,
                 "expect must say what happens: violations, waived, fail, pass or messages",
             )
             return None
@@ -279,18 +275,19 @@ class _Reader:
                 value = expect[key]
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                     self.problem(
-                        _line(expect, key), f"{key} takes a list of rule ids, not {describe(value)}"
+                        line_of(expect, key),
+                        f"{key} takes a list of rule ids, not {describe(value)}",
                     )
         if "messages" in expect:
             value = expect["messages"]
             if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
                 self.problem(
-                    _line(expect, "messages"),
+                    line_of(expect, "messages"),
                     f"messages maps rule ids to expected text, not {describe(value)}",
                 )
         if len(self.problems) > before:
             return None
-        return _Case(line, str(name), record, account, dict(expect), _line(raw, "expect"))
+        return _Case(line, str(name), record, account, dict(expect), line_of(raw, "expect"))
 
 
 def _check(case: _Case, found: Sequence[Violation], waived: Sequence[Violation]) -> list[str]:

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
-from auditor.model import SEVERITY_NAMES, RunSummary, Violation
+from auditor.choices import SEVERITY_CHOICES
+from auditor.model import RunSummary, Violation
 
 COLOURS = {
     "critical": "#7b1fa2",
@@ -50,7 +51,7 @@ def trend_svg(runs: Sequence[RunSummary]) -> str:
     for number, run in enumerate(runs):
         x = _LEFT + number * step + (step - bar) / 2
         y = float(_TOP + plot_h)
-        for severity in SEVERITY_NAMES:  # mildest at the bottom, critical on top
+        for severity in SEVERITY_CHOICES:  # mildest at the bottom, critical on top
             count = int(run.by_severity.get(severity, 0))
             if not count:
                 continue

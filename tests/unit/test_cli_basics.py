@@ -37,3 +37,10 @@ def test_help_lists_every_command() -> None:
     assert result.exit_code == 0
     for command in ("audit", "fetch", "snapshot", "diff", "policy", "sandbox", "demo", "config"):
         assert command in result.output
+
+
+def test_severity_words_are_the_enum_names_mildest_first() -> None:
+    from auditor.choices import SEVERITY_CHOICES
+    from auditor.model import Severity
+
+    assert tuple(str(s) for s in sorted(Severity)) == SEVERITY_CHOICES

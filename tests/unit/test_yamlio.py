@@ -6,7 +6,14 @@ import time
 
 import pytest
 
-from auditor.yamlio import MAX_ALIASES, MAX_EXPANDED_NODES, YamlError, load_yaml
+from auditor.yamlio import (
+    MAX_ALIASES,
+    MAX_EXPANDED_NODES,
+    YamlError,
+    line_of,
+    load_yaml,
+    plain_value,
+)
 
 
 def alias_bomb(levels: int = 9, width: int = 9) -> str:
@@ -59,3 +66,18 @@ def test_a_date_that_does_not_exist_stays_the_text_written(text: str) -> None:
 
 def test_a_real_date_is_still_a_date() -> None:
     assert load_yaml("expires: 2027-02-28\n")["expires"].isoformat() == "2027-02-28"
+
+
+def test_line_of_reads_marks_and_falls_back_to_the_node_line() -> None:
+    doc = load_yaml("a: 1\nb:\n  - x\n  - y\n")
+    assert line_of(doc, "b") == 2
+    assert line_of(doc["b"], 1) == 4
+    assert line_of("plain", "k") == 0
+
+
+def test_plain_value_makes_marked_yaml_json_like() -> None:
+    doc = load_yaml("when: 2026-01-02\nitems: [1, {a: b}]\n")
+    plain = plain_value(doc)
+    assert plain == {"when": "2026-01-02", "items": [1, {"a": "b"}]}
+    assert type(plain) is dict
+    assert type(plain["items"]) is list
