@@ -21,17 +21,17 @@ equal twin on the other side is one ``added`` or ``removed`` change at the list'
 path (``tools: added {"name": "crm"}``), as often as it is missing; positions in its
 sorted copy (``tools[2]``) would name places neither file has.
 
-SPEC §4 says identical records are "skipped by hash". Two paths honour that:
+SPEC §4 says identical records are "skipped by hash". ``DriftScan`` is the one
+implementation, fed the after side page by page, and the before side decides the skip:
 
-- ``DriftScan`` (``auditor audit``): the baseline is not held in memory at all, only a
-  16-byte fingerprint of each approved record (``auditor.baseline``); a live record
-  whose canonical JSON has the same fingerprint is skipped, and only the others are
-  read back from the file and compared as below. That keeps a 100,000-assistant audit
-  at about 140 MB instead of 1.5 GB.
-- ``diff_listings`` (``auditor diff``, and anything holding both listings): both records
-  are in memory anyway, so the skip is the exact comparison above. A canonical-JSON +
-  blake2b fingerprint of both sides would cost more than it saves: for 10,000 vs 10,000
-  assistants of ~2.6 KB (2 cores) it took 0.72 s, ``==`` plus the type walk 0.12 s.
+- a snapshot file (``auditor audit --baseline``, ``auditor diff``) is not held in memory
+  at all, only a 16-byte fingerprint of each approved record (``auditor.baseline``); a
+  record whose canonical JSON has the same fingerprint is skipped, and only the others
+  are read back from the file and compared as above, so memory follows the pages and
+  the changed records, not the fleet;
+- a listing in memory (``diff_listings``, for anything holding both sides) is skipped by
+  the exact comparison above: with both records at hand, fingerprinting both sides
+  would cost more than it saves.
 
 Both give the same ``Drift`` (a property test holds them to it).
 ``benchmarks/bench_drift.py`` measures ``diff_listings`` against deepdiff.
@@ -70,25 +70,11 @@ Paths = tuple[tuple[str, ...], ...]
 
 
 def diff_listings(before: Listing, after: Listing, settings: DriftSettings = DEFAULTS) -> Drift:
-    """Added, removed and changed assistants from ``before`` to ``after``."""
-    account = after.account if after.account is not None else before.account
-    old, new = before.assistants, after.assistants
-    added = [AssistantRef.of(new[k], account) for k in new.keys() - old.keys()]
-    removed = [AssistantRef.of(old[k], account) for k in old.keys() - new.keys()]
-    changed: list[AssistantChanges] = []
-    ignore = _split_paths(settings.ignore_fields)
-    unordered = _split_paths(settings.unordered_lists)
-    scoped = ScopedIgnores(settings)
-    for key in old.keys() & new.keys():
-        a, b = old[key], new[key]
-        if _identical(a, b):
-            continue  # the same record: no deep comparison at all
-        changes = _changes(a, b, ignore, unordered)
-        ref = AssistantRef.of(b, account)
-        changes = scoped.keep(ref, changes)
-        if changes:
-            changed.append(AssistantChanges(ref, changes))
-    return _drift(added, removed, changed, scoped.ignored)
+    """Added, removed and changed assistants from ``before`` to ``after`` (both in memory):
+    ``DriftScan`` fed ``after`` in one page."""
+    scan = DriftScan(before, settings, after.account)
+    scan.add(after.assistants.items())
+    return scan.result()
 
 
 def _drift(
@@ -143,38 +129,40 @@ def _covers(pattern: str, path: str) -> bool:
 
 
 class DriftScan:
-    """``diff_listings`` for a live fleet that streams past, against a ``BaselineIndex``.
+    """The drift of a fleet that streams past against an approved one, page by page.
 
-    ``add`` takes the live records (masked, after ``--filter``) page by page and keeps
-    nothing of a record that matches its approved fingerprint; ``result`` gives the same
-    ``Drift`` that ``diff_listings`` gives for the two listings in full.
+    The approved side is a ``BaselineIndex`` (a snapshot file held as fingerprints: a
+    record whose canonical JSON has its approved fingerprint is skipped, the others are
+    read back from the file) or a ``Listing`` already in memory (the skip is then the
+    exact comparison, which costs less than fingerprinting both sides). ``add`` takes
+    the records (masked, after ``--filter``) in pages of any size and order and keeps
+    nothing of one that is unchanged; ``result`` gives the ``Drift``.
     """
 
     def __init__(
-        self, baseline: BaselineIndex, settings: DriftSettings, account: str | None
+        self, baseline: BaselineIndex | Listing, settings: DriftSettings, account: str | None
     ) -> None:
-        self._baseline = baseline
+        self._approved = (
+            _IndexSide(baseline) if isinstance(baseline, BaselineIndex) else _ListingSide(baseline)
+        )
         self._account = account if account is not None else baseline.account
         self._ignore = _split_paths(settings.ignore_fields)
         self._unordered = _split_paths(settings.unordered_lists)
         self._scoped = ScopedIgnores(settings)
-        self._unseen = set(baseline)
+        self._unseen = self._approved.keys()
         self._added: list[AssistantRef] = []
         self._changed: list[AssistantChanges] = []
 
     def add(self, items: Iterable[tuple[str, Record]]) -> None:
-        baseline, unseen, account = self._baseline, self._unseen, self._account
+        approved, unseen, account = self._approved, self._unseen, self._account
         for key, record in items:
-            approved = baseline.fingerprint(key)
-            if approved is None:
+            if not approved.holds(key):
                 self._added.append(AssistantRef.of(record, account))
                 continue
             unseen.discard(key)
-            if fingerprint(record) == approved:
-                continue  # the same JSON text: no deep comparison, no reading back
-            before = baseline.record(key)
-            if _identical(before, record):
-                continue
+            before = approved.differing(key, record)
+            if before is None:
+                continue  # the same record: no deep comparison at all
             changes = _changes(before, record, self._ignore, self._unordered)
             ref = AssistantRef.of(record, account)
             changes = self._scoped.keep(ref, changes)
@@ -182,20 +170,52 @@ class DriftScan:
                 self._changed.append(AssistantChanges(ref, changes))
 
     def result(self) -> Drift:
-        """Added, removed and changed assistants, ordered as ``diff_listings`` orders them."""
-        removed = [AssistantRef.of(self._baseline.record(k), self._account) for k in self._unseen]
+        """Added, removed and changed assistants, each in id order."""
+        removed = [AssistantRef.of(self._approved.record(k), self._account) for k in self._unseen]
         return _drift(self._added, removed, self._changed, self._scoped.ignored)
 
 
-def diff_records(
-    before: Record, after: Record, settings: DriftSettings = DEFAULTS
-) -> tuple[Change, ...]:
-    """Every change inside one assistant (empty when only ignored fields differ)."""
-    if _identical(before, after):
-        return ()
-    ignore = _split_paths(settings.ignore_fields)
-    unordered = _split_paths(settings.unordered_lists)
-    return _changes(before, after, ignore, unordered)
+class _IndexSide:
+    """An approved snapshot file as fingerprints (``BaselineIndex``)."""
+
+    def __init__(self, index: BaselineIndex) -> None:
+        self._index = index
+
+    def keys(self) -> set[str]:
+        return set(self._index)
+
+    def holds(self, key: str) -> bool:
+        return key in self._index
+
+    def record(self, key: str) -> Record:
+        return self._index.record(key)
+
+    def differing(self, key: str, record: Record) -> Record | None:
+        """The approved record when ``record`` is not the same, else ``None``."""
+        if fingerprint(record) == self._index.fingerprint(key):
+            return None  # the same JSON text: no reading back
+        before = self._index.record(key)
+        return None if _identical(before, record) else before
+
+
+class _ListingSide:
+    """An approved listing in memory."""
+
+    def __init__(self, listing: Listing) -> None:
+        self._records = listing.assistants
+
+    def keys(self) -> set[str]:
+        return set(self._records)
+
+    def holds(self, key: str) -> bool:
+        return key in self._records
+
+    def record(self, key: str) -> Record:
+        return self._records[key]
+
+    def differing(self, key: str, record: Record) -> Record | None:
+        before = self._records[key]
+        return None if _identical(before, record) else before
 
 
 def merge_drifts(drifts: Sequence[Drift]) -> Drift:

@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.drift import diff_listings, diff_records, merge_drifts
+from auditor.drift import diff_listings, merge_drifts
 from auditor.model import Change, ChangeKind, Listing
 from auditor.settings import DriftSettings
+from tests.unit.drift_helpers import record_changes
 
 BASE: dict[str, Any] = {
     "id": 7,
@@ -30,7 +31,7 @@ def changed(**fields: Any) -> dict[str, Any]:
 
 
 def paths(after: dict[str, Any], settings: DriftSettings | None = None) -> dict[str, ChangeKind]:
-    return {c.path: c.kind for c in diff_records(BASE, after, settings or DriftSettings())}
+    return {c.path: c.kind for c in record_changes(BASE, after, settings or DriftSettings())}
 
 
 @pytest.mark.parametrize(
@@ -67,7 +68,7 @@ def test_ignored_fields_take_dot_paths() -> None:
 
 def test_long_text_gets_a_unified_diff() -> None:
     after = changed(system_prompt=BASE["system_prompt"].replace("Be brief.", "Be thorough."))
-    (change,) = diff_records(BASE, after)
+    (change,) = record_changes(BASE, after)
     assert change.diff is not None
     assert "-Be brief." in change.diff
     assert "+Be thorough." in change.diff
@@ -107,7 +108,7 @@ json_values = st.recursive(
 def test_any_json_never_raises(fields: dict[str, Any], value: Any) -> None:
     before = {"id": 1, "uuid": "u", **fields}
     after = {**before, "tools": value, "x": value}
-    diff_records(before, after)
+    record_changes(before, after)
     diff_listings(Listing("s", "t", {"u": before}), Listing("s", "t", {"u": after}))
 
 
@@ -172,7 +173,7 @@ def test_1_true_and_1_0_inside_an_unordered_list_are_other_elements() -> None:
     before = changed(tools=[{"name": "transfer", "async": 1}])
     for value in (True, 1.0):
         after = changed(tools=[{"name": "transfer", "async": value}])
-        assert diff_records(before, after) == (
+        assert record_changes(before, after) == (
             Change("tools", {"name": "transfer", "async": 1}, None, ChangeKind.REMOVED),
             Change("tools", None, {"name": "transfer", "async": value}, ChangeKind.ADDED),
         )
@@ -192,7 +193,7 @@ def test_equal_records_made_of_other_objects_are_identical() -> None:
 
     copy = json.loads(json.dumps(BASE, sort_keys=True))
     assert listing_changes(BASE, copy) == {}
-    assert diff_records(BASE, copy) == ()
+    assert record_changes(BASE, copy) == ()
 
 
 def test_nan_equals_nan_and_minus_zero_equals_zero_as_in_json() -> None:
@@ -220,7 +221,7 @@ def test_an_unordered_list_drifts_by_value_not_by_sorted_position() -> None:
     positions of a sorted copy that neither file has; the element is what was added."""
     after = changed(tools=[{"name": "book"}, {"name": "transfer"}, {"name": "hangup"}])
     expected = (Change("tools", None, {"name": "hangup"}, ChangeKind.ADDED),)
-    assert diff_records(BASE, after) == expected
+    assert record_changes(BASE, after) == expected
     drift = diff_listings(Listing("s", "t", {"u-7": BASE}), Listing("s", "t", {"u-7": after}))
     assert drift.changed[0].changes == expected
 
@@ -228,7 +229,7 @@ def test_an_unordered_list_drifts_by_value_not_by_sorted_position() -> None:
 def test_an_unordered_list_counts_each_element_as_often_as_it_occurs() -> None:
     before = changed(tools=[{"name": "book"}, {"name": "book"}, {"name": "transfer"}])
     after = changed(tools=[{"name": "book"}, {"name": "crm"}, {"name": "crm"}], name="N")
-    assert diff_records(before, after) == (
+    assert record_changes(before, after) == (
         Change("name", BASE["name"], "N", ChangeKind.CHANGED),
         Change("tools", {"name": "book"}, None, ChangeKind.REMOVED),
         Change("tools", {"name": "transfer"}, None, ChangeKind.REMOVED),
@@ -241,7 +242,7 @@ def test_a_nested_unordered_list_drifts_by_value_at_its_path() -> None:
     settings = DriftSettings(unordered_lists=("variables.zones",))
     before = changed(variables={"region": "eu", "zones": ["a", "b", "b"]})
     after = changed(variables={"region": "eu", "zones": ["b", "c", "a"]})
-    assert diff_records(before, after, settings) == (
+    assert record_changes(before, after, settings) == (
         Change("variables.zones", "b", None, ChangeKind.REMOVED),
         Change("variables.zones", None, "c", ChangeKind.ADDED),
     )
@@ -299,7 +300,7 @@ def test_the_fast_path_gives_the_whole_record_answer(
     if reverse:
         after = dict(reversed(list(after.items())))
     expected = whole_record_changes(before, after, settings)
-    assert diff_records(before, after, settings) == expected
+    assert record_changes(before, after, settings) == expected
     drift = diff_listings(
         Listing("s", "t", {"u": before}), Listing("s", "t", {"u": after}), settings
     )

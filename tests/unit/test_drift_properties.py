@@ -5,7 +5,7 @@ lone surrogates, nested lists and objects, the fields drift treats specially
 (``updated_at``, ``tools``, long ``system_prompt`` text) — and so are the ignored fields
 and unordered lists. Whatever they hold:
 
-* ``diff_records`` and ``diff_listings`` return, never raise;
+* ``diff_listings`` returns, never raise;
 * a record never drifts from itself, nor from a copy that differs only in ignored fields;
 * added and removed are exactly the uuids on one side only, and swap when the sides do;
 * every reported change is under a top-level field that really differs (JSON types
@@ -28,10 +28,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditor.baseline import BaselineIndex
-from auditor.drift import DriftScan, diff_listings, diff_records
+from auditor.drift import DriftScan, diff_listings
 from auditor.model import ChangeKind, Drift, Listing
 from auditor.settings import DriftSettings
 from auditor.snapshot import mask_listing, write_snapshot
+from tests.unit.drift_helpers import record_changes
 
 CHARS = st.characters() | st.sampled_from(["\ud800", "\udfff", "\x00", "\n", "."])
 TEXT = st.lists(CHARS, max_size=6).map("".join)
@@ -104,7 +105,7 @@ def under(path: str, key: str) -> bool:
 def test_any_two_records_diff_without_raising(
     before: dict[str, Any], after: dict[str, Any], drift: DriftSettings
 ) -> None:
-    changes = diff_records(before, after, drift)
+    changes = record_changes(before, after, drift)
     for change in changes:
         assert isinstance(change.path, str)
         assert change.path
@@ -120,11 +121,11 @@ def test_any_two_records_diff_without_raising(
 def test_a_record_never_drifts_from_itself_or_from_changes_in_ignored_fields(
     record: dict[str, Any], drift: DriftSettings, value: Any
 ) -> None:
-    assert diff_records(record, record, drift) == ()
-    assert diff_records(record, json.loads(json.dumps(record)), drift) == ()
+    assert record_changes(record, record, drift) == ()
+    assert record_changes(record, json.loads(json.dumps(record)), drift) == ()
     for name in drift.ignore_fields:
         if "." not in name:
-            assert diff_records(record, {**record, name: value}, drift) == ()
+            assert record_changes(record, {**record, name: value}, drift) == ()
 
 
 @PROPERTY
@@ -155,7 +156,7 @@ def test_changes_are_exactly_the_fields_that_differ(
     before: dict[str, Any], after: dict[str, Any]
 ) -> None:
     drift = DriftSettings(ignore_fields=("updated_at",), unordered_lists=())
-    paths = [c.path for c in diff_records(before, after, drift)]
+    paths = [c.path for c in record_changes(before, after, drift)]
     differing = {
         key
         for key in before.keys() | after.keys()
@@ -174,7 +175,7 @@ def test_changes_are_exactly_the_fields_that_differ(
 def test_a_record_with_few_fields_in_common_is_diffed_field_by_field() -> None:
     """With under a third of its fields in common, DeepDiff by default reports the whole
     record as one ``(record)`` change holding both records; drift lists each field."""
-    changes = diff_records({"uuid": "u", "a": 1, "b": 2}, {"uuid": "u", "c": 1, "d": 2, "e": 3})
+    changes = record_changes({"uuid": "u", "a": 1, "b": 2}, {"uuid": "u", "c": 1, "d": 2, "e": 3})
     assert sorted(c.path for c in changes) == ["a", "b", "c", "d", "e"]
 
 
