@@ -49,3 +49,19 @@ def test_damaged_snapshot_is_exit_2(tmp_path: Path) -> None:
     assert str(b) in result.stderr
     assert "truncated" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_hand_edited_files_in_any_order_and_layout_give_the_same_drift(tmp_path: Path) -> None:
+    """Records out of uuid order, and a layout the record reader does not follow (the
+    header after the records), are diffed exactly as the files ``auditor`` wrote."""
+    a, b = snapshots(tmp_path)
+    want = CliRunner().invoke(cli, ["diff", str(a), str(b), "--format", "json"])
+    for path in (a, b):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        records = dict(reversed(list(document.pop("assistants").items())))
+        path.write_text(json.dumps({"assistants": records, **document}), encoding="utf-8")
+    got = CliRunner().invoke(cli, ["diff", str(a), str(b), "--format", "json"])
+    assert got.exit_code == want.exit_code == 0, got.output
+    assert json.loads(got.stdout)["drift"] == json.loads(want.stdout)["drift"]
+    listed = json.loads(got.stdout)["assistants"]  # in the order of the file, as before
+    assert listed == list(reversed(json.loads(want.stdout)["assistants"]))
