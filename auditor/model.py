@@ -132,15 +132,6 @@ class AssistantRef(NamedTuple):
             data["account"] = self.account
         return data
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> AssistantRef:
-        return cls(
-            id=data.get("id"),
-            uuid=str(data.get("uuid", "")),
-            name=data.get("name"),
-            account=data.get("account"),
-        )
-
 
 @dataclass(frozen=True)
 class RuleInfo:
@@ -170,19 +161,6 @@ class RuleInfo:
             "frameworks": [{"id": f, "ref": r} for f, r in self.frameworks],
         }
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RuleInfo:
-        return cls(
-            id=data["id"],
-            title=data.get("title", ""),
-            severity=Severity.parse(data.get("severity", "medium")),
-            description=data.get("description", ""),
-            remediation=data.get("remediation", ""),
-            tags=tuple(data.get("tags", ())),
-            source=data.get("source", ""),
-            frameworks=tuple((f["id"], f["ref"]) for f in data.get("frameworks", ())),
-        )
-
 
 @dataclass(frozen=True)
 class WaiverInfo:
@@ -205,17 +183,6 @@ class WaiverInfo:
             "expired": self.expired,
             "owner": self.owner,
         }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> WaiverInfo:
-        expires = data.get("expires")
-        return cls(
-            reason=data.get("reason", ""),
-            expires=date.fromisoformat(expires) if expires else None,
-            source=data.get("source", ""),
-            expired=bool(data.get("expired", False)),
-            owner=data.get("owner"),
-        )
 
 
 class Violation(NamedTuple):
@@ -275,24 +242,6 @@ class Violation(NamedTuple):
         data["first_seen"] = self.first_seen
         return data
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Violation:
-        waiver = data.get("waiver")
-        return cls(
-            rule=data["rule"],
-            severity=Severity.parse(data["severity"]),
-            title=data.get("title", ""),
-            assistant=AssistantRef.from_dict(data["assistant"]),
-            path=data.get("path", ""),
-            actual=data.get("actual"),
-            expected=data.get("expected", ""),
-            message=data.get("message", ""),
-            remediation=data.get("remediation", ""),
-            waiver=WaiverInfo.from_dict(waiver) if waiver else None,
-            status=data.get("status"),
-            first_seen=data.get("first_seen"),
-        )
-
 
 class ChangeKind(str, enum.Enum):
     """What happened at one path of one assistant between two snapshots."""
@@ -333,16 +282,6 @@ class Change:
             data["diff"] = self.diff
         return data
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Change:
-        return cls(
-            path=data["path"],
-            before=data.get("before"),
-            after=data.get("after"),
-            kind=ChangeKind(data.get("kind", "changed")),
-            diff=data.get("diff"),
-        )
-
 
 @dataclass(frozen=True)
 class AssistantChanges:
@@ -357,13 +296,6 @@ class AssistantChanges:
             "assistant": self.assistant.to_dict(),
             "changes": [c.to_dict() for c in self.changes],
         }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> AssistantChanges:
-        return cls(
-            assistant=AssistantRef.from_dict(data["assistant"]),
-            changes=tuple(Change.from_dict(c) for c in data.get("changes", ())),
-        )
 
 
 @dataclass(frozen=True)
@@ -400,14 +332,6 @@ class Drift:
             "removed": [a.to_dict() for a in self.removed],
             "changed": [c.to_dict() for c in self.changed],
         }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Drift:
-        return cls(
-            added=tuple(AssistantRef.from_dict(a) for a in data.get("added", ())),
-            removed=tuple(AssistantRef.from_dict(a) for a in data.get("removed", ())),
-            changed=tuple(AssistantChanges.from_dict(c) for c in data.get("changed", ())),
-        )
 
 
 @dataclass(frozen=True)
@@ -455,17 +379,6 @@ class FixedFinding:
             "why": self.why,
             "message": self.message,
         }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> FixedFinding:
-        return cls(
-            rule=data["rule"],
-            severity=Severity.parse(data.get("severity", "medium")),
-            assistant=AssistantRef.from_dict(data["assistant"]),
-            path=data.get("path", ""),
-            why=data.get("why", "fixed"),
-            message=data.get("message", ""),
-        )
 
 
 @dataclass(frozen=True)
@@ -534,17 +447,6 @@ class RequirementScore:
             "verify": self.verify,
         }
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RequirementScore:
-        return cls(
-            ref=data.get("ref", ""),
-            title=data.get("title", ""),
-            status=data.get("status", "manual"),
-            rules=tuple(data.get("rules", ())),
-            violations=int(data.get("violations", 0)),
-            verify=data.get("verify", ""),
-        )
-
 
 @dataclass(frozen=True)
 class FrameworkScore:
@@ -565,14 +467,6 @@ class FrameworkScore:
             "title": self.title,
             "requirements": [r.to_dict() for r in self.requirements],
         }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> FrameworkScore:
-        return cls(
-            id=data.get("id", ""),
-            title=data.get("title", ""),
-            requirements=tuple(RequirementScore.from_dict(r) for r in data.get("requirements", ())),
-        )
 
 
 @dataclass(frozen=True)
@@ -598,18 +492,6 @@ class WaiverNote:
             "expires": self.expires.isoformat() if self.expires else None,
             "reason": self.reason,
         }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> WaiverNote:
-        expires = data.get("expires")
-        return cls(
-            kind=data.get("kind", ""),
-            source=data.get("source", ""),
-            rules=data.get("rules", ""),
-            owner=data.get("owner"),
-            expires=date.fromisoformat(expires) if expires else None,
-            reason=data.get("reason", ""),
-        )
 
 
 @dataclass(frozen=True)
@@ -737,32 +619,3 @@ class Report:
             "frameworks": [f.to_dict() for f in self.frameworks],
             "waiver_notes": [n.to_dict() for n in self.waiver_notes],
         }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Report:
-        """Rebuild a report from its JSON form (for re-rendering a saved report)."""
-        gate = data.get("summary", {}).get("gate") or {"failed": False, "reason": ""}
-        drift = data.get("drift")
-        return cls(
-            tool_version=data.get("tool_version", ""),
-            generated_at=data.get("generated_at", ""),
-            source=data.get("source", ""),
-            assistants=tuple(AssistantRef.from_dict(a) for a in data.get("assistants", ())),
-            rules=tuple(RuleInfo.from_dict(r) for r in data.get("rules", ())),
-            violations=tuple(Violation.from_dict(v) for v in data.get("violations", ())),
-            waived=tuple(Violation.from_dict(v) for v in data.get("waivers", ())),
-            drift=Drift.from_dict(drift) if drift is not None else None,
-            gate=Gate(bool(gate.get("failed")), str(gate.get("reason", ""))),
-            warnings=tuple(data.get("warnings", ())),
-            errors=tuple(
-                AccountError(e.get("account"), e.get("message", "")) for e in data.get("errors", ())
-            ),
-            baseline=data.get("baseline"),
-            frameworks=tuple(FrameworkScore.from_dict(f) for f in data.get("frameworks", ())),
-            waiver_notes=tuple(WaiverNote.from_dict(n) for n in data.get("waiver_notes", ())),
-            fixed=(
-                tuple(FixedFinding.from_dict(f) for f in data["fixed"])
-                if data.get("fixed") is not None
-                else None
-            ),
-        )

@@ -280,10 +280,10 @@ def test_owner_expiring_soon_and_stale_waivers_in_the_reports(
 
 
 def test_the_email_digest_shows_the_scorecard(sandbox: RunningSandbox) -> None:
-    from auditor.model import Report
     from auditor.report import digest
+    from tests.report_json import report_from_json
 
-    report = Report.from_dict(audit_json(sandbox, "--framework", "eu-ai-act"))
+    report = report_from_json(audit_json(sandbox, "--framework", "eu-ai-act"))
     assert "Framework eu-ai-act: 1 fail, 0 pass, 1 manual" in digest.render_text(report)
     page = digest.render_html(report)
     assert "<h2>Frameworks</h2>" in page

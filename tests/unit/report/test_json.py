@@ -11,6 +11,7 @@ import pytest
 
 from auditor.model import Report
 from auditor.report import SCHEMA_PATH, get, render
+from tests.report_json import report_from_json
 
 
 def _strict(text: str) -> Any:
@@ -131,7 +132,7 @@ def test_hostile_values_stay_strict_json(hostile_report: Report) -> None:
     document = _strict(text)
     assert document["violations"][0]["actual"] == "NaN"
     assert document["assistants"][0]["name"] == hostile_report.assistants[0].name
-    assert Report.from_dict(document).assistants == hostile_report.assistants
+    assert report_from_json(document).assistants == hostile_report.assistants
 
 
 def test_schema_ships_inside_the_package() -> None:
