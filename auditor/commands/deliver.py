@@ -31,7 +31,7 @@ def finish(
     exit code (4 when a delivery failed and nothing worse happened)."""
     from auditor.report import write_reports
 
-    written = write_reports(report, outputs, color=output.color, quiet=output.quiet)
+    written = write_reports(report, outputs, color=output.color)
     if not output.quiet:
         for path in written:
             _say(f"wrote {path}")

@@ -95,20 +95,18 @@ def write_reports(
     outputs: Sequence[OutputSpec],
     *,
     color: str = "auto",
-    quiet: bool = False,
 ) -> list[Path]:
     """Write each output: a format and a path, or ``None`` for stdout. Returns the files.
 
     Files are written atomically (temp file + rename) with their parent folders
     created; a path that cannot be written is a ``ConfigError`` (exit 2) and leaves any
     previous file as it was. Colour (``auto``/``always``/``never``) applies to ``text``
-    on stdout only. ``quiet`` silences nothing here: a report that was asked for is
-    always written (``-q`` without ``--output`` is resolved by the config into no stdout
-    report at all), and the "wrote PATH" lines are the caller's.
+    on stdout only. A report that was asked for is always written, under ``-q`` too
+    (``-q`` without ``--output`` is resolved by the config into no stdout report at
+    all); the "wrote PATH" lines are the caller's.
     """
     from auditor.atomic import atomic_write, utf8_chunks
 
-    del quiet  # see the docstring: accepted so callers can pass the run's setting
     check_outputs(outputs)
     written: list[Path] = []
     summary_done = False

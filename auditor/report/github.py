@@ -46,7 +46,6 @@ class GithubFormat(ReportFormat):
     """Workflow commands that GitHub Actions turns into annotations on the run."""
 
     name = "github"
-    extension = "txt"
 
     def render(self, report: Report, *, color: bool = False) -> str:
         return "".join(self.chunks(report))

@@ -131,7 +131,6 @@ class HtmlFormat(ReportFormat):
     """A single HTML page: summary, findings, waivers, drift, warnings and errors."""
 
     name = "html"
-    extension = "html"
 
     def render(self, report: Report, *, color: bool = False) -> str:
         drift = report.drift

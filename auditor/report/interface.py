@@ -13,8 +13,6 @@ class ReportFormat(abc.ABC):
 
     name: str
     """The ``--format`` value."""
-    extension: str
-    """The usual file extension, for the docs and the demo."""
 
     @abc.abstractmethod
     def render(self, report: Report, *, color: bool = False) -> str:

@@ -19,7 +19,6 @@ class JsonFormat(ReportFormat):
     """``Report.to_dict()`` as indented UTF-8 JSON, parseable by any strict parser."""
 
     name = "json"
-    extension = "json"
 
     def render(self, report: Report, *, color: bool = False) -> str:
         return "".join(self.chunks(report))

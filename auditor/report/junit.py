@@ -51,7 +51,6 @@ class JunitFormat(ReportFormat):
     """JUnit XML as Jenkins, GitLab and Azure DevOps read it."""
 
     name = "junit"
-    extension = "xml"
 
     def render(self, report: Report, *, color: bool = False) -> str:
         return "".join(self.chunks(report))

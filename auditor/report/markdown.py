@@ -49,7 +49,6 @@ class MarkdownFormat(ReportFormat):
     """GitHub-flavoured Markdown, safe to paste anywhere Markdown is rendered."""
 
     name = "markdown"
-    extension = "md"
 
     def render(self, report: Report, *, color: bool = False) -> str:
         summary = report.summary()

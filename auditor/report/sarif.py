@@ -52,7 +52,6 @@ class SarifFormat(ReportFormat):
     """One SARIF run: the rules checked and one result per (waived) finding."""
 
     name = "sarif"
-    extension = "sarif"
 
     def render(self, report: Report, *, color: bool = False) -> str:
         return "".join(self.chunks(report))

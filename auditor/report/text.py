@@ -71,7 +71,6 @@ def summary_line(report: Report) -> str:
 
 class TextFormat(ReportFormat):
     name = "text"
-    extension = "txt"
 
     def render(self, report: Report, *, color: bool = False) -> str:
         return render_text(report, color=color, width=_width(), everything=_everything())
