@@ -87,8 +87,45 @@ each; a new pattern needs its entry here."""
 
 _COMPILED = tuple((kind, hints, re.compile(pattern)) for kind, hints, pattern in _PATTERNS)
 _ALL_HINTS = tuple(sorted({hint for _, hints, _ in _PATTERNS for hint in hints}))
-_ANY_HINT = re.compile("|".join(re.escape(hint) for hint in _ALL_HINTS))
-"""One search for every hint (in lower-cased text): half the time of a loop over them."""
+
+_COMMONEST = " etaoinsrhldcumfpgwybvk-:_xjqz<"
+"""Characters of the hints from the most to the least common in prose (English letter
+frequency; the punctuation placed by hand)."""
+
+
+def _hint_search(hints: tuple[str, ...]) -> re.Pattern[str]:
+    """One search that finds any of ``hints``, each entered at its rarest character.
+
+    ``re`` skips ahead to the positions where some alternative's first character is,
+    and tries the alternation there: with every hint starting at ``a``, ``e``, ``s`` or
+    ``t`` that is a third of all positions of a prompt. So ``token`` is looked for as
+    ``ken`` preceded by ``to`` (``k`` plus a look-behind), ``eyj`` as ``j`` after ``ey``:
+    fewer, rarer starts, the same matches. The alternatives are grouped by that first
+    character, so each start tries only the hints that begin there.
+    """
+
+    def rarity(char: str) -> int:
+        found = _COMMONEST.find(char)
+        return len(_COMMONEST) if found < 0 else found  # one not listed: the rarest
+
+    by_start: dict[str, list[str]] = {}
+    for hint in hints:
+        if any(other != hint and other in hint for other in hints):
+            continue  # "private key" holds "key": where it is, "key" is found
+        at = min(range(len(hint)), key=lambda i: (-rarity(hint[i]), i))
+        after = re.escape(hint[at + 1 :])
+        before = f"(?<={re.escape(hint)})" if at else ""
+        by_start.setdefault(hint[at], []).append(after + before)
+    return re.compile(
+        "|".join(
+            re.escape(start) + (rests[0] if len(rests) == 1 else f"(?:{'|'.join(rests)})")
+            for start, rests in sorted(by_start.items())
+        )
+    )
+
+
+_ANY_HINT = _hint_search(_ALL_HINTS)
+"""Whether lower-cased text holds any hint: most strings hold none and are done here."""
 SHORTEST = 12
 """No pattern matches fewer characters (``pwd:`` and eight more); a test checks this.
 Most strings of a record (``inbound``, ``en-US``, a colour) are shorter: skipped unread."""
@@ -143,11 +180,32 @@ class SecretMatch:
 
 def find_secrets(text: str) -> list[SecretMatch]:
     """Every secret-looking span in ``text``, in order, overlaps merged."""
+    return list(_matches(text))
+
+
+_REMEMBERED_CHARS = (64, 4096)
+"""The lengths of text whose matches are remembered: shorter text costs less to scan
+than to look up, longer text is not kept (what is remembered stays bounded)."""
+
+
+def _matches(text: str) -> tuple[SecretMatch, ...]:
+    """``find_secrets`` as a tuple; the answer for text of a middling length is kept.
+
+    The audit masks each record and then the ``no_secrets`` rule asks about the same
+    strings of the masked record (the same objects, where nothing was masked): the
+    second question is a look-up, so one scan serves both.
+    """
     if len(text) < SHORTEST:
-        return []
+        return ()
+    if _REMEMBERED_CHARS[0] <= len(text) <= _REMEMBERED_CHARS[1]:
+        return _remembered(text)
+    return _scan(text)
+
+
+def _scan(text: str) -> tuple[SecretMatch, ...]:
     lowered = text.lower()
     if _ANY_HINT.search(lowered) is None:
-        return []
+        return ()
     found: list[SecretMatch] = []
     for kind, hints, pattern in _COMPILED:
         if not any(hint in lowered for hint in hints):
@@ -160,14 +218,19 @@ def find_secrets(text: str) -> list[SecretMatch]:
         if merged and match.start < merged[-1].end:
             continue
         merged.append(match)
-    return merged
+    return tuple(merged)
+
+
+_remembered = lru_cache(maxsize=2048)(_scan)
+"""The last 2,048 answers (at most 4,096 characters of text each): a page of records
+and the rules' questions about it."""
 
 
 def secret_kind(value: Any) -> str | None:
     """The kind of the first secret in a string, or in any key or value inside a
     list/dict (a value under a secret-named key is a ``KEY_KIND``)."""
     if isinstance(value, str):
-        matches = find_secrets(value)
+        matches = _matches(value)
         return matches[0].kind if matches else None
     if isinstance(value, dict):
         for key, item in value.items():
@@ -258,7 +321,7 @@ def _mask_keyed(item: Any, salt: bytes | None) -> Any:
 
 
 def _mask_text(value: str, salt: bytes | None) -> str:
-    matches = find_secrets(value)
+    matches = _matches(value)
     if not matches:
         return value
     salt = salt or _salt()

@@ -6,8 +6,12 @@ import importlib
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from auditor.secretscan import (
+    _ALL_HINTS,
+    _ANY_HINT,
     _PATTERNS,
     NEAR_MISSES,
     SHORTEST,
@@ -73,6 +77,31 @@ def test_a_400_kb_run_of_near_misses_is_scanned(kind: str) -> None:
         assert all(0 <= m.start < m.end <= len(text) + 2 for m in matches)
     masked = mask_secrets({"system_prompt": text})["system_prompt"]
     assert (masked == text) == (find_secrets(text) == [])
+
+
+_PIECES = st.sampled_from(
+    [*_ALL_HINTS, *(h[:-1] for h in _ALL_HINTS), *(h[1:] for h in _ALL_HINTS)]
+)
+
+
+@given(st.lists(st.one_of(_PIECES, st.text(max_size=3)), max_size=8).map("".join))
+def test_the_one_hint_search_finds_what_a_test_for_each_hint_finds(text: str) -> None:
+    """The hints are looked for from their rarest character (a look-behind for the rest):
+    the same answer as a substring test for each."""
+    lowered = text.lower()
+    assert (_ANY_HINT.search(lowered) is not None) == any(h in lowered for h in _ALL_HINTS)
+
+
+def test_a_remembered_answer_is_the_answer() -> None:
+    """Text of a middling length is scanned once and its matches kept: asking again (as
+    the no_secrets rule does about a record just masked) gives the same, every time."""
+    text = f"Call us. Internal note: api_key={KEY} do not share. " + "x" * 40
+    first = find_secrets(text)
+    first_kind = first[0].kind
+    assert find_secrets(text) == first
+    first.clear()  # a caller's list is its own
+    assert find_secrets(text) != []
+    assert secret_kind(text) == first_kind
 
 
 def test_a_jwt_is_still_found_after_a_separator_or_dashes() -> None:
