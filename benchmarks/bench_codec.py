@@ -1,0 +1,90 @@
+"""orjson against msgspec (and the standard library) on auditor's own JSON.
+
+The two jobs a fleet's worth of JSON goes through: decoding API pages of 100 sandbox
+assistants, and encoding each record as a snapshot file holds it (keys sorted,
+two-space indent). Each codec's output is checked against the standard library's
+before it is timed; ``auditor.jsoncodec`` is timed too, its checks included (``finite``:
+values its own decoder read, whose floats need no look for NaN).
+
+    python benchmarks/bench_codec.py [--count 5000] [--repeat 5]
+
+Results go to ``benchmarks/results/codec.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import msgspec
+import orjson
+from _common import Table, best_of, write_results
+
+from auditor import jsoncodec
+from auditor.sandbox.data import generate_fleet
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=5000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    records = generate_fleet(args.count)
+    pages = [
+        json.dumps({"data": records[i : i + 100], "total": len(records)}).encode()
+        for i in range(0, len(records), 100)
+    ]
+    sorted_encoder = msgspec.json.Encoder(order="sorted")
+    decoder = msgspec.json.Decoder()
+    encoders = {
+        "json": lambda r: json.dumps(r, sort_keys=True, indent=2, ensure_ascii=False).encode(),
+        "orjson": lambda r: orjson.dumps(r, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2),
+        "msgspec": lambda r: msgspec.json.format(sorted_encoder.encode(r), indent=2),
+        "auditor.jsoncodec": lambda r: jsoncodec.dumps(r, sort_keys=True, indent=2),
+        "auditor.jsoncodec finite": lambda r: jsoncodec.dumps(
+            r, sort_keys=True, indent=2, finite=True
+        ),
+    }
+    decoders = {
+        "json": json.loads,
+        "orjson": orjson.loads,
+        "msgspec": decoder.decode,
+        "auditor.jsoncodec": jsoncodec.loads,
+        "auditor.jsoncodec finite": jsoncodec.loads,
+    }
+    expected = [encoders["json"](r) for r in records]
+    results: dict[str, dict[str, float | bool]] = {}
+    for name, encode in encoders.items():
+        same = [encode(r) for r in records] == expected
+        seconds = best_of(lambda encode=encode: [encode(r) for r in records], args.repeat)
+        results.setdefault(name, {}).update(encode_us=seconds * 1e6 / len(records), same=same)
+    wanted = [json.loads(p) for p in pages]
+    for name, decode in decoders.items():
+        same = [decode(p) for p in pages] == wanted
+        seconds = best_of(lambda decode=decode: [decode(p) for p in pages], args.repeat)
+        results[name].update(decode_us=seconds * 1e6 / len(records), decode_same=same)
+    table = Table(["codec", "encode µs/record", "same bytes", "decode µs/record", "same values"])
+    for name, row in results.items():
+        table.add(
+            [
+                name,
+                f"{row['encode_us']:.1f}",
+                row["same"],
+                f"{row['decode_us']:.1f}",
+                row["decode_same"],
+            ]
+        )
+    table.print()
+    versions = {"orjson": orjson.__version__, "msgspec": msgspec.__version__}
+    path = write_results(
+        "codec", {"count": args.count, "repeat": args.repeat, "versions": versions, **results}
+    )
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
