@@ -32,9 +32,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
-from auditor.policy.operators import OPERATORS, Op, OperandError, did_you_mean
+from auditor.policy.operators import (
+    OPERATORS,
+    Op,
+    OperandError,
+    Predicate,
+    did_you_mean,
+    is_number,
+)
 from auditor.policy.paths import MISSING, FieldPath, NotAList, PathError
-from auditor.policy.wording import describe, show
+from auditor.policy.wording import describe, show, type_name
 from auditor.yamlio import line_of, plain_value
 
 FAIL: Final = 1
@@ -50,8 +57,10 @@ class Mode(enum.Enum):
     WHEN = "when"
 
 
-class Why:
-    """Something that can word a failure: an operator, or a combinator around failures."""
+class Reason:
+    """Why a condition failed, able to word it: an operator (``Op``) is one, and so are
+    a ``[*]`` on a value that is not a list, a ``not`` whose condition held and an
+    ``any`` none of whose conditions held."""
 
     expected: str = ""
 
@@ -62,15 +71,15 @@ class Why:
 class Failure:
     """A condition that did not hold for a record: where, what was there, and why."""
 
-    __slots__ = ("actual", "path", "state", "why")
+    __slots__ = ("actual", "path", "reason", "state")
 
-    def __init__(self, path: str, actual: Any, state: int, why: Op | Why) -> None:
+    def __init__(self, path: str, actual: Any, state: int, reason: Op | Reason) -> None:
         self.path = path
         self.actual = actual
         """The value found; ``MISSING`` when the field is absent."""
         self.state = state
         """``FAIL`` or ``UNKNOWN``."""
-        self.why = why
+        self.reason = reason
 
     @property
     def unknown(self) -> bool:
@@ -79,7 +88,7 @@ class Failure:
 
     @property
     def expected(self) -> str:
-        return self.why.expected
+        return self.reason.expected
 
     @property
     def value(self) -> Any:
@@ -90,13 +99,15 @@ class Failure:
 
     def message(self) -> str:
         """The finding in one sentence: ``max_duration must be ≤ 1800, is 3600``."""
-        return self.why.message(self.path, self.actual)
+        return self.reason.message(self.path, self.actual)
 
     def __repr__(self) -> str:
         return f"Failure({self.message()!r})"
 
 
-class _ListWanted(Why):
+class _ListWanted(Reason):
+    """``[*]`` met a value that is not a list or an object."""
+
     expected = "a list"
 
     def message(self, path: str, actual: Any) -> str:
@@ -107,7 +118,9 @@ class _ListWanted(Why):
 _LIST_WANTED = _ListWanted()
 
 
-class _NotWhy(Why):
+class _NegatedHeld(Reason):
+    """The condition under a ``not`` held."""
+
     def __init__(self, text: str) -> None:
         self.text = text.replace("`", "")
         self.expected = f"not ({self.text})"
@@ -119,7 +132,9 @@ class _NotWhy(Why):
         return f"{path} is {found}, but the rule requires: not ({self.text})"
 
 
-class _AnyWhy(Why):
+class _NoAlternativeHeld(Reason):
+    """None of the conditions of an ``any`` held; the message gives each failure."""
+
     def __init__(self, failures: list[Failure], text: str) -> None:
         self.failures = failures
         self.expected = text
@@ -375,8 +390,10 @@ def missing_verdict(ops: Sequence[Op], null: bool) -> tuple[int, Op] | None:
     return (UNKNOWN, unknown) if unknown is not None else None
 
 
-def _judge(where: str, value: Any, ops: list[Op]) -> Failure | None:
-    """The general leaf verdict for one value (missing, null, wrong shape or present)."""
+def leaf_failure(where: str, value: Any, ops: Sequence[Op]) -> Failure | None:
+    """The verdict of a leaf's operators on one value (missing, null, not a list for
+    ``[*]``, or present): ``None`` when they all hold. The one reference for a leaf:
+    ``require`` and ``when`` closures both ask it."""
     if value is MISSING or value is None:
         verdict = missing_verdict(ops, null=value is None)
         return None if verdict is None else Failure(where, value, verdict[0], verdict[1])
@@ -386,6 +403,13 @@ def _judge(where: str, value: Any, ops: list[Op]) -> Failure | None:
         if not op.test(value):
             return Failure(where, value, FAIL, op)
     return None
+
+
+def when_outcome(failure: Failure | None) -> bool | None:
+    """A ``require`` verdict read as a ``when`` outcome: holds, does not, or unknown."""
+    if failure is None:
+        return True
+    return False if failure.state == FAIL else None
 
 
 def _leaf_text(path: FieldPath, ops: list[Op], mode: Mode, params: tuple[str, ...]) -> str:
@@ -401,132 +425,41 @@ def _leaf_text(path: FieldPath, ops: list[Op], mode: Mode, params: tuple[str, ..
 def _leaf(path: FieldPath, ops: list[Op], mode: Mode, params: tuple[str, ...]) -> Node:
     text = _leaf_text(path, ops, mode, params)
     probe = _probe_path(path)
-    if mode is Mode.REQUIRE:
-        check: Callable[[Any], Any] = (
-            _each_require(path, ops) if path.wildcard else _require_leaf(path, ops)
-        )
+    check: Callable[[Any], Any]
+    if path.wildcard:
+        check = _every_element(path, ops) if mode is Mode.REQUIRE else _some_element(path, ops)
     else:
-        check = _each_when(path, ops) if path.wildcard else _when_leaf(path, ops)
+        check = _require_leaf(path, ops) if mode is Mode.REQUIRE else _when_leaf(path, ops)
     return Node(check, text, probe, "leaf", params, path, tuple(ops), (), mode)
 
 
-def _preset(path: FieldPath, ops: list[Op], null: bool) -> Failure | None:
-    verdict = missing_verdict(ops, null)
-    if verdict is None:
-        return None
-    return Failure(path.text, None if null else MISSING, verdict[0], verdict[1])
-
-
 def _require_leaf(path: FieldPath, ops: list[Op]) -> RequireCheck:
-    text = path.text
-    on_missing = _preset(path, ops, null=False)
-    on_null = _preset(path, ops, null=True)
-    key = path.key
-    if key is not None and len(ops) == 1:
-        op = ops[0]
-        if op.name == "equals":
-            wanted = op.operand
-
-            def check_equals(record: Any) -> Failure | None:
-                v = record.get(key, MISSING)
-                if v == wanted:
-                    return None
-                if v is MISSING:
-                    return on_missing
-                if v is None:
-                    return on_null
-                return Failure(text, v, FAIL, op)
-
-            return check_equals
-        test = op.test
-
-        def check_one(record: Any) -> Failure | None:
-            v = record.get(key, MISSING)
-            if v is MISSING:
-                return on_missing
-            if v is None:
-                return on_null
-            if test(v):
-                return None
-            return Failure(text, v, FAIL, op)
-
-        return check_one
-    get = path.get
-    op_list = tuple(ops)
+    get, text, op_list = path.get, path.text, tuple(ops)
 
     def check(record: Any) -> Failure | None:
-        v = get(record)
-        if v is MISSING:
-            return on_missing
-        if v is None:
-            return on_null
-        for op in op_list:
-            if not op.test(v):
-                return Failure(text, v, FAIL, op)
-        return None
+        return leaf_failure(text, get(record), op_list)
 
     return check
 
 
-def _tri(verdict: tuple[int, Op] | None) -> bool | None:
-    if verdict is None:
-        return True
-    return False if verdict[0] == FAIL else None
-
-
 def _when_leaf(path: FieldPath, ops: list[Op]) -> WhenCheck:
-    on_missing = _tri(missing_verdict(ops, null=False))
-    on_null = _tri(missing_verdict(ops, null=True))
-    key = path.key
-    if key is not None and len(ops) == 1:
-        op = ops[0]
-        if op.name == "equals":
-            wanted = op.operand
-
-            def holds_equals(record: Any) -> bool | None:
-                v = record.get(key, MISSING)
-                if v == wanted:
-                    return True
-                if v is MISSING:
-                    return on_missing
-                if v is None:
-                    return on_null
-                return False
-
-            return holds_equals
-        test = op.test
-
-        def holds_one(record: Any) -> bool | None:
-            v = record.get(key, MISSING)
-            if v is MISSING:
-                return on_missing
-            if v is None:
-                return on_null
-            return bool(test(v))
-
-        return holds_one
-    get = path.get
-    tests = tuple(op.test for op in ops)
+    get, text, op_list = path.get, path.text, tuple(ops)
 
     def holds(record: Any) -> bool | None:
-        v = get(record)
-        if v is MISSING:
-            return on_missing
-        if v is None:
-            return on_null
-        return all(t(v) for t in tests)
+        return when_outcome(leaf_failure(text, get(record), op_list))
 
     return holds
 
 
-def _each_require(path: FieldPath, ops: list[Op]) -> RequireCheck:
-    each = path.each
-    text = path.text
+def _every_element(path: FieldPath, ops: list[Op]) -> RequireCheck:
+    """``require`` over ``[*]``: every element must hold (the first failure, else the
+    first unknown)."""
+    each, text = path.each, path.text
 
     def check(record: Any) -> Failure | None:
         unknown: Failure | None = None
         for where, v in each(record):
-            f = _judge(where or text, v, ops)
+            f = leaf_failure(where or text, v, ops)
             if f is not None:
                 if f.state == FAIL:
                     return f
@@ -537,13 +470,15 @@ def _each_require(path: FieldPath, ops: list[Op]) -> RequireCheck:
     return check
 
 
-def _each_when(path: FieldPath, ops: list[Op]) -> WhenCheck:
+def _some_element(path: FieldPath, ops: list[Op]) -> WhenCheck:
+    """``when`` over ``[*]``: some element must hold (unknown when none does but one
+    is missing)."""
     each = path.each
 
     def holds(record: Any) -> bool | None:
         unknown = False
         for where, v in each(record):
-            f = _judge(where, v, ops)
+            f = leaf_failure(where, v, ops)
             if f is None:
                 return True
             if f.state == UNKNOWN:
@@ -632,7 +567,7 @@ def _any(children: list[Node], mode: Mode) -> Node:
                 failures.append(f)
             state = UNKNOWN if any(f.state == UNKNOWN for f in failures) else FAIL
             last = failures[-1]
-            return Failure(last.path, last.actual, state, _AnyWhy(failures, expected))
+            return Failure(last.path, last.actual, state, _NoAlternativeHeld(failures, expected))
 
         check = check_any
     else:
@@ -658,14 +593,14 @@ def _not(inner: Node, mode: Mode) -> Node:
     text = f"not ({inner.text})"
     check: Callable[[Any], Any]
     if mode is Mode.REQUIRE:
-        why = _NotWhy(inner.text)
+        reason = _NegatedHeld(inner.text)
         probe = inner.probe
 
         def check_not(record: Any) -> Failure | None:
             f = check_inner(record)
             if f is None:
                 where, actual = probe(record)
-                return Failure(where, actual, FAIL, why)
+                return Failure(where, actual, FAIL, reason)
             if f.state == UNKNOWN:
                 return f
             return None
@@ -692,31 +627,47 @@ def _not(inner: Node, mode: Mode) -> Node:
 # undecided: they keep their ``missing`` meaning (the rule does not apply).
 
 
+_BOOLEAN_DOUBT = Predicate(
+    lambda v: not (type(v) is bool or (is_number(v) and v in (0, 1))),
+    "not (type({v}) is bool or ((type({v}) is int or type({v}) is float) and {v} in (0, 1)))",
+)
+"""Compared with true/false, a value that is not a boolean, 1 or 0."""
+
+
+def doubt_of(operand: Any) -> Predicate | None:
+    """For an ``equals`` operand of a ``when`` that can be undecided (a boolean or a word):
+    true of a present value, not equal to it, for which equality cannot be decided.
+    ``fastpath`` inlines its template; ``None`` for any other operand."""
+    if isinstance(operand, bool):
+        return _BOOLEAN_DOUBT
+    if not isinstance(operand, str):
+        return None
+    folded = operand.strip().casefold()
+    return Predicate(
+        lambda v: type(v) is not str or v.strip().casefold() == folded,
+        "type({v}) is not str or {v}.strip().casefold() == {0}",
+        constants=(folded,),
+    )
+
+
 def undecided(operand: Any, value: Any) -> str | None:
     """Why ``value == operand`` cannot be decided (``None``: it can), in words."""
-    if value is MISSING or value is None or isinstance(value, NotAList):
+    if value is MISSING or value is None or isinstance(value, NotAList) or value == operand:
+        return None
+    doubt = doubt_of(operand)
+    if doubt is None or not doubt.test(value):
         return None
     if isinstance(operand, bool):
-        kind = type(value)
-        if kind is bool or ((kind is int or kind is float) and value in (0, 1)):
-            return None
-        return f"{show(value)} ({_kind_of(value)}, not true/false or 1/0)"
-    if isinstance(operand, str):
-        if type(value) is not str:
-            return f"{show(value)} ({_kind_of(value)}, not a string like {show(operand)})"
-        if value != operand and value.strip().casefold() == operand.strip().casefold():
-            return f"{show(value)} (a string that is {show(operand)} only ignoring case or spaces)"
-    return None
+        return f"{show(value)} ({_a_kind(value)}, not true/false or 1/0)"
+    if type(value) is not str:
+        return f"{show(value)} ({_a_kind(value)}, not a string like {show(operand)})"
+    return f"{show(value)} (a string that is {show(operand)} only ignoring case or spaces)"
 
 
-def _kind_of(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "a list" if isinstance(value, list) else "an object"
+def _a_kind(value: Any) -> str:
+    """``a boolean``, ``a number``, ``a string``, ``a list``, ``an object``."""
+    name = type_name(value)
+    return "an object" if name == "object" else f"a {name}"
 
 
 def _doubtful_operands(node: Node) -> tuple[Any, ...]:

@@ -10,11 +10,14 @@ function whose body is a flat list of ``if`` statements, as a person would write
         bad += (0,)
 
 It answers only "which rules does this record not pass"; the closures then build the
-findings for those (and have the last word). Only generated names (``c0``, ``v``) and
-fixed templates appear in the source: keys, operands, patterns and functions are passed
-in as constants, never pasted in as text. Shapes it does not inline (``[*]``, ``not``,
-very deep nesting) call the compiled closure for that part, so both always agree; a
-property test checks that they do.
+findings for those (and have the last word). Nothing here restates what an operator
+means: each test is the ``template`` its ``Op`` carries beside its reference ``test``
+(``operators``), and the doubt of an undecidable ``when`` is ``conditions.doubt_of``'s.
+Only generated names (``c0``, ``v``) and those templates appear in the source: keys,
+operands, patterns and functions are passed in as constants, never pasted in as text.
+Shapes it does not inline (``[*]``, ``not``, very deep nesting, operators without a
+template) call the compiled closure or the operator's test for that part, so both
+always agree; a property test checks that they do.
 
 How unknown (missing-field) outcomes fold into yes/no here: for a formula built from
 ``all``/``any`` over leaves, "Kleene's answer is true" is the same as "true with every
@@ -29,8 +32,16 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from auditor.policy.conditions import FAIL, UNKNOWN, Failure, Mode, Node, missing_verdict
-from auditor.policy.operators import TYPES, Op, is_number
+from auditor.policy.conditions import (
+    FAIL,
+    UNKNOWN,
+    Failure,
+    Mode,
+    Node,
+    doubt_of,
+    missing_verdict,
+)
+from auditor.policy.operators import NUMBER, TEMPLATE_NAMES, Op
 from auditor.policy.paths import MISSING
 from auditor.policy.rules import CompiledRule
 
@@ -48,17 +59,7 @@ class _Generator:
     def __init__(self) -> None:
         self.namespace: dict[str, Any] = {
             "__builtins__": {},
-            "type": type,
-            "int": int,
-            "float": float,
-            "str": str,
-            "bool": bool,
-            "dict": dict,
-            "list": list,
-            "isinstance": isinstance,
-            "len": len,
-            "LD": (list, dict),
-            "SLD": (str, list, dict),
+            **TEMPLATE_NAMES,
             "M": MISSING,
             "_pass_or_unknown": _passes_or_unknown,
         }
@@ -106,8 +107,8 @@ class _Generator:
             and ops[0].operand is not None
             and not on_missing
             and not on_null
-        ):
-            return f"({getter} == {self.const(ops[0].operand)})"
+        ):  # equal to a non-null operand is false for M and None: no presence test needed
+            return self._inline(ops[0], getter, number=False)
         tests = self._tests(ops)
         if on_missing == on_null and path.key is not None:  # absent and null alike: get → None
             key = self.const(path.key)
@@ -125,83 +126,36 @@ class _Generator:
         """``conditions.lenient``'s leaf inline: equal, or present and undecidable."""
         assert node.path is not None
         operand = node.ops[0].operand
-        if isinstance(operand, bool):  # as conditions.undecided: not a boolean, 1 or 0
-            doubt = (
-                "not (type(v) is bool or ((type(v) is int or type(v) is float) and v in (0, 1)))"
-            )
-        else:  # not a string, or the word only ignoring case and spaces
-            folded = self.const(operand.strip().casefold())
-            doubt = f"(type(v) is not str or v.strip().casefold() == {folded})"
+        doubt = doubt_of(operand)
+        assert doubt is not None  # _plain_equals: a boolean or a word
+        names = [self.const(c) for c in doubt.constants]
+        test = doubt.template.format(*names, v="v")
         key, wanted = self.const(node.path.key), self.const(operand)
-        return f"((v := get({key}, M)) == {wanted} or (v is not M and v is not None and {doubt}))"
+        return f"((v := get({key}, M)) == {wanted} or (v is not M and v is not None and ({test})))"
 
     def _tests(self, ops: Sequence[Op], v: str = "v", number: bool = False) -> str:
         """All of ``ops`` on ``v``. Comparisons with numbers test the type of ``v`` once
         (``number``: known already), up front when there are several."""
         tests = []
         if not number and sum(map(_orders_numbers, ops)) > 1:
-            tests.append(f"(type({v}) is int or type({v}) is float)")
+            tests.append(NUMBER.source(v))
             number = True
         for op in ops:
             tests.append(self._inline(op, v, number))
-            number = number or (op.name == "type" and op.test in _NUMBER_TYPES)
+            number = number or op.numeric
         return " and ".join(tests)
 
     def _inline(self, op: Op, v: str, number: bool) -> str:
-        """A test of the present, non-null value ``v``, as the operator's ``test`` does it.
-
-        ``v`` is the expression tested; ``number``: it is known to be an int or a float.
-        """
-        name, operand = op.name, op.operand
-        if name == "equals":
-            return f"{v} == {self.const(operand)}"
-        if name == "not_equals":
-            return f"{v} != {self.const(operand)}"
-        if name == "in":
-            return f"{v} in {self.const(tuple(operand))}"
-        if name == "not_in":
-            return f"{v} not in {self.const(tuple(operand))}"
-        if name in _COMPARE:
-            kind = self._kind(v, operand, number)
-            return f"({kind}{v} {_COMPARE[name]} {self.const(operand)})"
-        if name == "between":
-            low, high = operand
-            kind = self._kind(v, low, number)
-            return f"({kind}{self.const(low)} <= {v} <= {self.const(high)})"
-        if name in ("matches", "not_matches"):  # the operator's bounded search, compiled once
+        """``op``'s template on the present, non-null value ``v`` (its test, called, if it
+        has none); ``number``: ``v`` is known to be an int or a float."""
+        if op.template is None:
             return f"{self.const(op.test)}({v})"
-        if name == "exists":
-            return "True" if operand else "False"
-        if name == "empty":  # as operators.is_empty
-            text, sized = f"not {v}.strip()", f"isinstance({v}, LD) and not {v}"
-            empty = f"({text} if isinstance({v}, str) else ({sized}))"
-            return empty if operand else f"(not {empty})"
-        if name == "type" and op.test in _TYPE_TESTS:  # one type name: its TYPES test
-            return f"({_TYPE_TESTS[op.test].format(v=v)})"
-        if name == "length" and op.parts:
-            return f"(isinstance({v}, SLD) and {self._tests(op.parts, f'len({v})', True)})"
-        return f"{self.const(op.test)}({v})"
-
-    @staticmethod
-    def _kind(v: str, operand: Any, number: bool) -> str:
-        """The type test an ordering needs before comparing ``v`` with ``operand``."""
-        if not is_number(operand):
-            return f"type({v}) is str and "
-        return "" if number else f"(type({v}) is int or type({v}) is float) and "
-
-
-_COMPARE = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
-_TYPE_TESTS = {
-    TYPES["string"]: "type({v}) is str",
-    TYPES["number"]: "type({v}) is int or type({v}) is float",
-    TYPES["integer"]: "type({v}) is int or (type({v}) is float and {v}.is_integer())",
-    TYPES["boolean"]: "type({v}) is bool or (type({v}) is int and {v} in (0, 1))",
-    TYPES["object"]: "isinstance({v}, dict)",
-    TYPES["list"]: "isinstance({v}, list)",
-    TYPES["null"]: "{v} is None",
-}
-"""``type:`` with one type name, as the ``TYPES`` test for it does it."""
-_NUMBER_TYPES = (TYPES["number"], TYPES["integer"])
+        guard = ""
+        if op.kind is not None and not (number and op.kind.numeric):
+            guard = f"{op.kind.source(v)} and "
+        parts = self._tests(op.parts, f"len({v})", number=True) if op.parts else ""
+        names = [self.const(c) for c in op.constants]
+        return "(" + op.template.format(*names, v=v, guard=guard, parts=parts) + ")"
 
 
 def _plain_equals(node: Node) -> bool:
@@ -216,10 +170,8 @@ def _plain_equals(node: Node) -> bool:
 
 
 def _orders_numbers(op: Op) -> bool:
-    """A comparison with a number, which holds only for an int or a float."""
-    if op.name in _COMPARE:
-        return is_number(op.operand)
-    return op.name == "between" and is_number(op.operand[0])
+    """A test that holds only for an int or a float (a comparison with a number)."""
+    return op.kind is not None and op.kind.numeric
 
 
 def _as_bool(verdict: tuple[int, Op] | None, unknown: bool) -> bool:
@@ -237,7 +189,11 @@ def cached_runner(rules: tuple[CompiledRule, ...]) -> Runner:
 
 
 def build_runner(rules: Sequence[CompiledRule]) -> Runner:
-    """One function of a record (a dict) → the indexes of the rules it may not pass."""
+    """One function of a record (a dict) → the indexes of the rules it may not pass.
+
+    Should the generated source not compile (it is built from fixed templates, so this
+    is a safety net, tested by making ``compile`` fail), the answer comes from the
+    closures alone: ``reference_runner``."""
     gen = _Generator()
     lines = ["def run(record):", "    get = record.get", "    bad = ()"]
     for index, rule in enumerate(rules):
@@ -256,22 +212,20 @@ def build_runner(rules: Sequence[CompiledRule]) -> Runner:
         code = compile(source, "<auditor policy rules>", "exec")
         exec(code, gen.namespace)  # noqa: S102 - generated from fixed templates, see module doc
     except (SyntaxError, RecursionError, MemoryError, ValueError):
-        return _slow_runner(rules)
+        return reference_runner(rules)
     runner: Runner = gen.namespace["run"]
     return runner
 
 
-def _slow_runner(rules: Sequence[CompiledRule]) -> Runner:
-    """The same answer from the closures alone (used if generating code ever fails)."""
-    plan = [
-        (i, r.applies if r.when is not None else None, r.require.check, r.missing_pass)
-        for i, r in enumerate(rules)
-    ]
+def reference_runner(rules: Sequence[CompiledRule]) -> Runner:
+    """The same answer as ``build_runner``'s from the closures alone: the reference the
+    property tests hold the generated pass to, and its fallback."""
+    plan = [(i, r.applies, r.require.check, r.missing_pass) for i, r in enumerate(rules)]
 
     def run(record: dict[str, Any]) -> tuple[int, ...]:
         bad: list[int] = []
         for i, applies, require, missing_pass in plan:
-            if applies is not None and not applies(record):
+            if not applies(record):
                 continue
             failure = require(record)
             if failure is None or (missing_pass and failure.state == UNKNOWN):

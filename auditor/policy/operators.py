@@ -1,9 +1,12 @@
-"""The operators of the policy language, one small builder each, in one registry.
+"""The operators of the policy language: one builder each, in one registry.
 
 An operator map such as ``{gt: 0, lte: 1800}`` is compiled once, at load, into ``Op``
-values: a test on a present value (operands checked, regexes compiled) plus the words
-that explain a failure. Evaluating a record then calls ``op.test(value)`` and nothing
-else; the words are only put together for a finding.
+values. Each ``Op`` states the operator's meaning once, in two forms side by side that
+must agree: ``test``, the reference function of a present value that the closures of
+``conditions`` call, and ``template``, the same test as a Python expression that
+``fastpath`` pastes into the one generated function of a record (calling ``test``
+instead where an operator has no template). ``tests/unit/test_policy_properties.py``
+checks, for every operator in ``OPERATORS``, that the two give the same answer.
 
 Every builder raises ``OperandError`` for an operand it cannot use; the loader turns it
 into ``file:line: message``. Each ``OperatorSpec`` carries the documentation that
@@ -20,6 +23,7 @@ and a comparison with ``null`` decide it themselves.
 from __future__ import annotations
 
 import math
+import operator
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -33,28 +37,63 @@ from auditor.secretscan import secret_kind
 
 Test = Callable[[Any], bool]
 
+TEMPLATE_NAMES: dict[str, Any] = {
+    "type": type,
+    "int": int,
+    "float": float,
+    "str": str,
+    "bool": bool,
+    "dict": dict,
+    "list": list,
+    "isinstance": isinstance,
+    "len": len,
+    "LD": (list, dict),
+    "SLD": (str, list, dict),
+}
+"""The only names a template may use besides ``{v}`` and its constants (the generated
+code runs with these as its globals and no builtins)."""
+
 
 class OperandError(ValueError):
     """An operand an operator cannot use; the message says what it takes."""
 
 
+@dataclass(frozen=True)
+class Predicate:
+    """A test of a value written twice, side by side: ``test`` (the reference) and
+    ``template``, the same test as a Python expression over ``{v}`` for the fast pass."""
+
+    test: Test
+    template: str
+    word: str = ""
+    """What the values it accepts are, in words: ``a number``."""
+    numeric: bool = False
+    """It holds only for an ``int`` or a ``float``."""
+    constants: tuple[Any, ...] = ()
+    """The values the template refers to as ``{0}``, ``{1}``…"""
+
+    def source(self, v: str) -> str:
+        """The template (one without constants) applied to the expression ``v``, in
+        parentheses."""
+        return f"({self.template.format(v=v)})"
+
+
 @dataclass(frozen=True, eq=False)
 class Op:
-    """One compiled operator: a test for a present value and the words for a failure."""
+    """One compiled operator: its test of a present value, the same test as a template
+    for the fast pass, and the words for a failure."""
 
     name: str
     test: Test
-    """True when a present, non-null value satisfies the operator."""
+    """True when a present, non-null value satisfies the operator (the reference)."""
     expected: str
     """What the rule wants, as a phrase: ``≤ 1800``, ``matching '^https://'``, ``present``."""
     must: str
     """The same as an obligation: ``must be ≤ 1800``, ``must match '^https://'``."""
     holds: str
     """The same as a statement, for docs: ``is ≤ 1800``, ``matches '^https://'``."""
-    type_ok: Test | None = None
-    """For typed operators: is the value of a type the test can judge at all?"""
-    type_word: str = ""
-    """The types ``type_ok`` accepts, in words: ``a number``."""
+    kind: Predicate | None = None
+    """For typed operators: the types ``test`` can judge at all (``NUMBER``, ``STRING``)."""
     on_missing: bool | None = None
     """Verdict for an absent field: True passes, False fails, None leaves it to ``missing``."""
     on_null: bool | None = None
@@ -65,6 +104,16 @@ class Op:
     """The operand as given, for ``policy list --format json``."""
     parts: tuple[Op, ...] = ()
     """For ``length``: the comparisons its test applies to the length."""
+    template: str | None = None
+    """``test`` as a Python expression for the fast pass, or None (it calls ``test``).
+    ``{v}`` is the value, ``{0}``, ``{1}``… the ``constants``; ``{guard}`` is ``kind``'s
+    template followed by ``and`` (left out where the value is known to be a number and
+    ``kind`` is numeric); ``{parts}`` is every one of ``parts`` applied to ``len({v})``.
+    Only the names of ``TEMPLATE_NAMES`` may appear in it."""
+    constants: tuple[Any, ...] = ()
+    """The values a template refers to as ``{0}``, ``{1}``… (never pasted in as text)."""
+    numeric: bool = False
+    """Holds only for an ``int`` or a ``float`` (``type: number``)."""
 
     def message(self, path: str, actual: Any) -> str:
         """``max_duration must be ≤ 1800, is 3600``: one failing value in one sentence."""
@@ -72,8 +121,8 @@ class Op:
             return f"{path} {self.must}, is missing"
         if actual is None:
             return f"{path} {self.must}, is null"
-        if self.type_ok is not None and not self.type_ok(actual):
-            return f"{path} must be {self.type_word} {self.expected}, is {describe(actual)}"
+        if self.kind is not None and not self.kind.test(actual):
+            return f"{path} must be {self.kind.word} {self.expected}, is {describe(actual)}"
         if self.found is not None:
             tail = self.found(actual)
         else:
@@ -83,7 +132,10 @@ class Op:
 
 @dataclass(frozen=True)
 class OperatorSpec:
-    """An operator's name, builder and documentation (the reference is generated from it)."""
+    """An operator's name, builder and documentation (the reference is generated from it).
+
+    ``build`` checks an operand and returns the ``Op`` that carries both the operator's
+    reference test and its template for the fast pass."""
 
     name: str
     build: Callable[[Any], Op]
@@ -93,10 +145,50 @@ class OperatorSpec:
     example: str
 
 
+def _is_str(value: Any) -> bool:
+    return type(value) is str
+
+
 def is_number(value: Any) -> bool:
     """An ``int`` or ``float`` but not a ``bool`` (``true`` is not the number 1 here)."""
     kind = type(value)
     return kind is int or kind is float
+
+
+def _is_integer(v: Any) -> bool:
+    kind = type(v)
+    return kind is int or (kind is float and v.is_integer())
+
+
+def _is_boolean(v: Any) -> bool:
+    return type(v) is bool or (type(v) is int and v in (0, 1))
+
+
+def _is_container(value: Any) -> bool:
+    return isinstance(value, (str, list, dict))
+
+
+STRING = Predicate(_is_str, "type({v}) is str", "a string")
+NUMBER = Predicate(is_number, "type({v}) is int or type({v}) is float", "a number", numeric=True)
+CONTAINER = Predicate(_is_container, "isinstance({v}, SLD)", "a string, list or object")
+
+TYPES: dict[str, Predicate] = {
+    "string": STRING,
+    "number": NUMBER,
+    "integer": Predicate(
+        _is_integer,
+        "type({v}) is int or (type({v}) is float and {v}.is_integer())",
+        "an integer",
+        numeric=True,
+    ),
+    "boolean": Predicate(
+        _is_boolean, "type({v}) is bool or (type({v}) is int and {v} in (0, 1))", "a boolean"
+    ),
+    "object": Predicate(lambda v: isinstance(v, dict), "isinstance({v}, dict)", "an object"),
+    "list": Predicate(lambda v: isinstance(v, list), "isinstance({v}, list)", "a list"),
+    "null": Predicate(lambda v: v is None, "{v} is None", "null"),
+}
+"""The JSON types ``type:`` knows; ``boolean`` accepts 1/0, ``integer`` accepts 5.0."""
 
 
 def _finite_number(value: Any) -> bool:
@@ -107,90 +199,87 @@ def _hashable(value: Any) -> bool:
     return value is None or isinstance(value, (str, int, float, bool))
 
 
+def _is(phrase: str) -> tuple[str, str, str]:
+    """``expected``, ``must`` and ``holds`` of an operator worded with "be": ``≤ 1800``."""
+    return phrase, f"must be {phrase}", f"is {phrase}"
+
+
 # -- equality and membership ----------------------------------------------------------------
 
 
-def _equals(operand: Any) -> Op:
-    def test(v: Any) -> bool:
-        return bool(v == operand)
+def _equality(negated: bool) -> Callable[[Any], Op]:
+    """``equals`` (``negated``: ``not_equals``): ``==`` with a present value; comparing
+    with ``null`` decides a missing field too."""
 
-    null = True if operand is None else None
-    return Op(
-        "equals",
-        test,
-        expected=show(operand),
-        must=f"must be {show(operand)}",
-        holds=f"is {show(operand)}",
-        on_missing=null,
-        on_null=null,
-        operand=operand,
-    )
+    def build(operand: Any) -> Op:
+        if negated:
+            words = (f"not {show(operand)}", f"must not be {show(operand)}")
+            null = False if operand is None else None
+            return Op(
+                "not_equals",
+                lambda v: bool(v != operand),
+                *words,
+                f"is not {show(operand)}",
+                on_missing=null,
+                on_null=null,
+                operand=operand,
+                template="{v} != {0}",
+                constants=(operand,),
+            )
+        null = True if operand is None else None
+        return Op(
+            "equals",
+            lambda v: bool(v == operand),
+            *_is(show(operand)),
+            on_missing=null,
+            on_null=null,
+            operand=operand,
+            template="{v} == {0}",
+            constants=(operand,),
+        )
 
-
-def _not_equals(operand: Any) -> Op:
-    def test(v: Any) -> bool:
-        return bool(v != operand)
-
-    null = False if operand is None else None
-    return Op(
-        "not_equals",
-        test,
-        expected=f"not {show(operand)}",
-        must=f"must not be {show(operand)}",
-        holds=f"is not {show(operand)}",
-        on_missing=null,
-        on_null=null,
-        operand=operand,
-    )
-
-
-def _choices(operand: Any, name: str) -> tuple[Any, ...]:
-    if not isinstance(operand, list) or not operand:
-        raise OperandError(f"{name} takes a non-empty list of values, not {describe(operand)}")
-    return tuple(operand)
+    return build
 
 
-def _in(operand: Any) -> Op:
-    choices = _choices(operand, "in")
+def _membership(negated: bool) -> Callable[[Any], Op]:
+    """``in`` (``negated``: ``not_in``): equal to one (none) of a list of values."""
+    name = "not_in" if negated else "in"
 
-    def test(v: Any) -> bool:
-        return v in choices
+    def build(operand: Any) -> Op:
+        if not isinstance(operand, list) or not operand:
+            raise OperandError(f"{name} takes a non-empty list of values, not {describe(operand)}")
+        choices = tuple(operand)
+        listed = show_list(choices)
+        if negated:
+            words = (f"none of {listed}", f"must not be {listed}", f"is none of {listed}")
+            test: Test = lambda v: v not in choices  # noqa: E731
+        else:
+            words = _is(f"one of {listed}")
+            test = lambda v: v in choices  # noqa: E731
+        null = (not negated) if None in choices else None
+        return Op(
+            name,
+            test,
+            *words,
+            on_missing=null,
+            on_null=null,
+            operand=list(choices),
+            template="{v} not in {0}" if negated else "{v} in {0}",
+            constants=(choices,),
+        )
 
-    null = True if None in choices else None
-    return Op(
-        "in",
-        test,
-        expected=f"one of {show_list(choices)}",
-        must=f"must be one of {show_list(choices)}",
-        holds=f"is one of {show_list(choices)}",
-        on_missing=null,
-        on_null=null,
-        operand=list(choices),
-    )
-
-
-def _not_in(operand: Any) -> Op:
-    choices = _choices(operand, "not_in")
-
-    def test(v: Any) -> bool:
-        return v not in choices
-
-    null = False if None in choices else None
-    return Op(
-        "not_in",
-        test,
-        expected=f"none of {show_list(choices)}",
-        must=f"must not be {show_list(choices)}",
-        holds=f"is none of {show_list(choices)}",
-        on_missing=null,
-        on_null=null,
-        operand=list(choices),
-    )
+    return build
 
 
 # -- ordering -------------------------------------------------------------------------------
 
-_SYMBOLS = {"lt": "<", "lte": "≤", "gt": ">", "gte": "≥"}
+_ORDERINGS = {
+    "lt": ("<", "<", operator.lt),
+    "lte": ("≤", "<=", operator.le),
+    "gt": (">", ">", operator.gt),
+    "gte": ("≥", ">=", operator.ge),
+}
+"""Each ordering: its symbol in messages, in Python, and as a function."""
 
 
 def _bound(operand: Any, name: str) -> Any:
@@ -201,41 +290,30 @@ def _bound(operand: Any, name: str) -> Any:
     )
 
 
+def _kind_of_bound(bound: Any) -> Predicate:
+    """A bound that is a string compares strings; any other bound compares numbers."""
+    return STRING if isinstance(bound, str) else NUMBER
+
+
 def _ordering(name: str) -> Callable[[Any], Op]:
+    symbol, python, compare = _ORDERINGS[name]
+
     def build(operand: Any) -> Op:
         b = _bound(operand, name)
-        test: Test
-        if isinstance(b, str):
-            type_ok: Test = _is_str
-            word = "a string"
-            if name == "lt":
-                test = lambda v: type(v) is str and v < b  # noqa: E731
-            elif name == "lte":
-                test = lambda v: type(v) is str and v <= b  # noqa: E731
-            elif name == "gt":
-                test = lambda v: type(v) is str and v > b  # noqa: E731
-            else:
-                test = lambda v: type(v) is str and v >= b  # noqa: E731
-        else:
-            type_ok, word = is_number, "a number"
-            if name == "lt":
-                test = lambda v: (type(v) is int or type(v) is float) and v < b  # noqa: E731
-            elif name == "lte":
-                test = lambda v: (type(v) is int or type(v) is float) and v <= b  # noqa: E731
-            elif name == "gt":
-                test = lambda v: (type(v) is int or type(v) is float) and v > b  # noqa: E731
-            else:
-                test = lambda v: (type(v) is int or type(v) is float) and v >= b  # noqa: E731
-        phrase = f"{_SYMBOLS[name]} {show(b)}"
+        kind = _kind_of_bound(b)
+        is_kind = kind.test
+
+        def test(v: Any) -> bool:
+            return is_kind(v) and bool(compare(v, b))
+
         return Op(
             name,
             test,
-            expected=phrase,
-            must=f"must be {phrase}",
-            holds=f"is {phrase}",
-            type_ok=type_ok,
-            type_word=word,
+            *_is(f"{symbol} {show(b)}"),
+            kind=kind,
             operand=b,
+            template="{guard}{v} " + python + " {0}",
+            constants=(b,),
         )
 
     return build
@@ -247,20 +325,10 @@ def _between(operand: Any) -> Op:
             f"between takes a list of two bounds [low, high], not {describe(operand)}"
         )
     low, high = operand
-    if _finite_number(low) and _finite_number(high):
-        type_ok: Test = is_number
-        word = "a number"
-
-        def test(v: Any) -> bool:
-            return (type(v) is int or type(v) is float) and low <= v <= high
-
-    elif isinstance(low, str) and isinstance(high, str):
-        type_ok, word = _is_str, "a string"
-
-        def test(v: Any) -> bool:
-            return type(v) is str and low <= v <= high
-
-    else:
+    if not (
+        (_finite_number(low) and _finite_number(high))
+        or (isinstance(low, str) and isinstance(high, str))
+    ):
         raise OperandError(
             f"between takes two numbers (or two strings), not {show(low)} and {show(high)}"
         )
@@ -268,25 +336,24 @@ def _between(operand: Any) -> Op:
         raise OperandError(
             f"between: the low bound {show(low)} is above the high bound {show(high)}"
         )
-    phrase = f"between {show(low)} and {show(high)}"
+    kind = _kind_of_bound(low)
+    is_kind = kind.test
+
+    def test(v: Any) -> bool:
+        return is_kind(v) and low <= v <= high
+
     return Op(
         "between",
         test,
-        expected=phrase,
-        must=f"must be {phrase}",
-        holds=f"is {phrase}",
-        type_ok=type_ok,
-        type_word=word,
+        *_is(f"between {show(low)} and {show(high)}"),
+        kind=kind,
         operand=[low, high],
+        template="{guard}{0} <= {v} <= {1}",
+        constants=(low, high),
     )
 
 
 # -- text -----------------------------------------------------------------------------------
-
-
-def _is_str(value: Any) -> bool:
-    return type(value) is str
-
 
 PATTERN_SHOWN = 80
 """A regex is shown up to this many characters in messages."""
@@ -413,48 +480,25 @@ def _regex_found(found: Callable[[str], bool | None]) -> Callable[[Any], str]:
     return word
 
 
-def _matches(operand: Any) -> Op:
-    found = _timed_search(compile_regex(operand, "matches"))
-    shown = show(operand, PATTERN_SHOWN)
+def _pattern(negated: bool) -> Callable[[Any], Op]:
+    """``matches`` (``negated``: ``not_matches``): the bounded search finds a match (none)."""
+    name = "not_matches" if negated else "matches"
 
-    def test(v: Any) -> bool:
-        return type(v) is str and found(v) is True
+    def build(operand: Any) -> Op:
+        found = _timed_search(compile_regex(operand, name))
+        shown = show(operand, PATTERN_SHOWN)
+        wanted = not negated  # a search that ran out of time (None) is neither
 
-    return Op(
-        "matches",
-        test,
-        expected=f"matching {shown}",
-        must=f"must match {shown}",
-        holds=f"matches {shown}",
-        type_ok=_is_str,
-        type_word="a string",
-        found=_regex_found(found),
-        operand=operand,
-    )
+        def test(v: Any) -> bool:
+            return type(v) is str and found(v) is wanted
 
+        if negated:
+            words = (f"not matching {shown}", f"must not match {shown}", f"does not match {shown}")
+        else:
+            words = (f"matching {shown}", f"must match {shown}", f"matches {shown}")
+        return Op(name, test, *words, kind=STRING, found=_regex_found(found), operand=operand)
 
-def _not_matches(operand: Any) -> Op:
-    found = _timed_search(compile_regex(operand, "not_matches"))
-    shown = show(operand, PATTERN_SHOWN)
-
-    def test(v: Any) -> bool:
-        return type(v) is str and found(v) is False
-
-    return Op(
-        "not_matches",
-        test,
-        expected=f"not matching {shown}",
-        must=f"must not match {shown}",
-        holds=f"does not match {shown}",
-        type_ok=_is_str,
-        type_word="a string",
-        found=_regex_found(found),
-        operand=operand,
-    )
-
-
-def _is_container(value: Any) -> bool:
-    return isinstance(value, (str, list, dict))
+    return build
 
 
 def _contained(operand: Any) -> Test:
@@ -473,84 +517,71 @@ def _contained(operand: Any) -> Test:
     return test
 
 
-def _contains(operand: Any) -> Op:
-    inner = _contained(operand)
-    return Op(
-        "contains",
-        inner,
-        expected=f"containing {show(operand)}",
-        must=f"must contain {show(operand)}",
-        holds=f"contains {show(operand)}",
-        type_ok=_is_container,
-        type_word="a string, list or object",
-        operand=operand,
-    )
+def _containment(negated: bool) -> Callable[[Any], Op]:
+    """``contains`` (``negated``: ``not_contains``): a substring, an element or a key."""
+
+    def build(operand: Any) -> Op:
+        inner = _contained(operand)
+        shown = show(operand)
+        if not negated:
+            words = (f"containing {shown}", f"must contain {shown}", f"contains {shown}")
+            return Op("contains", inner, *words, kind=CONTAINER, operand=operand)
+
+        def test(v: Any) -> bool:
+            return _is_container(v) and not inner(v)
+
+        negation = (f"not containing {shown}", f"must not contain {shown}")
+        return Op(
+            "not_contains",
+            test,
+            *negation,
+            f"does not contain {shown}",
+            kind=CONTAINER,
+            operand=operand,
+        )
+
+    return build
 
 
-def _not_contains(operand: Any) -> Op:
-    inner = _contained(operand)
-
-    def test(v: Any) -> bool:
-        return _is_container(v) and not inner(v)
-
-    return Op(
-        "not_contains",
-        test,
-        expected=f"not containing {show(operand)}",
-        must=f"must not contain {show(operand)}",
-        holds=f"does not contain {show(operand)}",
-        type_ok=_is_container,
-        type_word="a string, list or object",
-        operand=operand,
-    )
+_AFFIXES = {
+    "starts_with": ("starting with", "must start with", "starts with", str.startswith),
+    "ends_with": ("ending with", "must end with", "ends with", str.endswith),
+}
 
 
-def _affixes(operand: Any, name: str) -> tuple[str, ...]:
-    if isinstance(operand, str) and operand:
-        return (operand,)
-    if isinstance(operand, list) and operand and all(isinstance(p, str) and p for p in operand):
-        return tuple(operand)
-    raise OperandError(
-        f"{name} takes a non-empty string or a list of them, not {describe(operand)}"
-    )
+def _affix(name: str) -> Callable[[Any], Op]:
+    """``starts_with`` / ``ends_with``: a string with (one of) the prefixes or suffixes."""
+    expected, must, holds, method = _AFFIXES[name]
 
+    def build(operand: Any) -> Op:
+        if isinstance(operand, str) and operand:
+            affixes: tuple[str, ...] = (operand,)
+        elif (
+            isinstance(operand, list) and operand and all(isinstance(p, str) and p for p in operand)
+        ):
+            affixes = tuple(operand)
+        else:
+            raise OperandError(
+                f"{name} takes a non-empty string or a list of them, not {describe(operand)}"
+            )
 
-def _starts_with(operand: Any) -> Op:
-    prefixes = _affixes(operand, "starts_with")
+        def test(v: Any) -> bool:
+            return type(v) is str and method(v, affixes)
 
-    def test(v: Any) -> bool:
-        return type(v) is str and v.startswith(prefixes)
+        words = show_list(affixes)
+        return Op(
+            name,
+            test,
+            f"{expected} {words}",
+            f"{must} {words}",
+            f"{holds} {words}",
+            kind=STRING,
+            operand=operand,
+            template="{guard}{v}." + method.__name__ + "({0})",
+            constants=(affixes,),
+        )
 
-    words = show_list(prefixes)
-    return Op(
-        "starts_with",
-        test,
-        expected=f"starting with {words}",
-        must=f"must start with {words}",
-        holds=f"starts with {words}",
-        type_ok=_is_str,
-        type_word="a string",
-        operand=operand,
-    )
-
-
-def _ends_with(operand: Any) -> Op:
-    suffixes = _affixes(operand, "ends_with")
-
-    def test(v: Any) -> bool:
-        return type(v) is str and v.endswith(suffixes)
-
-    words = show_list(suffixes)
-    return Op(
-        "ends_with",
-        test,
-        expected=f"ending with {words}",
-        must=f"must end with {words}",
-        holds=f"ends with {words}",
-        type_ok=_is_str,
-        type_word="a string",
-        operand=operand,
-    )
+    return build
 
 
 # -- presence, size, type -------------------------------------------------------------------
@@ -564,20 +595,14 @@ def _flag(operand: Any, name: str) -> bool:
 
 def _exists(operand: Any) -> Op:
     wanted = _flag(operand, "exists")
-
-    def test(v: Any) -> bool:
-        return wanted
-
-    word = "present" if wanted else "absent"
     return Op(
         "exists",
-        test,
-        expected=word,
-        must=f"must be {word}",
-        holds=f"is {word}",
+        lambda v: wanted,
+        *_is("present" if wanted else "absent"),
         on_missing=not wanted,
         on_null=not wanted,
         operand=wanted,
+        template=repr(wanted),
     )
 
 
@@ -588,6 +613,12 @@ def is_empty(value: Any) -> bool:
     if isinstance(value, (list, dict)):
         return not value
     return False
+
+
+EMPTY = Predicate(
+    is_empty, "not {v}.strip() if isinstance({v}, str) else (isinstance({v}, LD) and not {v})"
+)
+"""``is_empty`` with its template."""
 
 
 def _empty(operand: Any) -> Op:
@@ -606,86 +637,60 @@ def _empty(operand: Any) -> Op:
         on_missing=wanted,
         on_null=wanted,
         operand=wanted,
+        template=EMPTY.source("{v}") if wanted else "not " + EMPTY.source("{v}"),
     )
 
 
 _LENGTH_OPS = ("equals", "not_equals", "lt", "lte", "gt", "gte", "between", "in", "not_in")
 
 
-def _length(operand: Any) -> Op:
-    subs: list[Op] = []
-    if isinstance(operand, Mapping):
-        if not operand:
-            raise OperandError("length takes a number or a map of comparisons like {lte: 200}")
-        for name, value in operand.items():
-            if name not in _LENGTH_OPS:
-                raise OperandError(
-                    f"length: unknown comparison {name!r} (use one of: {', '.join(_LENGTH_OPS)})"
-                )
-            for bound in value if isinstance(value, list) else [value]:
-                if not (is_number(bound) and float(bound).is_integer() and bound >= 0):
-                    raise OperandError(
-                        f"length: {name} takes whole numbers ≥ 0, not {describe(bound)}"
-                    )
-            subs.append(OPERATORS[name].build(value))
-    elif is_number(operand) and float(operand).is_integer() and operand >= 0:
-        subs.append(_equals(operand))
-    else:
+def _length_parts(operand: Any) -> list[Op]:
+    """The comparisons ``length`` applies to the length, checked."""
+    if not isinstance(operand, Mapping):
+        if is_number(operand) and float(operand).is_integer() and operand >= 0:
+            return [OPERATORS["equals"].build(operand)]
         raise OperandError(
             f"length takes a whole number or a map of comparisons like {{lte: 200}}, "
             f"not {describe(operand)}"
         )
-    tests = tuple(s.test for s in subs)
-    if len(tests) == 1:
-        single = tests[0]
+    if not operand:
+        raise OperandError("length takes a number or a map of comparisons like {lte: 200}")
+    parts: list[Op] = []
+    for name, value in operand.items():
+        if name not in _LENGTH_OPS:
+            raise OperandError(
+                f"length: unknown comparison {name!r} (use one of: {', '.join(_LENGTH_OPS)})"
+            )
+        for bound in value if isinstance(value, list) else [value]:
+            if not (is_number(bound) and float(bound).is_integer() and bound >= 0):
+                raise OperandError(f"length: {name} takes whole numbers ≥ 0, not {describe(bound)}")
+        parts.append(OPERATORS[name].build(value))
+    return parts
 
-        def test(v: Any) -> bool:
-            return isinstance(v, (str, list, dict)) and single(len(v))
 
-    else:
+def _length(operand: Any) -> Op:
+    parts = _length_parts(operand)
+    tests = tuple(p.test for p in parts)
 
-        def test(v: Any) -> bool:
-            if not isinstance(v, (str, list, dict)):
-                return False
-            n = len(v)
-            return all(t(n) for t in tests)
+    def test(v: Any) -> bool:
+        if not isinstance(v, (str, list, dict)):
+            return False
+        n = len(v)
+        return all(t(n) for t in tests)
 
-    phrase = " and ".join(s.expected for s in subs)
+    phrase = " and ".join(p.expected for p in parts)
     return Op(
         "length",
         test,
         expected=f"of length {phrase}",
         must=f"must have length {phrase}",
         holds=f"has length {phrase}",
-        type_ok=_is_container,
-        type_word="a string, list or object",
+        kind=CONTAINER,
         found=lambda v: f"has length {len(v)}",
         operand=operand,
-        parts=tuple(subs),
+        parts=tuple(parts),
+        template="{guard}{parts}",
     )
-
-
-def _is_integer(v: Any) -> bool:
-    kind = type(v)
-    return kind is int or (kind is float and v.is_integer())
-
-
-def _is_boolean(v: Any) -> bool:
-    return type(v) is bool or (type(v) is int and v in (0, 1))
-
-
-TYPES: dict[str, Test] = {
-    "string": _is_str,
-    "number": is_number,
-    "integer": _is_integer,
-    "boolean": _is_boolean,
-    "object": lambda v: isinstance(v, dict),
-    "list": lambda v: isinstance(v, list),
-    "null": lambda v: v is None,
-}
-"""The JSON types ``type:`` knows; ``boolean`` accepts 1/0, ``integer`` accepts 5.0."""
-
-_ARTICLE = {"object": "an object", "integer": "an integer", "list": "a list", "null": "null"}
 
 
 def _type(operand: Any) -> Op:
@@ -702,24 +707,25 @@ def _type(operand: Any) -> Op:
             raise OperandError(
                 f"type: unknown type {n!r} (use one of: {', '.join(TYPES)}){did_you_mean(n, TYPES)}"
             )
-    checks = tuple(TYPES[n] for n in names)
-    if len(checks) == 1:
-        test = checks[0]
+    kinds = tuple(TYPES[n] for n in names)
+    if len(kinds) == 1:
+        test = kinds[0].test
     else:
+        checks = tuple(k.test for k in kinds)
 
         def test(v: Any) -> bool:
             return any(c(v) for c in checks)
 
-    words = " or ".join(_ARTICLE.get(n, f"a {n}") for n in names)
+    words = " or ".join(k.word for k in kinds)
     return Op(
         "type",
         test,
-        expected=words,
-        must=f"must be {words}",
-        holds=f"is {words}",
+        *_is(words),
         on_null=True if "null" in names else None,
         found=lambda v: f"is {describe(v)}",
         operand=operand,
+        template=" or ".join(k.source("{v}") for k in kinds),
+        numeric=all(k.numeric for k in kinds),
     )
 
 
@@ -763,16 +769,34 @@ def _spec(
 _SPECS = (
     _spec(
         "equals",
-        _equals,
+        _equality(negated=False),
         "any value",
         "record: {equals: true}",
         "Equal to the value. `1`/`0` equal `true`/`false`; `1` equals `1.0`;",
         "a string never equals a number.",
         "`field: value` is short for `field: {equals: value}`.",
     ),
-    _spec("not_equals", _not_equals, "any value", "type: {not_equals: outbound}", "Not equal."),
-    _spec("in", _in, "a list", "mode: {in: [pipeline, dualplex]}", "Equal to one of the values."),
-    _spec("not_in", _not_in, "a list", "language_id: {not_in: [xx]}", "Equal to none of them."),
+    _spec(
+        "not_equals",
+        _equality(negated=True),
+        "any value",
+        "type: {not_equals: outbound}",
+        "Not equal.",
+    ),
+    _spec(
+        "in",
+        _membership(negated=False),
+        "a list",
+        "mode: {in: [pipeline, dualplex]}",
+        "Equal to one of the values.",
+    ),
+    _spec(
+        "not_in",
+        _membership(negated=True),
+        "a list",
+        "language_id: {not_in: [xx]}",
+        "Equal to none of them.",
+    ),
     _spec(
         "lt",
         _ordering("lt"),
@@ -806,7 +830,7 @@ _SPECS = (
     ),
     _spec(
         "matches",
-        _matches,
+        _pattern(negated=False),
         "a regular expression",
         "webhook_url: {matches: '(?i)^https://'}",
         "A string in which the regex finds a match (`re.search` syntax, run by the `regex`",
@@ -816,14 +840,14 @@ _SPECS = (
     ),
     _spec(
         "not_matches",
-        _not_matches,
+        _pattern(negated=True),
         "a regular expression",
         "name: {not_matches: '(?i)test'}",
         "A string in which the regex finds no match.",
     ),
     _spec(
         "contains",
-        _contains,
+        _containment(negated=False),
         "any value",
         "tools: {contains: transfer_call}",
         "A string containing the substring, a list with an element equal to the value,",
@@ -831,21 +855,21 @@ _SPECS = (
     ),
     _spec(
         "not_contains",
-        _not_contains,
+        _containment(negated=True),
         "any value",
         "system_prompt: {not_contains: TODO}",
         "A string, list or object that does not contain the value.",
     ),
     _spec(
         "starts_with",
-        _starts_with,
+        _affix("starts_with"),
         "a string or a list of them",
         "webhook_url: {starts_with: 'https://'}",
         "A string starting with (one of) the prefixes.",
     ),
     _spec(
         "ends_with",
-        _ends_with,
+        _affix("ends_with"),
         "a string or a list of them",
         "webhook_url: {ends_with: [.example.com, .example.org]}",
         "A string ending with (one of) the suffixes.",
@@ -898,8 +922,6 @@ _SPECS = (
 
 OPERATORS: dict[str, OperatorSpec] = {spec.name: spec for spec in _SPECS}
 """Every operator by name, in the order the reference lists them."""
-
-COMBINATORS = ("all", "any", "not")
 
 
 SYNONYMS = {

@@ -6,6 +6,7 @@ And the generated fast pass always agrees with the compiled closures it stands i
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +19,10 @@ from hypothesis import strategies as st
 from auditor.cli import cli
 from auditor.errors import PolicyError
 from auditor.model import Listing
-from auditor.policy import PolicySet, evaluate, load_policies
-from auditor.policy.conditions import UNKNOWN
-from auditor.policy.fastpath import build_runner
+from auditor.policy import PolicySet, evaluate, fastpath, load_policies
+from auditor.policy.fastpath import _Generator, build_runner, reference_runner
 from auditor.policy.loader import DRIFT_KEYS, RULE_KEYS, TOP_KEYS, WAIVER_KEYS, display_path
-from auditor.policy.operators import OPERATORS
+from auditor.policy.operators import OPERATORS, Op
 
 PACK = load_policies()
 FIELDS = sorted(
@@ -69,15 +69,8 @@ PROPERTY = settings(max_examples=100, deadline=None, suppress_health_check=[Heal
 
 def reference(policy_set: PolicySet, record: dict[str, Any]) -> list[str]:
     """The rules a record violates, by the closures alone (no generated fast pass)."""
-    out = []
-    for rule in policy_set.selected():
-        if not rule.applies(record):  # the when holds, or could not be decided
-            continue
-        failure = rule.require.check(record)
-        if failure is None or (rule.missing_pass and failure.state == UNKNOWN):
-            continue
-        out.append(rule.id)
-    return out
+    rules = policy_set.selected()
+    return [rules[i].id for i in reference_runner(rules)(record)]
 
 
 @PROPERTY
@@ -102,6 +95,147 @@ def test_fast_pass_agrees_with_the_closures(records: list[dict[str, Any]]) -> No
         assert set(reference(PACK, record)) <= maybe
         # the fast pass is exact, not merely cautious
         assert maybe == set(reference(PACK, record))
+
+
+# -- every operator: its template in the fast pass agrees with its reference test ----------
+
+OPERAND_TABLE: dict[str, list[Any]] = {
+    "equals": [True, False, 1, 0, 1.5, "active", "", None, [1, "a"], {"a": 1}],
+    "not_equals": [True, 0, "active", None, [1]],
+    "in": [[1, "a", None], [True], ["active", "inactive"], [0.5, 1800]],
+    "not_in": [[1, "a", None], [False], ["xx"]],
+    "lt": [1, 0.5, -3, 1800, "2024-01-01", ""],
+    "lte": [1800, 0, 1.2, "m"],
+    "gt": [0, -1.5, 10, "a"],
+    "gte": [0, 0.7, "2024-01-01"],
+    "between": [[0, 1], [0.7, 1.2], [-5, 5], ["a", "m"], [3, 3]],
+    "matches": ["(?i)^https://", "^x$", "a|b", ""],
+    "not_matches": ["(?i)test", "^$"],
+    "contains": ["a", 1, None, True, "transfer_call", [1]],
+    "not_contains": ["TODO", 0, None],
+    "starts_with": ["https://", ["a", "b"]],
+    "ends_with": [".example.com", ["x", "y"]],
+    "exists": [True, False],
+    "empty": [True, False],
+    "length": [0, 3, {"lte": 5}, {"between": [1, 3], "not_in": [2]}, {"gt": 0, "lt": 4}],
+    "type": [
+        "string",
+        "number",
+        "integer",
+        "boolean",
+        "object",
+        "list",
+        "null",
+        ["number", "null"],
+        ["string", "integer"],
+        ["integer", "number"],
+    ],
+    "no_secrets": [True],
+}
+"""Operands for every operator of ``OPERATORS`` (a new operator needs a row here)."""
+OPERATOR_OPERANDS = [
+    (name, operand) for name, operands in OPERAND_TABLE.items() for operand in operands
+]
+OPERATOR_AND_OPERAND = st.sampled_from(OPERATOR_OPERANDS)
+PRESENT = JSON.filter(lambda v: v is not None)
+"""A present, non-null value: what an operator's test and template are applied to."""
+EVERY_KIND = [
+    True, False, 0, 1, 2, -3, 0.5, 1.0, 1.2, 5.0, 1800, 1801, 2**70, float("nan"),
+    float("inf"), "", "  ", "a", "active", "m", "z", "2024-01-01", "https://x.example.com",
+    "TODO later", "api_key=abcdefgh12345678", "x" * 301, [], [1], [1, "a"], ["transfer_call"],
+    [None], {}, {"a": 1}, {"transfer_call": 1}, {"x": None},
+]  # fmt: skip
+"""Values of every JSON type and the edges the operators care about."""
+
+
+def test_the_operand_table_covers_every_operator() -> None:
+    assert set(OPERAND_TABLE) == set(OPERATORS)
+
+
+def inlined(op: Op, number: bool) -> Callable[[Any], bool]:
+    """The operator's test as the fast pass writes it inline, as a function of ``v``."""
+    gen = _Generator()
+    source = gen._inline(op, "v", number)
+    exec(f"def inline(v):\n    return {source}", gen.namespace)  # noqa: S102 - our templates
+    inline: Callable[[Any], bool] = gen.namespace["inline"]
+    return inline
+
+
+@pytest.mark.parametrize(("name", "operand"), OPERATOR_OPERANDS)
+def test_every_operator_template_agrees_with_its_test_on_every_kind_of_value(
+    name: str, operand: Any
+) -> None:
+    agree(name, operand, EVERY_KIND)
+
+
+@PROPERTY
+@given(OPERATOR_AND_OPERAND, st.lists(PRESENT, max_size=8))
+def test_every_operator_template_agrees_with_its_test(
+    operator: tuple[str, Any], values: list[Any]
+) -> None:
+    agree(*operator, values)
+
+
+def agree(name: str, operand: Any, values: list[Any]) -> None:
+    """The fast pass's inline form of the operator gives its test's answer on each value."""
+    op = OPERATORS[name].build(operand)
+    inline, inline_on_numbers = inlined(op, number=False), inlined(op, number=True)
+    for value in values:
+        assert bool(inline(value)) is bool(op.test(value)), (name, operand, value)
+        if type(value) in (int, float):  # where the fast pass knows it has a number
+            assert bool(inline_on_numbers(value)) is bool(op.test(value)), (name, operand, value)
+
+
+TABLE_LEAVES = st.builds(
+    lambda path, pair: {path: {pair[0]: pair[1]}},
+    st.sampled_from(["record", "status", "max_duration", "variables.region", "tools[0]"]),
+    OPERATOR_AND_OPERAND,
+)
+TABLE_CONDITIONS = st.recursive(
+    TABLE_LEAVES,
+    lambda inner: (
+        st.builds(lambda items: {"all": items}, st.lists(inner, min_size=1, max_size=3))
+        | st.builds(lambda items: {"any": items}, st.lists(inner, min_size=1, max_size=3))
+        | st.builds(lambda item: {"not": item}, inner)
+        | st.dictionaries(st.sampled_from(["status", "record", "temperature"]), SCALARS, min_size=1)
+    ),
+    max_leaves=6,
+)
+
+
+@PROPERTY
+@given(
+    when=st.none() | TABLE_CONDITIONS,
+    require=TABLE_CONDITIONS,
+    missing=st.booleans(),
+    records=st.lists(RECORDS, max_size=4),
+)
+def test_rules_from_every_operator_agree_in_the_fast_pass_and_the_closures(
+    scratch: Path, when: Any, require: Any, missing: bool, records: list[dict[str, Any]]
+) -> None:
+    rule: dict[str, Any] = {"id": "r", "require": require, "missing": "pass" if missing else "fail"}
+    if when is not None:
+        rule["when"] = when
+    path = scratch / "table.yaml"
+    path.write_text(yaml.safe_dump({"version": 1, "rules": [rule]}), encoding="utf-8")
+    rules = load_policies([path]).selected()
+    fast, slow = build_runner(rules), reference_runner(rules)
+    for record in records:
+        assert fast(record) == slow(record)
+
+
+def test_a_fast_pass_that_does_not_compile_falls_back_to_the_closures(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(*args: Any) -> None:
+        raise SyntaxError("refused")
+
+    monkeypatch.setattr(fastpath, "compile", refuse, raising=False)
+    rules = PACK.selected()
+    run = build_runner(rules)
+    record = {"uuid": "u", "status": "active", "record": False, "max_duration": 3600}
+    assert run(record) == reference_runner(rules)(record)
+    assert run(record)  # the record breaks rules: the fallback really decided
 
 
 # -- random conditions over random records ----------------------------------------------------
