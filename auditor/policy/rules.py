@@ -123,12 +123,6 @@ class PolicySet:
             if (r.id in chosen if chosen is not None else r.enabled) and r.id not in dropped
         )
 
-    def rule_infos(
-        self, select: Sequence[str] = (), ignore: Sequence[str] = ()
-    ) -> tuple[RuleInfo, ...]:
-        """``RuleInfo`` of the rules in force (see ``selected``)."""
-        return tuple(r.info for r in self.selected(select, ignore))
-
     @staticmethod
     def _expand(patterns: Sequence[str], option: str, ids: list[str]) -> list[str]:
         found: list[str] = []

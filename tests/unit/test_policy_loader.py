@@ -74,8 +74,8 @@ rules:
     assert second.info.title == "low-one"
     assert second.missing_pass is False
     assert second.enabled is False
-    assert [r.id for r in policy_set.rule_infos()] == ["recording-enabled"]
-    assert [r.id for r in policy_set.rule_infos(select=["low-one"])] == ["low-one"]
+    assert [r.id for r in policy_set.selected()] == ["recording-enabled"]
+    assert [r.id for r in policy_set.selected(select=["low-one"])] == ["low-one"]
 
 
 WAIVE_A = "rules:\n  - {id: a, require: {x: 1}}\nexceptions:\n"
