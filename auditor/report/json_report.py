@@ -12,7 +12,7 @@ from typing import Any
 
 from auditor.model import Report
 from auditor.report.interface import ReportFormat
-from auditor.report.sanitize import json_text
+from auditor.report.sanitize import json_list, json_text
 
 
 class JsonFormat(ReportFormat):
@@ -24,24 +24,19 @@ class JsonFormat(ReportFormat):
         return "".join(self.chunks(report))
 
     def chunks(self, report: Report, *, color: bool = False) -> Iterator[str]:
-        """The text of ``json_text(report.to_dict())``, one field or list item at a time.
+        """The text of ``json_text(report.to_dict())``, one field at a time, the lists
+        that grow with the fleet (violations, waivers, assistants) a batch at a time.
 
-        A report of 100,000 assistants is a few hundred thousand small dicts as one
-        document, and its text tens of megabytes more: written item by item it never
-        exists whole. The pieces are exactly ``json.dumps(…, indent=2)``'s (JSON text
-        holds no raw newline, so an item is indented by prefixing its lines).
+        JSON text holds no raw newline, so a value is placed at its depth by indenting
+        its lines.
         """
         yield "{"
         for number, (key, value) in enumerate(report.json_fields().items()):
             yield f"{',' if number else ''}\n  {_nested(key, 2)}: "
-            if not isinstance(value, Iterator):
+            if isinstance(value, Iterator):
+                yield from json_list(value, 2)
+            else:
                 yield _nested(value, 2)
-                continue
-            empty = True
-            for item in value:
-                yield f"{'[' if empty else ','}\n    {_nested(item, 4)}"
-                empty = False
-            yield "[]" if empty else "\n  ]"
         yield "\n}\n"
 
 

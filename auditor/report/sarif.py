@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 from auditor.model import FixedFinding, Report, RuleInfo, Severity, Violation
 from auditor.report.interface import ReportFormat
-from auditor.report.sanitize import json_text, sarif_text, terminal
+from auditor.report.sanitize import json_list, json_text, sarif_text, terminal
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/intellixent/auditor"
@@ -113,12 +113,8 @@ class SarifFormat(ReportFormat):
         document["runs"][0]["results"] = _RESULTS
         head, tail = json_text(document).split(json_text(_RESULTS)[:-1], 1)
         yield head
-        empty = True
-        for result in results:
-            item = json_text(result)[:-1].replace("\n", "\n" + " " * 8)
-            yield f"{'[' if empty else ','}\n        {item}"
-            empty = False
-        yield ("[]" if empty else "\n      ]") + tail
+        yield from json_list(results, 6)
+        yield tail
 
 
 def _rule(rule: RuleInfo) -> dict[str, Any]:

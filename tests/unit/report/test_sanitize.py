@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor.report import sanitize
 
@@ -101,3 +105,50 @@ def test_json_text_is_strict_json_and_encodable() -> None:
 def test_json_text_keeps_plain_documents_as_they_are() -> None:
     document = {"z": 1, "a": "é"}
     assert sanitize.json_text(document) == json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(st.characters() | st.sampled_from(["\ud800", "\x00", "\x7f", "\u2028"]))
+    | st.sampled_from([1e16, 1e-05, 0.0001, -0.0, 123456789.125, 1e300]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+def _reference(document: object) -> str:
+    """``json_text`` as the standard library alone writes it."""
+    try:
+        text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False, default=str)
+    except ValueError:
+        text = json.dumps(
+            sanitize._finite(document), indent=2, ensure_ascii=False, allow_nan=False, default=str
+        )
+    return sanitize._SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES)
+def test_json_text_is_the_standard_librarys_text_whichever_codec_writes_it(value: object) -> None:
+    assert sanitize.json_text(value) == _reference(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [{1, 2}, datetime(2026, 1, 2, 3, 4, 5), b"x", Decimal("1.5"), {"k": (1, date(2026, 1, 2))}],
+)
+def test_json_text_writes_other_python_values_as_str_as_before(value: object) -> None:
+    assert sanitize.json_text(value) == _reference(value)
+
+
+@pytest.mark.parametrize("count", [0, 1, 999, 1000, 1001, 2500])
+@pytest.mark.parametrize("depth", [2, 6])
+def test_json_list_in_batches_is_json_text_of_the_whole_list(count: int, depth: int) -> None:
+    items = [{"id": i, "name": None if i % 3 else f"n{i}", "x": [i, 1.5]} for i in range(count)]
+    whole = sanitize.json_text(items)[:-1].replace("\n", "\n" + " " * depth)
+    assert "".join(sanitize.json_list(iter(items), depth)) == whole
+    pieces = list(sanitize.json_list(items, depth))
+    assert len(pieces) == -(-count // 1000) + 1  # one per batch, then the bracket
