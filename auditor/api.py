@@ -1,11 +1,12 @@
 """Read every assistant of an account, completely or not at all.
 
-``fetch_listing(settings)`` reads ``GET {base}/user/assistants/get?per_page=100&page=P``:
+``ApiClient.pages()`` reads ``GET {base}/user/assistants/get?per_page=100&page=P``:
 page 1 first (it says how many pages there are), then pages 2..last concurrently
-(``settings.concurrency`` at a time) over one pooled ``requests.Session``, put back in
-page order. For N pages at latency L that takes about L × (1 + ceil((N-1)/C)).
-``ApiClient.stream`` does the same but hands each page over as it arrives, for a caller
-(the audit) that keeps little of each record and so never holds the whole fleet.
+(``settings.concurrency`` at a time) over one pooled ``requests.Session``, each page
+handed over as it arrives, for a caller (the audit, ``fetch -o``) that keeps little of
+each record and so never holds the whole fleet. For N pages at latency L that takes
+about L × (1 + ceil((N-1)/C)). ``fetch_listing(settings)`` is the in-memory form: every
+page, put back in id order.
 
 Connection errors, timeouts, 429 and 5xx are retried with exponential backoff and full
 jitter (``Retry-After`` honoured, in seconds or as an HTTP date), a bounded number of
@@ -25,7 +26,7 @@ twice in an object, nothing nested deeper than ``auditor.depth.MAX_DEPTH`` (64),
 ``last_page`` and ``total`` the same on every page and consistent with ``per_page``,
 ``total`` at most ``MAX_ASSISTANTS``, every page before the last full, and as many
 records as ``total`` says. A listing the fleet changed under while it was read
-(``ApiClient.stream`` says how that is seen) is read again, at most ``FLEET_REREADS``
+(``ApiClient.pages`` says how that is seen) is read again, at most ``FLEET_REREADS``
 more times (``FleetChangedError``). Anything else raises ``IncompleteListingError``
 naming the check; HTTP and network problems raise ``FetchError`` / ``AuthError`` (all
 exit 3). A missing key is an ``AuthError`` too (exit 3, an auth problem, with how to set
@@ -61,6 +62,7 @@ import requests
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
+from auditor import jsoncodec
 from auditor._version import __version__
 from auditor.depth import MAX_DEPTH, too_deep
 from auditor.errors import (
@@ -137,6 +139,41 @@ class _Page:
     last_page: int
     per_page: int
     current_page: int | None
+    finite: bool = False
+    """Decoded by the fast decoder: no NaN or infinity anywhere in ``data``."""
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    """One page of a listing, checked, as ``ApiClient.pages`` hands it over."""
+
+    number: int
+    records: list[Record]
+    finite: bool = False
+    """Every number in the records is finite (``auditor.jsoncodec.Decoded.finite``):
+    the snapshot writer need not look for NaN."""
+
+
+class PageStream:
+    """One read of a listing (``ApiClient.pages``): its pages as they arrive."""
+
+    def __init__(self, fetched_at: str, pages: Generator[FetchedPage, None, None]) -> None:
+        self.fetched_at = fetched_at
+        """When the read began, ISO 8601 in UTC: the listing's ``fetched_at``."""
+        self._pages = pages
+
+    def __iter__(self) -> Iterator[FetchedPage]:
+        return self._pages
+
+    def close(self) -> None:
+        """Stop reading: the requests not yet made are not made."""
+        self._pages.close()
+
+    def __enter__(self) -> PageStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 @dataclass(frozen=True)
@@ -230,7 +267,10 @@ class ApiClient:
 
         def read() -> str:
             pages.clear()
-            return self.stream(pages.__setitem__, progress=progress)
+            with self.pages(progress=progress) as stream:
+                for page in stream:
+                    pages[page.number] = page.records
+            return stream.fetched_at
 
         with gc_paused():  # every record is kept: a collection would walk them all again
             fetched_at = self.consistently(read)
@@ -266,14 +306,23 @@ class ApiClient:
         raise AssertionError("unreachable")
 
     def stream(self, take: Callable[[int, list[Record]], None], *, progress: bool = False) -> str:
-        """Hand each page's records to ``take(page_number, records)`` as the page arrives.
+        """``take(page_number, records)`` for each page of ``pages()``; returns
+        ``fetched_at``. (The callback form of ``pages``, for callers not yet moved.)"""
+        with self.pages(progress=progress) as pages:
+            for page in pages:
+                take(page.number, page.records)
+        return pages.fetched_at
+
+    def pages(self, *, progress: bool = False) -> PageStream:
+        """One read of the listing: iterate it for each page's records as the page arrives.
 
         Pages come in any order, each checked (the same checks as ``fetch_listing``)
-        before it is handed over; the count is checked once all have arrived, so only a
-        call that returns has seen a complete listing: after an exception, whatever
-        ``take`` has received so far must be thrown away. Returns the time the fetch
-        started (``fetched_at``). A caller that keeps little of each record reads a fleet
-        of any size in little memory: at most a few pages wait for ``take`` at a time.
+        before it is handed over; the count is checked once all have arrived, so only an
+        iteration that ends has seen a complete listing: after an exception, whatever
+        was taken so far must be thrown away. ``fetched_at`` is the time the read
+        started. A caller that keeps little of each record reads a fleet of any size in
+        little memory: at most a few pages wait for it at a time. Leaving the ``with``
+        block (or closing the stream) early stops the requests still to be made.
 
         A fleet edited while it is read shifts offset pages (one deleted on page 1 and one
         created: the first record of page 2 is never served, yet ``total`` holds). So
@@ -287,13 +336,16 @@ class ApiClient:
         if not self.settings.api_key:
             raise AuthError(f"no API key for {self.base_url}: {self._how_to_set_key()}")
         fetched_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return PageStream(fetched_at, self._read_pages(progress))
+
+    def _read_pages(self, progress: bool) -> Generator[FetchedPage, None, None]:
         started = time.monotonic()
         self._cancel.clear()
         checker = _RecordCheck(self.url, datetime.now(timezone.utc))
         first = self.fetch_page(1)
         _check_pagination(first, self.url)
         _check_full(first, first, self.url)
-        take(1, checker.page(first))
+        yield FetchedPage(1, checker.page(first), first.finite)
         again: list[_Page] = []
         with self._progress(first.last_page, progress) as advance:
             advance(1)
@@ -306,9 +358,9 @@ class ApiClient:
                             again.append(page)
                             continue
                         _check_full(first, page, self.url)
-                        take(page.number, checker.page(page))
+                        yield FetchedPage(page.number, checker.page(page), page.finite)
                         advance(1)
-                except BaseException:
+                except BaseException:  # GeneratorExit too: the caller stopped reading
                     self._cancel.set()  # pages waiting to retry give up
                     raise
                 finally:
@@ -323,7 +375,6 @@ class ApiClient:
             self.url,
             time.monotonic() - started,
         )
-        return fetched_at
 
     def _fetch_rest(self, last_page: int) -> Generator[tuple[bool, _Page], None, None]:
         """Pages 2..last_page as they arrive, ``concurrency`` at a time, then page 1 and
@@ -664,7 +715,7 @@ def _check_base_url(base_url: str) -> None:
 
 def _parse_page(number: int, body: bytes, what: str) -> _Page:
     try:
-        document = json.loads(body)
+        document, finite = jsoncodec.decode(body)
     except UnicodeDecodeError:
         raise IncompleteListingError(f"{what} is not valid JSON (not UTF-8 text)") from None
     except json.JSONDecodeError as exc:
@@ -706,6 +757,7 @@ def _parse_page(number: int, body: bytes, what: str) -> _Page:
         last_page=fields["last_page"],
         per_page=fields["per_page"],
         current_page=_whole_number(current, "current_page", what) if current is not None else None,
+        finite=finite,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import socket
 import threading
@@ -461,6 +462,41 @@ def test_an_error_in_take_stops_the_stream(make_sandbox: MakeSandbox) -> None:
         assert time.monotonic() < deadline, "the page workers are still running"
         time.sleep(0.05)
     assert sandbox.request_count <= served + 2  # only the two in flight may still finish
+
+
+def test_pages_are_pulled_with_their_numbers_and_fetched_at(make_sandbox: MakeSandbox) -> None:
+    sandbox = make_sandbox(count=450, latency_ms=5)
+    with ApiClient(settings_for(sandbox, concurrency=4), FAST) as client:
+        with client.pages() as stream:
+            pulled = [(page.number, page.records, page.finite) for page in stream]
+        assert (pulled[0][0], sorted(n for n, _, _ in pulled)) == (1, [1, 2, 3, 4, 5])
+        for number, records, finite in pulled:
+            assert records == sandbox.fleet[(number - 1) * 100 : number * 100]
+            assert finite  # plain JSON: read by the fast decoder
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stream.fetched_at)
+
+
+def test_leaving_the_pages_early_stops_the_requests(make_sandbox: MakeSandbox) -> None:
+    sandbox = make_sandbox(count=2000, latency_ms=5)
+    with ApiClient(settings_for(sandbox, concurrency=2), FAST) as client:
+        with client.pages() as stream:
+            for number, _page in enumerate(stream, start=1):
+                if number == 3:
+                    break
+        assert sandbox.request_count < 20
+        deadline = time.monotonic() + 5
+        while any(t.name.startswith("auditor-fetch") for t in threading.enumerate()):
+            assert time.monotonic() < deadline, "the page workers are still running"
+            time.sleep(0.05)
+
+
+def test_a_page_with_nan_is_read_by_json_and_said_not_finite(make_sandbox: MakeSandbox) -> None:
+    sandbox = make_sandbox(count=3)
+    sandbox.set_fleet([{**sandbox.fleet[0], "temperature": math.nan}, *sandbox.fleet[1:]])
+    with ApiClient(settings_for(sandbox), FAST) as client, client.pages() as stream:
+        (page,) = list(stream)
+    assert math.isnan(page.records[0]["temperature"])
+    assert not page.finite
 
 
 def test_a_slow_take_holds_few_pages_back(make_sandbox: MakeSandbox) -> None:
