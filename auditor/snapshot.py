@@ -15,19 +15,20 @@ empty fleet.
 
 from __future__ import annotations
 
-import codecs
-import itertools
 import json
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+from auditor import jsoncodec
 from auditor._version import __version__
-from auditor.atomic import atomic_write, utf8_chunks
+from auditor.atomic import atomic_write
 from auditor.depth import MAX_DEPTH, too_deep
 from auditor.errors import SnapshotError
+from auditor.jsonstream import CHUNK as _CHUNK
+from auditor.jsonstream import CannotFollow, ObjectReader, Span
 from auditor.localfile import BoundedFile, open_regular, read_bounded
 from auditor.model import Listing, Record
 from auditor.secretscan import mask_secrets
@@ -68,22 +69,86 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def iter_snapshot(listing: Listing, chunk_size: int = 1 << 20) -> Iterator[bytes]:
-    """The bytes of ``dumps_snapshot``, about a megabyte at a time.
+    """The bytes of ``dumps_snapshot``, about ``chunk_size`` at a time: never the whole
+    text at once, and one record's Python form at a time beyond the listing itself."""
+    assistants = mask_listing(listing).assistants
+    entries = ((uuid, encode_record(assistants[uuid])) for uuid in sorted(assistants))
+    header = SnapshotHeader(listing.source, listing.fetched_at, listing.account)
+    return document_chunks(header, len(assistants), entries, chunk_size)
 
-    ``json.dumps`` with an indent joins millions of small strings into one text: for
-    100,000 assistants (a 300 MB file) that cost over 2 GB of memory. This costs a chunk.
-    A lone surrogate (JSON allows ``"\\ud800"``, UTF-8 cannot hold it) is written as the
-    same ``\\uXXXX`` escape it arrived as, so such a record round-trips exactly.
-    """
-    encoder = _StrictEncoder(sort_keys=True, indent=2, ensure_ascii=False)
-    pieces = itertools.chain(encoder.iterencode(snapshot_document(listing)), ["\n"])
-    return utf8_chunks(pieces, chunk_size, _fix_text)
+
+class SnapshotHeader(NamedTuple):
+    """The fields of a snapshot besides its records."""
+
+    source: str
+    fetched_at: str
+    account: str | None = None
+
+
+def document_chunks(
+    header: SnapshotHeader,
+    count: int,
+    entries: Iterable[tuple[str, bytes]],
+    chunk_size: int = 1 << 20,
+) -> Iterator[bytes]:
+    """A snapshot's bytes from its header and its ``(uuid, encode_record(record))``
+    entries in uuid order: the text ``json.dumps(snapshot_document(listing),
+    sort_keys=True, indent=2, ensure_ascii=False)`` would give, with the tagged forms."""
+    fields: dict[str, Any] = {
+        "count": count,
+        "fetched_at": header.fetched_at,
+        "schema_version": SCHEMA_VERSION,
+        "source": header.source,
+        "tool_version": __version__,
+    }
+    if header.account is not None:
+        fields["account"] = header.account
+    lines = [f'  "{key}": {_strict_text(value, 1)}' for key, value in sorted(fields.items())]
+    head = [line for line in lines if line < '  "assistants"']  # "account", when there is one
+    opening = "{\n" + "".join(line + ",\n" for line in head) + '  "assistants": {'
+    batch = [opening.encode()]
+    held = 0
+    separator = b"\n    "
+    for uuid, text in entries:
+        batch += (separator, encode_key(uuid), b": ", text)
+        separator = b",\n    "
+        held += len(text)
+        if held >= chunk_size:
+            yield b"".join(batch)
+            batch, held = [], 0
+    closing = "}" if separator == b"\n    " else "\n  }"
+    rest = "".join(",\n" + line for line in lines[len(head) :])
+    batch.append(f"{closing}{rest}\n}}\n".encode())
+    yield b"".join(batch)
+
+
+def encode_record(record: Any, *, finite: bool = False) -> bytes:
+    """A (masked) record's JSON text as a snapshot holds it: keys sorted, indented as a
+    value of ``assistants``, UTF-8, the tagged forms of ``TAG`` written (``finite``: the
+    record came from ``jsoncodec.decode`` and holds no NaN, so the floats need no look).
+
+    ``auditor.baseline`` fingerprints these bytes, so they must be the file's exactly."""
+    fast = jsoncodec.fast_dumps(record, sort_keys=True, indent=2, finite=finite)
+    if fast is not None and _TAGGED_BYTES not in fast:
+        return fast.replace(b"\n", b"\n    ")
+    return _strict_text(record, 2).encode("utf-8")
+
+
+def encode_key(uuid: str) -> bytes:
+    """A uuid as a key of ``assistants`` in a snapshot."""
+    fast = jsoncodec.fast_dumps(uuid)
+    if fast is not None and not fast.startswith(_TAGGED_BYTES):
+        return fast
+    return _strict_text(uuid, 0).encode("utf-8")
 
 
 def _fix_text(text: str) -> str:
-    """Whole tokens of JSON text: lone surrogates escaped, strings starting with U+0000
-    given one more (a string's opening quote is never after a backslash; an escaped
-    quote inside a string always is), then the non-finite numbers written tagged."""
+    """JSON text from the strict encoder with lone surrogates escaped, strings starting
+    with U+0000 given one more (a string's opening quote is never after a backslash; an
+    escaped quote inside a string always is), then the non-finite numbers written tagged.
+
+    A lone surrogate (JSON allows ``"\\ud800"``, UTF-8 cannot hold it) is written as the
+    same ``\\uXXXX`` escape it arrived as, so such a record round-trips exactly."""
     text = _escape_surrogates(text)
     if _TAGGED in text:
         text = _STRING_AT_TAG.sub(r'"\\u0000\\u0000', text)
@@ -91,6 +156,11 @@ def _fix_text(text: str) -> str:
         for word in _NON_FINITE:
             text = text.replace(f"{_PLACEHOLDER}{word}{_PLACEHOLDER}", f'"\\u0000{word}"')
     return text
+
+
+def _strict_text(value: Any, level: int) -> str:
+    """``value`` as the strict encoder writes it at nesting ``level``, tags written."""
+    return _fix_text("".join(_STRICT.iterencode(value, level=level)))
 
 
 TAG = "\x00"
@@ -107,6 +177,7 @@ _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 _TAGGED = '"\\u0000'
 """How a string beginning with ``TAG`` looks in JSON text (json escapes U+0000 so)."""
 _STRING_AT_TAG = re.compile(r'(?<!\\)"\\u0000')
+_TAGGED_BYTES = _TAGGED.encode()
 _PLACEHOLDER = "\x01"
 """Brackets a non-finite number in the encoder's output until ``_fix_text`` tags it."""
 
@@ -116,7 +187,7 @@ class _StrictEncoder(json.JSONEncoder):
     begin with ``TAG`` are given their second one by ``_fix_text``, as text: a Python
     call per string would cost a third more time)."""
 
-    def iterencode(self, o: Any, _one_shot: bool = False) -> Iterator[str]:
+    def iterencode(self, o: Any, _one_shot: bool = False, *, level: int = 0) -> Iterator[str]:
         plain = json.encoder.encode_basestring  # strings starting with TAG: see _fix_text
 
         def encode_float(value: float) -> str:
@@ -144,7 +215,10 @@ class _StrictEncoder(json.JSONEncoder):
             self.skipkeys,
             _one_shot,
         )
-        return iter(iterencode(o, 0))
+        return iter(iterencode(o, level))
+
+
+_STRICT = _StrictEncoder(sort_keys=True, indent=2, ensure_ascii=False)
 
 
 def untag(value: Any) -> Any:
@@ -324,200 +398,193 @@ def header_account(document: Mapping[str, Any]) -> str | None:
 
 # -- reading record by record --------------------------------------------------------------
 
-Span = tuple[int, int]
-"""Where a record's JSON text sits in its file: byte offset and length."""
 Take = Callable[[str, Record, "Span | None"], None]
-"""Receives each ``(uuid, record, span)`` of a streamed snapshot (span ``None``: the
-record was read with the whole file and has no place of its own to go back to)."""
-
-_CHUNK = 1 << 20
-_DECODER = json.JSONDecoder()
-_SPACE = re.compile(r"[ \t\n\r]*")
+"""Receives each ``(uuid, record, span)`` of ``stream_snapshot`` (the callback form of
+``SnapshotReader``, for callers not yet moved)."""
 
 
-class _NotStreamable(Exception):
-    """Something the record-by-record reader does not handle (a damaged file, an odd but
-    valid layout): the whole file is read the usual way instead, which either raises the
-    precise ``SnapshotError`` or returns the records."""
+class SnapshotRecord(NamedTuple):
+    """One record of a snapshot as ``SnapshotReader`` reads it."""
+
+    uuid: str
+    record: Record
+    span: Span | None
+    """Where its text sits in the file (``None``: the file was read whole)."""
+    raw: bytes | None = None
+    """Its text as the file holds it (``None``: the file was read whole)."""
+
+
+class ReadWhole(Exception):
+    """The file is valid, but laid out so that the records already handed out are not
+    what it holds (a uuid twice, ``account`` after the records): throw them away and
+    take ``listing``, the file read whole. Never raised for a file auditor wrote."""
+
+    def __init__(self, listing: Listing) -> None:
+        super().__init__("the snapshot was read whole")
+        self.listing = listing
+
+
+class SnapshotReader:
+    """A snapshot file one record at a time: its header first, then its records.
+
+    ::
+
+        with SnapshotReader(path) as snapshot:
+            snapshot.header            # the fields before the records (``account``)
+            for uuid, record, span, raw in snapshot: ...
+            snapshot.listing           # the header, checked (``assistants`` empty)
+
+    Memory stays at about a megabyte of text plus one record, whatever the file's size.
+    The checks and errors are those of ``read_snapshot``: the records taken before an
+    error are to be thrown away. A file the reader cannot follow is read whole (its
+    records then have no span); when that is found out only after records were handed
+    out, iterating raises ``ReadWhole`` with the whole listing.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.header: dict[str, Any] = {}
+        """The fields before the records (in a file auditor wrote: ``account``, if any);
+        every field when the file was read whole."""
+        self._listing: Listing | None = None
+        self._whole: Listing | None = None
+        self._handle: BoundedFile | None = None
+        self._reader: ObjectReader | None = None
+
+    def __enter__(self) -> SnapshotReader:
+        self._handle = open_regular(self.path, "snapshot", error=SnapshotError)
+        try:
+            self._reader = ObjectReader(self._handle, _CHUNK)
+            self._read_header()
+        except CannotFollow:
+            self._read_whole()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    @property
+    def listing(self) -> Listing:
+        """The snapshot's header as a ``Listing`` with no records, once all were read."""
+        if self._listing is None:
+            raise RuntimeError("the records of the snapshot have not all been read")
+        return self._listing
+
+    def _read_header(self) -> None:
+        reader = self._reader
+        assert reader is not None
+        reader.expect("{")
+        while reader.more("}", first=not self.header):
+            key = _untag_key(reader.key())
+            if key in self.header:
+                raise CannotFollow  # json keeps the last one; leave it to json
+            if key == "assistants":
+                reader.expect("{")
+                return
+            self.header[key] = _header_value(reader)
+        raise CannotFollow  # no records at all: read whole for read_snapshot's message
+
+    def _read_whole(self) -> None:
+        self.close()
+        self._whole = read_snapshot(self.path)  # the precise error, or the file is fine
+        listing = self._whole
+        fields = {"source": listing.source, "fetched_at": listing.fetched_at}
+        self.header = {**fields, "account": listing.account} if listing.account else fields
+
+    def __iter__(self) -> Iterator[SnapshotRecord]:
+        if self._whole is not None:
+            whole = self._whole
+            for uuid, record in whole.assistants.items():
+                yield SnapshotRecord(uuid, record, None)
+            self._listing = Listing(whole.source, whole.fetched_at, {}, whole.account)
+            return
+        try:
+            yield from self._records()
+        except CannotFollow:
+            self._read_whole()
+            assert self._whole is not None
+            raise ReadWhole(self._whole) from None
+
+    def _records(self) -> Iterator[SnapshotRecord]:
+        reader, header, where = self._reader, self.header, str(self.path)
+        assert reader is not None
+        seen: set[str] = set()
+        problem: SnapshotError | None = None
+        while reader.more("}", first=not seen):
+            uuid = _untag_key(reader.key())
+            if uuid in seen:
+                raise CannotFollow
+            seen.add(uuid)
+            value, span, raw = reader.value()
+            if _TAGGED_BYTES in raw:
+                value = untag(value)
+            if problem is None:
+                try:
+                    _check_record(uuid, value, where)
+                except SnapshotError as exc:
+                    problem = exc  # said after the header's checks, as read_snapshot does
+                    continue
+                yield SnapshotRecord(uuid, value, span, raw)
+        fields = dict(header)
+        while reader.more("}", first=False):
+            key = _untag_key(reader.key())
+            if key in fields or key == "assistants" or key == "account":
+                raise CannotFollow  # the records were read without their account
+            fields[key] = _header_value(reader)
+        reader.end()
+        self.close()
+        _check_header(fields, where, len(seen))
+        if problem is not None:
+            raise problem
+        self._listing = _listing(fields, where, {})
+
+
+def _header_value(reader: ObjectReader) -> Any:
+    value, _, raw = reader.value()
+    return untag(value) if _TAGGED_BYTES in raw else value
 
 
 def stream_snapshot(path: Path, start: Callable[[Mapping[str, Any]], Take]) -> Listing:
-    """Read ``path`` one record at a time; every record goes to the ``Take`` that
-    ``start(header)`` returns. Returns the listing's header (``assistants`` empty).
-
-    ``start`` is called when the records begin, with the fields before them (in a file
-    auditor wrote: ``account``, when there is one). Memory stays at about a megabyte of
-    text plus one record, whatever the file's size. The checks and errors are those of
-    ``read_snapshot``: the records taken before an error are to be thrown away. A file
-    the streaming reader cannot follow is read whole (``start`` is then called again,
-    with every field, and the new ``Take`` gets every record).
-    """
-    try:
-        return _stream(path, start)
-    except _NotStreamable:
-        pass
-    listing = read_snapshot(path)  # the precise error, or the file is fine after all
-    fields = {"source": listing.source, "fetched_at": listing.fetched_at}
-    take = start({**fields, "account": listing.account} if listing.account else fields)
-    for uuid, record in listing.assistants.items():
-        take(uuid, record, None)
-    return Listing(listing.source, listing.fetched_at, {}, listing.account)
-
-
-def _stream(path: Path, start: Callable[[Mapping[str, Any]], Take]) -> Listing:
-    where = str(path)
-    with open_regular(path, "snapshot", error=SnapshotError) as handle:
-        reader = _Reader(handle)
-        header: dict[str, Any] = {}
-        held = 0
-        problem: SnapshotError | None = None
-        reader.expect("{")
-        while reader.more("}", first=not header):
-            key = reader.key()
-            if key in header:
-                raise _NotStreamable  # json keeps the last one; leave it to json
-            if key != "assistants":
-                if key == "account" and "assistants" in header:
-                    raise _NotStreamable  # the records were read without their account
-                header[key] = reader.value()[0]
-                continue
-            take = start(dict(header))
-            header[key] = None
-            reader.expect("{")
-            seen: set[str] = set()
-            while reader.more("}", first=not seen):
-                uuid = reader.key()
-                if uuid in seen:
-                    raise _NotStreamable
-                seen.add(uuid)
-                record, span = reader.value()
-                held += 1
-                if problem is None:
-                    try:
-                        _check_record(uuid, record, where)
-                    except SnapshotError as exc:
-                        problem = exc  # said after the header's checks, as read_snapshot does
-                        continue
-                    take(uuid, record, span)
-        reader.end()
-    if "assistants" not in header:
-        raise _NotStreamable
-    _check_header(header, where, held)
-    if problem is not None:
-        raise problem
-    return _listing(header, where, {})
-
-
-class _Reader:
-    """JSON text read a chunk at a time: the punctuation of two levels of objects by
-    hand, every key and value by the standard library's own scanner."""
-
-    def __init__(self, handle: BoundedFile) -> None:
-        self._handle = handle
-        self._decode = codecs.getincrementaldecoder("utf-8")().decode
-        self._text = ""
-        self._pos = 0
-        self._eof = False
-        self._mark = 0  # a position in _text whose byte offset in the file is known:
-        self._mark_byte = 0  # text is encoded once to find offsets, never searched back
-
-    def _fill(self) -> bool:
-        """Append the next chunk; False at the end of the file."""
-        if self._eof:
-            return False
-        chunk = self._handle.read(_CHUNK)
+    """The callback form of ``SnapshotReader``: every record goes to the ``Take`` that
+    ``start(header)`` returns; returns the header (``assistants`` empty). ``start`` is
+    called again, with every field, when the file has to be read whole after all."""
+    with SnapshotReader(path) as snapshot:
+        take = start(dict(snapshot.header))
         try:
-            self._text += self._decode(chunk, final=not chunk)
-        except UnicodeDecodeError:
-            raise _NotStreamable from None
-        self._eof = not chunk
-        return True
-
-    def _offset(self, pos: int) -> int:
-        """The byte offset in the file of text position ``pos`` (≥ the last one asked)."""
-        self._mark_byte += len(self._text[self._mark : pos].encode("utf-8"))
-        self._mark = pos
-        return self._mark_byte
-
-    def _skip(self) -> str:
-        """The next character after white space ('' at the end of the file)."""
-        while True:
-            match = _SPACE.match(self._text, self._pos)
-            assert match is not None
-            self._pos = match.end()
-            if self._pos < len(self._text):
-                return self._text[self._pos]
-            if not self._fill():
-                return ""
-
-    def expect(self, char: str) -> None:
-        if self._skip() != char:
-            raise _NotStreamable
-        self._pos += 1
-
-    def more(self, close: str, first: bool) -> bool:
-        """True before another member of an object, having read the comma before it;
-        False after the last one, having read ``close``."""
-        char = self._skip()
-        if char == close:
-            self._pos += 1
-            return False
-        if not first:
-            if char != ",":
-                raise _NotStreamable
-            self._pos += 1
-        return True
-
-    def key(self) -> str:
-        if self._pos > _CHUNK:  # drop what has been read (only here: no value is open)
-            self._offset(self._pos)
-            self._text = self._text[self._pos :]
-            self._mark -= self._pos
-            self._pos = 0
-        if self._skip() != '"':
-            raise _NotStreamable
-        key, self._pos = self._decoded(_DECODER.raw_decode)  # a JSON string
-        self.expect(":")
-        if not isinstance(key, str):
-            raise _NotStreamable
-        return _untag_key(key)
-
-    def value(self) -> tuple[Any, Span]:
-        if not self._skip():
-            raise _NotStreamable
-        start = self._pos
-        while True:
-            value, end = self._decoded(_DECODER.raw_decode)
-            # a number cut by the end of a chunk parses too: read on, then decode it again
-            if end < len(self._text) or not self._fill():
-                break
-        self._pos = end
-        if self._text.find(_TAGGED, start, end) >= 0:
-            value = untag(value)
-        first = self._offset(start)
-        return value, (first, self._offset(end) - first)
-
-    def _decoded(self, scan: Callable[[str, int], tuple[Any, int]]) -> tuple[Any, int]:
-        """``scan`` at the current position, with more text read while it runs out."""
-        while True:
-            try:
-                return scan(self._text, self._pos)
-            except json.JSONDecodeError:
-                if not self._fill():
-                    raise _NotStreamable from None
-            except (ValueError, RecursionError):  # read_snapshot says what is wrong
-                raise _NotStreamable from None
-
-    def end(self) -> None:
-        if self._skip():
-            raise _NotStreamable  # more after the document: json.loads says "extra data"
+            for uuid, record, span, _ in snapshot:
+                take(uuid, record, span)
+        except ReadWhole as whole:
+            listing = whole.listing
+            fields = {"source": listing.source, "fetched_at": listing.fetched_at}
+            take = start({**fields, "account": listing.account} if listing.account else fields)
+            for uuid, record in listing.assistants.items():
+                take(uuid, record, None)
+            return Listing(listing.source, listing.fetched_at, {}, listing.account)
+        return snapshot.listing
 
 
 def read_record(path: Path, span: Span) -> Any:
-    """The JSON value at ``span`` of ``path`` (a record found by ``stream_snapshot``)."""
+    """The JSON value at ``span`` of ``path`` (a record found by ``SnapshotReader``)."""
+    return decode_record(read_span(path, span))
+
+
+def read_span(path: Path, span: Span) -> bytes:
+    """The bytes at ``span`` of ``path``."""
     offset, length = span
     with open_regular(path, "snapshot", error=SnapshotError) as handle:
         handle.seek(offset)
-        text = handle.read(length)
-    value = json.loads(text)
-    return untag(value) if _TAGGED.encode() in text else value
+        return handle.read(length)
+
+
+def decode_record(raw: bytes) -> Any:
+    """A record's JSON text from a snapshot as its value, the tagged forms undone."""
+    value = jsoncodec.loads(raw)
+    return untag(value) if _TAGGED_BYTES in raw else value

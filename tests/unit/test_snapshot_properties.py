@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from auditor import snapshot
 from auditor.model import Listing
 from auditor.secretscan import mask_secrets
 from auditor.snapshot import dumps_snapshot, mask_listing, read_snapshot, write_snapshot
@@ -105,3 +106,30 @@ def test_lone_surrogates_are_written_as_escapes_and_read_back(tmp_path: Path, te
     write_snapshot(listing, path)
     back = read_snapshot(path)
     assert back.assistants["u"] == mask_listing(listing).assistants["u"]
+
+
+def reference_bytes(listing: Listing) -> bytes:
+    """The bytes as snapshots were written before the fast codec: the whole document
+    through the strict encoder, the tagged forms written on the text."""
+    encoder = snapshot._StrictEncoder(sort_keys=True, indent=2, ensure_ascii=False)
+    text = "".join(encoder.iterencode(snapshot.snapshot_document(listing))) + "\n"
+    return snapshot._fix_text(text).encode("utf-8")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(listings())
+def test_the_fast_writer_gives_the_reference_bytes(listing: Listing) -> None:
+    assert dumps_snapshot(listing) == reference_bytes(listing)
+    for record in mask_listing(listing).assistants.values():
+        if not snapshot.jsoncodec.has_non_finite(record):  # what finite=True vouches for
+            assert snapshot.encode_record(record, finite=True) == snapshot.encode_record(record)
+
+
+def test_a_sample_fleet_is_written_as_the_reference_writes_it() -> None:
+    from auditor.sandbox.data import generate_fleet
+
+    fleet = generate_fleet(300)
+    listing = Listing("https://x/api", "2026-11-25T03:00:00Z", {r["uuid"]: r for r in fleet})
+    assert dumps_snapshot(listing) == reference_bytes(listing)
+    empty = Listing("https://x/api", "2026-11-25T03:00:00Z", {}, "north")
+    assert dumps_snapshot(empty) == reference_bytes(empty)

@@ -27,9 +27,12 @@ from auditor.errors import SnapshotError
 from auditor.model import Listing, Record
 from auditor.sandbox.data import generate_fleet
 from auditor.snapshot import (
+    ReadWhole,
+    SnapshotReader,
     Span,
     Take,
     dumps_snapshot,
+    encode_record,
     previous_path,
     read_record,
     read_snapshot,
@@ -202,6 +205,50 @@ def test_an_empty_fleet_streams_with_no_records(tmp_path: Path) -> None:
     assert recorder.headers == [{"account": "north"}]
     assert recorder.records == []
     assert (header.source, header.fetched_at, header.account) == (SOURCE, "t", "north")
+
+
+@pytest.mark.parametrize("size", [7, 4096])
+def test_the_reader_gives_the_header_first_then_each_record_with_its_bytes(
+    tmp_path: Path, size: int
+) -> None:
+    fleet = generate_fleet(20, seed=5)
+    fleet[2]["name"] = "\x00NaN and é"
+    listing = Listing(SOURCE, "2026-11-25T03:00:00Z", {r["uuid"]: r for r in fleet}, "north")
+    path = tmp_path / "fleet.json"
+    write_snapshot(listing, path)
+    raw = path.read_bytes()
+    expected = read_snapshot(path)
+    with chunk_size(size), SnapshotReader(path) as reader:
+        assert reader.header == {"account": "north"}
+        items = list(reader)
+        assert reader.listing == Listing(SOURCE, "2026-11-25T03:00:00Z", {}, "north")
+    assert [i.uuid for i in items] == list(expected.assistants)
+    for item in items:
+        assert item.span is not None
+        offset, length = item.span
+        assert item.raw == raw[offset : offset + length]
+        assert item.raw == encode_record(item.record)  # the writer's bytes, exactly
+        assert exact(item.record) == exact(expected.assistants[item.uuid])
+
+
+def test_a_layout_found_odd_after_records_were_read_raises_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "odd.json"
+    path.write_bytes(layout(["assistants", *AUDITOR_ORDER, "account"]))
+    with SnapshotReader(path) as reader, pytest.raises(ReadWhole) as whole:
+        list(reader)
+    assert whole.value.listing == read_snapshot(path)
+
+
+def test_a_layout_found_odd_before_any_record_is_read_whole_quietly(tmp_path: Path) -> None:
+    path = tmp_path / "odd.json"
+    content = layout(["account", "assistants", *AUDITOR_ORDER]).replace(
+        b"{", b'{"a": 1, "a": 2, ', 1
+    )
+    path.write_bytes(content)
+    expected = read_snapshot(path)
+    with SnapshotReader(path) as reader:
+        assert reader.header["source"] == expected.source  # every field: read whole
+        assert [(i.uuid, i.span) for i in reader] == [(u, None) for u in expected.assistants]
 
 
 def test_read_record_reads_one_value_back(tmp_path: Path) -> None:

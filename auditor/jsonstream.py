@@ -1,0 +1,164 @@
+"""JSON text read a chunk at a time, for documents too big to hold as Python objects.
+
+A snapshot of a large fleet is one JSON object whose ``assistants`` member holds every
+record. ``ObjectReader`` walks the punctuation of such nested objects by hand (``{``,
+``,``, ``:``, ``}``) and hands every key and value to the standard library's own
+scanner, so what it reads is exactly what ``json.loads`` reads. Each value comes with
+its place in the file (byte offset and length) and its bytes as they are there, so a
+caller can hash a record without encoding it again, or read it back later.
+
+Memory stays at about one chunk of text plus the value being read. Anything the reader
+does not follow (text that is not UTF-8, malformed JSON, a value the scanner refuses)
+raises ``CannotFollow``: the caller then reads the file whole the usual way, which gives
+the precise error, or the document after all.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Callable
+from typing import Any, NamedTuple, Protocol
+
+CHUNK = 1 << 20
+"""Characters read at a time (tests make it a few, so tokens straddle chunk borders)."""
+_DECODER = json.JSONDecoder()
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+Span = tuple[int, int]
+"""Where a value's JSON text sits in its file: byte offset and length."""
+
+
+class Readable(Protocol):
+    """A binary file, or anything with its ``read``."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class CannotFollow(Exception):
+    """Something ``ObjectReader`` does not handle: read the whole file instead."""
+
+
+class Member(NamedTuple):
+    """One value of an object as read from the file."""
+
+    value: Any
+    span: Span
+    raw: bytes
+    """The value's JSON text as UTF-8, byte for byte as the file holds it."""
+
+
+class ObjectReader:
+    """The members of JSON objects read from ``handle`` in file order.
+
+    Use ``expect("{")`` to enter an object, ``more("}", first=…)`` before each member,
+    then ``key()`` and ``value()`` (or ``expect("{")`` again to enter a nested one), and
+    ``end()`` after the document.
+    """
+
+    def __init__(self, handle: Readable, chunk: int | None = None) -> None:
+        self._handle = handle
+        self._chunk = chunk if chunk is not None else CHUNK
+        self._decode = codecs.getincrementaldecoder("utf-8")().decode
+        self._text = ""
+        self._pos = 0
+        self._eof = False
+        self._mark = 0  # a position in _text whose byte offset in the file is known:
+        self._mark_byte = 0  # text is encoded once to find offsets, never searched back
+
+    def _fill(self) -> bool:
+        """Append the next chunk; False at the end of the file."""
+        if self._eof:
+            return False
+        chunk = self._handle.read(self._chunk)
+        try:
+            self._text += self._decode(chunk, final=not chunk)
+        except UnicodeDecodeError:
+            raise CannotFollow from None
+        self._eof = not chunk
+        return True
+
+    def _advance(self, pos: int) -> bytes:
+        """The UTF-8 bytes of the text from the last mark to ``pos``, now the mark."""
+        data = self._text[self._mark : pos].encode("utf-8")
+        self._mark_byte += len(data)
+        self._mark = pos
+        return data
+
+    def _skip(self) -> str:
+        """The next character after white space ('' at the end of the file)."""
+        while True:
+            match = _SPACE.match(self._text, self._pos)
+            assert match is not None
+            self._pos = match.end()
+            if self._pos < len(self._text):
+                return self._text[self._pos]
+            if not self._fill():
+                return ""
+
+    def expect(self, char: str) -> None:
+        """Read ``char`` (after white space) or raise ``CannotFollow``."""
+        if self._skip() != char:
+            raise CannotFollow
+        self._pos += 1
+
+    def more(self, close: str, first: bool) -> bool:
+        """True before another member of an object, having read the comma before it;
+        False after the last one, having read ``close``."""
+        char = self._skip()
+        if char == close:
+            self._pos += 1
+            return False
+        if not first:
+            if char != ",":
+                raise CannotFollow
+            self._pos += 1
+        return True
+
+    def key(self) -> str:
+        """The next member's key, and the colon after it."""
+        if self._pos > self._chunk:  # drop what has been read (only here: no value is open)
+            self._advance(self._pos)
+            self._text = self._text[self._pos :]
+            self._mark -= self._pos
+            self._pos = 0
+        if self._skip() != '"':
+            raise CannotFollow
+        key, self._pos = self._decoded(_DECODER.raw_decode)  # a JSON string
+        self.expect(":")
+        if not isinstance(key, str):
+            raise CannotFollow
+        return key
+
+    def value(self) -> Member:
+        """The next value, decoded as ``json.loads`` would, with its place and bytes."""
+        if not self._skip():
+            raise CannotFollow
+        start = self._pos
+        while True:
+            value, end = self._decoded(_DECODER.raw_decode)
+            # a number cut by the end of a chunk parses too: read on, then decode it again
+            if end < len(self._text) or not self._fill():
+                break
+        self._pos = end
+        self._advance(start)
+        first = self._mark_byte
+        raw = self._advance(end)
+        return Member(value, (first, len(raw)), raw)
+
+    def _decoded(self, scan: Callable[[str, int], tuple[Any, int]]) -> tuple[Any, int]:
+        """``scan`` at the current position, with more text read while it runs out."""
+        while True:
+            try:
+                return scan(self._text, self._pos)
+            except json.JSONDecodeError:
+                if not self._fill():
+                    raise CannotFollow from None
+            except (ValueError, RecursionError):  # the whole-file read says what is wrong
+                raise CannotFollow from None
+
+    def end(self) -> None:
+        """Nothing but white space is left (``json.loads`` says "extra data" otherwise)."""
+        if self._skip():
+            raise CannotFollow
