@@ -252,17 +252,9 @@ def _same_types(x: Any, y: Any) -> bool:
     kind = type(x)
     if kind is not type(y):
         return False
-    if kind is dict:
-        for key, value in x.items():
-            other = y[key]
-            inner = type(value)
-            if inner is not type(other) or (
-                inner not in _SCALARS and not _same_types(value, other)
-            ):
-                return False
-        return True
-    if kind is list:
-        for value, other in zip(x, y, strict=True):
+    if kind is dict or kind is list:
+        for key, value in x.items() if kind is dict else enumerate(x):
+            other = y[key]  # equal dicts have the same keys, equal lists the same length
             inner = type(value)
             if inner is not type(other) or (
                 inner not in _SCALARS and not _same_types(value, other)
