@@ -7,11 +7,17 @@ expects: everything local (policy files, selections, filters, the baseline) is c
 looks at the records; findings and drift go into one ``Report``; the renderers and the
 mailer only ever see that report.
 
-The fleet streams through: each page (or each 500 records of ``--input``) is masked,
+The fleet streams through: each page (or each batch of ``--input`` records) is masked,
 checked against the rules and compared with the baseline's fingerprints as it arrives,
 and then let go. What stays is a reference per assistant, the findings and the drift,
-so memory does not grow with the records: 100,000 assistants audit in about 140 MB. An
-account whose listing turns out incomplete is dropped whole, findings included.
+so memory does not grow with the records. An account whose listing turns out
+incomplete is dropped whole, findings included.
+
+The baseline's own findings (for new, standing and fixed, SPEC §8) are not found by
+checking every baseline record again: a baseline record with the fingerprint of
+tonight's record *is* tonight's record (same policies, same day), so its findings are
+tonight's. Only the records drift reads back from the file, the changed and the
+removed ones, are checked.
 
 Exit codes (SPEC §2): 0 no gate tripped, 1 a gate tripped, 3 an account could not be
 read completely (the others are still audited and reported). Problems with local input
@@ -27,16 +33,16 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auditor.baseline import baseline_file
+from auditor.baseline import BaselineIndex, baseline_file
 from auditor.errors import EXIT_FETCH, EXIT_GATE, EXIT_OK, ConfigError, FetchError
 from auditor.model import AccountError, Drift, FixedFinding, Gate, Record, Report
 from auditor.settings import ApiSettings, AuditSettings, DriftSettings, GateSettings
 from auditor.verdict import decide_gate, new_report, plural, utc_now
 
 if TYPE_CHECKING:
-    from auditor.baseline import BaselineIndex
     from auditor.frameworks import Framework
     from auditor.history import History
+    from auditor.model import Violation
     from auditor.policy import Evaluation, Evaluator, PolicySet
     from auditor.snapshot import Span, Take
     from auditor.status import Earlier, Identity
@@ -61,20 +67,25 @@ class AuditOutcome:
             self.history.record(self.report, self.read)
 
 
-class _Run:
-    """One account (or ``--input`` file) audited as its records stream past.
+_BATCH = 100
+"""Records masked and checked at a time (a page of the API): what the rules ask about a
+record is asked while its masking is still remembered (``auditor.secretscan``)."""
+
+
+class AccountAudit:
+    """One account (or ``--input`` file) audited as its pages are pulled.
 
     Each page is masked, checked against the policies and compared with the baseline,
     and then let go: what is kept is a reference per assistant, the findings and the
-    drift. Only a run whose whole listing arrived is reported.
+    drift. Only an audit whose whole listing arrived is reported.
     """
 
     def __init__(
         self,
         evaluator: Evaluator,
         account: str | None,
-        drift: tuple[BaselineIndex, DriftSettings] | None,
-        keep: Callable[[Record], bool] | None,
+        baseline: tuple[CheckedBaseline, DriftSettings] | None,
+        selected: Callable[[Record], bool] | None,
         *,
         by_id: bool,
     ) -> None:
@@ -82,25 +93,97 @@ class _Run:
 
         self.account = account
         self.scan = evaluator.scan(account, by_id=by_id)
-        self.baseline = drift[0] if drift is not None else None
-        self.drift = DriftScan(drift[0], drift[1], account) if drift is not None else None
-        self._keep = keep
+        self.baseline = baseline[0] if baseline is not None else None
+        self.drift = DriftScan(*baseline, account) if baseline is not None else None
+        self.approved = ApprovedFindings(evaluator, account, baseline[0]) if baseline else None
+        """The baseline's findings, when there is one (its read-back records go here)."""
+        if baseline is not None:
+            baseline[0].read_back = self.approved  # this audit's, not an abandoned read's
+        self._selected = selected
         self.source = ""
         self.fetched_at = ""
 
-    def take(self, page: int, records: Sequence[Record]) -> None:
+    def add(self, page: int, records: Sequence[Record]) -> None:
+        """Mask one page of records, check it and compare it with the baseline."""
         from auditor.secretscan import mask_secrets
 
         masked = [(mask_secrets(str(r["uuid"])), mask_secrets(r)) for r in records]
         self.scan.add(masked, page)
         if self.drift is not None:
-            keep = self._keep
-            self.drift.add(masked if keep is None else [(k, r) for k, r in masked if keep(r)])
+            selected = self._selected
+            self.drift.add(
+                masked if selected is None else [(k, r) for k, r in masked if selected(r)]
+            )
+
+
+class CheckedBaseline(BaselineIndex):
+    """A baseline index whose records, as drift reads them back from the file, go to
+    the policies too (``read_back``): drift reads back exactly the records that are not
+    tonight's, the changed and the removed ones."""
+
+    def __init__(self, path: Path, selected: Callable[[Record], bool] | None) -> None:
+        super().__init__(path, selected)  # --filter: drift of the selected only
+        self.read_back: ApprovedFindings | None = None
+
+    def record(self, uuid: str) -> Record:
+        record = super().record(uuid)
+        if self.read_back is not None:
+            self.read_back.add(uuid, record)
+        return record
+
+
+class ApprovedFindings:
+    """The baseline's violations (the same policies, selection, filters and waivers,
+    SPEC §8) by identity, from the records that differ from tonight's and from tonight's
+    findings for the rest."""
+
+    def __init__(self, evaluator: Evaluator, account: str | None, index: BaselineIndex) -> None:
+        self._evaluator = evaluator
+        self._account = account
+        self._index = index
+        self._scan = evaluator.scan(account)
+        self._checked: set[str] = set()
+        self._batch: list[tuple[str, Record]] = []
+
+    def add(self, uuid: str, record: Record) -> None:
+        """Check one approved record read back from the file (masked, as tonight's are)."""
+        from auditor.secretscan import mask_secrets
+
+        if uuid in self._checked:
+            return
+        self._checked.add(uuid)
+        self._batch.append((uuid, mask_secrets(record)))
+        if len(self._batch) >= _BATCH:
+            self._scan.add(self._batch)
+            self._batch = []
+
+    def result(self, tonight: Sequence[Violation]) -> dict[Identity, Earlier]:
+        """The baseline's findings, given tonight's violations (waivers applied).
+
+        To be called once drift has its result (it reads the removed records back)."""
+        from auditor.status import Earlier
+
+        self._scan.add(self._batch)
+        self._batch = []
+        evaluation = self._evaluator.result([self._scan])
+        unchanged = [
+            v
+            for v in tonight
+            if v.assistant.account == self._account
+            and v.assistant.uuid in self._index
+            and v.assistant.uuid not in self._checked
+        ]
+        return {
+            v.identity: Earlier(v.rule, v.severity, v.assistant, v.path, v.message)
+            for v in (*evaluation.violations, *unchanged)
+        }
 
 
 @dataclass(frozen=True)
-class _Fetched:
-    runs: tuple[_Run, ...]
+class FleetRead:
+    """The accounts read completely, each audited, and those that could not be."""
+
+    audits: tuple[AccountAudit, ...]
     errors: tuple[AccountError, ...]
 
 
@@ -129,30 +212,24 @@ def run_audit(settings: AuditSettings) -> AuditOutcome:
         from auditor.history import open_history
 
         history = open_history(settings.history)
-    keep = parse_filters(settings.filters) if settings.filters else None
-    # the policies are applied to the baseline's records as they are read (SPEC §8)
-    on_baseline: dict[str | None, dict[Identity, Earlier]] = {}
-    baselines = (
-        _read_baselines(settings, keep, (evaluator, on_baseline))
-        if settings.baseline is not None
-        else None
-    )
+    selected = parse_filters(settings.filters) if settings.filters else None
+    baselines = _read_baselines(settings, selected) if settings.baseline is not None else None
     drift_settings = DriftSettings(
         ignore_fields=_union(settings.drift.ignore_fields, policy_set.drift_ignore_fields),
         unordered_lists=_union(settings.drift.unordered_lists, policy_set.drift_unordered_lists),
         scoped=(*settings.drift.scoped, *policy_set.drift_scoped),
     )
 
-    def start(account: str | None, *, by_id: bool) -> _Run:
+    def begin_audit(account: str | None, *, by_id: bool) -> AccountAudit:
         baseline = _baseline_for(baselines, account)
-        drift = (baseline, drift_settings) if baseline is not None else None
-        return _Run(evaluator, account, drift, keep, by_id=by_id)
+        against = (baseline, drift_settings) if baseline is not None else None
+        return AccountAudit(evaluator, account, against, selected, by_id=by_id)
 
     # No pause of the cyclic GC here (fetch_listing has one): what stays of a page is a
     # few small objects per assistant, so collections stay cheap, and garbage in a cycle
     # (a retried request's exception, say) is collected instead of piling up.
-    fetched = _read_fleet(settings, start)
-    return _build(settings, evaluator, fetched, history, on_baseline)
+    fleet = _read_fleet(settings, begin_audit)
+    return _build(settings, evaluator, fleet, history)
 
 
 def _frameworks(settings: AuditSettings) -> tuple[Framework, ...]:
@@ -188,51 +265,48 @@ def _framework_select(
 def _build(
     settings: AuditSettings,
     evaluator: Evaluator,
-    fetched: _Fetched,
+    fleet: FleetRead,
     history: History | None = None,
-    on_baseline: Mapping[str | None, Mapping[Identity, Earlier]] | None = None,
 ) -> AuditOutcome:
     from auditor.drift import merge_drifts
     from auditor.frameworks import in_force, score
     from auditor.policy.waivers import review
 
-    runs = fetched.runs
+    audits = fleet.audits
     now = utc_now()
-    evaluation, fixed = _with_status(
-        evaluator.result([run.scan for run in runs]),
-        settings,
-        [run.account for run in runs],
-        history,
-        on_baseline or {},
-        now,
-    )
-    warnings = list(evaluation.warnings)
+    tonight = evaluator.result([audit.scan for audit in audits])
+    warnings = list(tonight.warnings)
     drift: Drift | None = None
+    approved: dict[str | None, dict[Identity, Earlier]] | None = None
     if settings.baseline is not None:
         drifts: list[Drift] = []
-        for run in runs:
-            if run.drift is None or run.baseline is None:
+        approved = {}
+        for audit in audits:
+            if audit.drift is None or audit.baseline is None or audit.approved is None:
                 continue
-            if run.baseline.source != run.source:
+            if audit.baseline.source != audit.source:
                 warnings.append(
-                    f"the baseline{_of(run.account)} was fetched from {run.baseline.source}, "
-                    f"the fleet from {run.source}: drift compares different sources"
+                    f"the baseline{_of(audit.account)} was fetched from {audit.baseline.source}, "
+                    f"the fleet from {audit.source}: drift compares different sources"
                 )
-            drifts.append(run.drift.result())
+            drifts.append(audit.drift.result())  # reads the removed records back
+            approved[audit.account] = audit.approved.result(tonight.violations)
         drift = merge_drifts(drifts)
-    if not fetched.errors:
+    read = tuple(audit.account for audit in audits)
+    evaluation, fixed = _with_status(tonight, read, history, approved, now)
+    if not fleet.errors:
         _check_assistants_for_gate(settings, evaluation)
     gate = decide_gate(settings.gate, evaluation.violations, drift)
-    if fetched.errors and (
+    if fleet.errors and (
         settings.gate.fail_on_violation or settings.gate.fail_on_drift or settings.gate.fail_on_new
     ):
         # fail closed: a gate cannot pass over assistants it never saw
-        unread = ", ".join(str(e.account) for e in fetched.errors)
-        reason = f"{plural(len(fetched.errors), 'account')} could not be read ({unread})"
+        unread = ", ".join(str(e.account) for e in fleet.errors)
+        reason = f"{plural(len(fleet.errors), 'account')} could not be read ({unread})"
         gate = Gate(True, f"{gate.reason}; {reason}" if gate.failed else reason)
     report = new_report(
         generated_at=now,
-        source=_source(settings, runs, fetched.errors),
+        source=_source(settings, audits),
         assistants=evaluation.assistants,
         rules=evaluation.rules,
         violations=evaluation.violations,
@@ -240,7 +314,7 @@ def _build(
         drift=drift,
         gate=gate,
         warnings=tuple(warnings),
-        errors=fetched.errors,
+        errors=fleet.errors,
         baseline=str(settings.baseline) if settings.baseline is not None else None,
         fixed=fixed,
         frameworks=score(
@@ -252,7 +326,7 @@ def _build(
             evaluator.waivers,
             evaluation.assistants,
             evaluator.today,
-            whole_fleet=not settings.filters and not fetched.errors,
+            whole_fleet=not settings.filters and not fleet.errors,
         ),
     )
     if history is not None:
@@ -260,21 +334,19 @@ def _build(
 
         trend = (*history.runs(last=TREND_RUNS - 1), run_summary(report))
         report = replace(report, trend=trend)
-    code = EXIT_FETCH if fetched.errors else EXIT_GATE if gate.failed else EXIT_OK
-    read = tuple(run.account for run in runs)
+    code = EXIT_FETCH if fleet.errors else EXIT_GATE if gate.failed else EXIT_OK
     return AuditOutcome(report, code, history, read)
 
 
 def _with_status(
     evaluation: Evaluation,
-    settings: AuditSettings,
     read: Sequence[str | None],
     history: History | None,
-    on_baseline: Mapping[str | None, Mapping[Identity, Earlier]],
+    approved: Mapping[str | None, Mapping[Identity, Earlier]] | None,
     now: str,
 ) -> tuple[Evaluation, tuple[FixedFinding, ...] | None]:
-    """New, standing and fixed against the baseline's findings, or else against the last
-    run of the history that read each account (SPEC §8)."""
+    """New, standing and fixed against the baseline's findings (``approved``, per account
+    read), or else against the last run of the history that read each account (SPEC §8)."""
     from auditor.status import Earlier, compare
 
     past: dict[str | None, dict[Identity, Earlier]] = {}
@@ -284,27 +356,12 @@ def _with_status(
                 identity: Earlier(f.rule, f.severity, f.assistant, f.path, "", f.first_seen)
                 for identity, f in last.findings.items()
             }
-    earlier: dict[str | None, dict[Identity, Earlier]] = {}
-    if settings.baseline is not None:
-        for account in read:
-            found = on_baseline.get(account)
-            if found is None and len(on_baseline) == 1:
-                found = next(iter(on_baseline.values()))
-            if found is not None:
-                earlier[account] = {
-                    (account, *identity[1:]): Earlier(
-                        e.rule, e.severity, e.assistant._replace(account=account), e.path, e.message
-                    )
-                    for identity, e in found.items()
-                }
-    else:
-        earlier = past
     compared = compare(
         evaluation.violations,
         evaluation.waived,
         evaluation.assistants,
         [rule.id for rule in evaluation.rules],
-        earlier,
+        past if approved is None else approved,
         first_seen=past if history is not None else None,
         now=now,
     )
@@ -317,22 +374,23 @@ def _union(first: Sequence[str], second: Sequence[str]) -> tuple[str, ...]:
 
 # -- reading -----------------------------------------------------------------------------
 
-_Start = Callable[..., _Run]
+BeginAudit = Callable[..., AccountAudit]
+"""``begin_audit(account, by_id=...)``: a fresh audit of one account (or input file)."""
 
 
-def _read_fleet(settings: AuditSettings, start: _Start) -> _Fetched:
+def _read_fleet(settings: AuditSettings, begin_audit: BeginAudit) -> FleetRead:
     """Every account (or the ``--input`` file) read and audited, page by page."""
     if settings.input is not None:
-        return _Fetched((_read_input(settings.input, start),), ())
+        return FleetRead((_read_input(settings.input, begin_audit),), ())
     accounts = settings.accounts
     if len(accounts) == 1:
-        return _Fetched((_audit_account(accounts[0], start),), ())
+        return FleetRead((_audit_account(accounts[0], begin_audit),), ())
     from auditor.background import completed
 
     # Daemon threads (auditor.background): Ctrl-C does not wait for a hung account.
-    calls = [partial(_audit_or_error, account, start) for account in accounts]
+    calls = [partial(_audit_or_error, account, begin_audit) for account in accounts]
     outcomes = dict(completed(calls, len(accounts), name="account"))
-    runs: list[_Run] = []
+    audits: list[AccountAudit] = []
     errors: list[AccountError] = []
     for index, account in enumerate(accounts):
         outcome = outcomes[index]
@@ -341,75 +399,67 @@ def _read_fleet(settings: AuditSettings, start: _Start) -> _Fetched:
             _log.info("account %s could not be read: %s", account.account, outcome.message)
             errors.append(AccountError(account.account, outcome.message))
         else:
-            runs.append(outcome)
-    return _Fetched(tuple(runs), tuple(errors))
+            audits.append(outcome)
+    return FleetRead(tuple(audits), tuple(errors))
 
 
-def _audit_or_error(account: ApiSettings, start: _Start) -> _Run | FetchError:
-    """One account's run, or the reason it could not be read (other accounts go on)."""
+def _audit_or_error(account: ApiSettings, begin_audit: BeginAudit) -> AccountAudit | FetchError:
+    """One account's audit, or the reason it could not be read (other accounts go on)."""
     try:
-        return _audit_account(account, start)
+        return _audit_account(account, begin_audit)
     except FetchError as exc:
         return exc
 
 
-def _audit_account(account: ApiSettings, start: _Start) -> _Run:
+def _audit_account(account: ApiSettings, begin_audit: BeginAudit) -> AccountAudit:
     from auditor.api import ApiClient
 
     with ApiClient(account) as client:
 
-        def read() -> _Run:  # afresh each time: a read the fleet changed under is dropped
-            run = start(account.account, by_id=True)
-            run.fetched_at = client.stream(run.take, progress=account.progress)
-            return run
+        def read() -> AccountAudit:  # afresh each time: a read the fleet changed under is dropped
+            audit = begin_audit(account.account, by_id=True)
+            with client.pages(progress=account.progress) as pages:
+                for page in pages:
+                    audit.add(page.number, page.records)
+            audit.fetched_at = pages.fetched_at
+            return audit
 
-        run = client.consistently(read)
-        run.source = client.base_url
-    return run
+        audit = client.consistently(read)
+        audit.source = client.base_url
+    return audit
 
 
-_INPUT_BATCH = 500
-
-
-def _read_input(path: Path, start: _Start) -> _Run:
+def _read_input(path: Path, begin_audit: BeginAudit) -> AccountAudit:
     """The ``--input`` snapshot, audited record by record (in file order)."""
     from auditor.snapshot import header_account, stream_snapshot
 
-    runs: list[_Run] = []
+    audits: list[AccountAudit] = []
     batch: list[Record] = []
 
     def begin(header: Mapping[str, Any]) -> Take:
-        run = start(header_account(header), by_id=False)
-        runs.append(run)
+        audit = begin_audit(header_account(header), by_id=False)
+        audits.append(audit)
         batch.clear()
 
         def take(uuid: str, record: Record, span: Span | None) -> None:
             batch.append(record)
-            if len(batch) >= _INPUT_BATCH:
-                run.take(0, batch)
+            if len(batch) >= _BATCH:
+                audit.add(0, batch)
                 batch.clear()
 
         return take
 
     header = stream_snapshot(path, begin)
-    run = runs[-1]
-    run.take(0, batch)
-    run.source, run.fetched_at = header.source, header.fetched_at
-    return run
+    audit = audits[-1]
+    audit.add(0, batch)
+    audit.source, audit.fetched_at = header.source, header.fetched_at
+    return audit
 
 
 def _read_baselines(
-    settings: AuditSettings,
-    keep: Callable[[Record], bool] | None,
-    check: tuple[Evaluator, dict[str | None, dict[Identity, Earlier]]] | None = None,
-) -> dict[str | None, BaselineIndex]:
-    """Every account's approved snapshot, read and checked before any fetch.
-
-    With ``check`` (an evaluator and where to put what it finds), the policies are
-    applied to each baseline's records as they are read: its findings, per account.
-    """
-    from auditor.baseline import BaselineIndex
-
+    settings: AuditSettings, selected: Callable[[Record], bool] | None
+) -> dict[str | None, CheckedBaseline]:
+    """Every account's approved snapshot, read and checked before any fetch."""
     assert settings.baseline is not None
     baseline = settings.baseline
     names = [a.account for a in settings.accounts] if settings.input is None else [None]
@@ -419,7 +469,7 @@ def _read_baselines(
             f"per account, and {baseline} is a file; approve into a folder: "
             f"auditor snapshot approve -o {baseline.with_suffix('')}/"
         )
-    found: dict[str | None, BaselineIndex] = {}
+    found: dict[str | None, CheckedBaseline] = {}
     for name in names:
         path = baseline_file(baseline, name)
         if not path.exists():
@@ -429,56 +479,13 @@ def _read_baselines(
                 f"no baseline{account} at {path}; approve one first: "
                 f"auditor snapshot approve{approve} -o {path}"
             )
-        if check is None:
-            found[name] = BaselineIndex(path, keep)  # --filter: drift of the selected only
-            continue
-        checker = _BaselineCheck(check[0], name)
-        found[name] = BaselineIndex(path, keep, also=checker.begin)
-        check[1][name] = checker.findings()
+        found[name] = CheckedBaseline(path, selected)
     return found
 
 
-class _BaselineCheck:
-    """The policies (same selection, filters and waivers) applied to a baseline's
-    records as ``BaselineIndex`` streams them: only the findings are kept."""
-
-    def __init__(self, evaluator: Evaluator, account: str | None) -> None:
-        self._evaluator = evaluator
-        self._account = account
-        self._scan = evaluator.scan(account)
-        self._batch: list[tuple[str, Record]] = []
-
-    def begin(self) -> Callable[[str, Record], None]:
-        """A fresh scan (the reader may start over) and what each record is given to."""
-        from auditor.secretscan import mask_secrets
-
-        scan = self._scan = self._evaluator.scan(self._account)
-        batch = self._batch = []
-
-        def take(uuid: str, record: Record) -> None:
-            batch.append((uuid, mask_secrets(record)))  # as the live records are checked
-            if len(batch) >= _INPUT_BATCH:
-                scan.add(batch)
-                batch.clear()
-
-        return take
-
-    def findings(self) -> dict[Identity, Earlier]:
-        """The baseline's violations (waived ones left out) by identity."""
-        from auditor.status import Earlier
-
-        self._scan.add(self._batch)
-        self._batch.clear()
-        evaluation = self._evaluator.result([self._scan])
-        return {
-            v.identity: Earlier(v.rule, v.severity, v.assistant, v.path, v.message)
-            for v in evaluation.violations
-        }
-
-
 def _baseline_for(
-    baselines: dict[str | None, BaselineIndex] | None, account: str | None
-) -> BaselineIndex | None:
+    baselines: dict[str | None, CheckedBaseline] | None, account: str | None
+) -> CheckedBaseline | None:
     """The baseline an account's fleet is compared with (a lone one fits any account)."""
     if not baselines:
         return None
@@ -536,9 +543,9 @@ def _check_assistants_for_gate(settings: AuditSettings, evaluation: Evaluation) 
     )
 
 
-def _source(settings: AuditSettings, runs: Sequence[_Run], errors: Sequence[AccountError]) -> str:
+def _source(settings: AuditSettings, audits: Sequence[AccountAudit]) -> str:
     if settings.input is not None:
-        return runs[0].source if runs else str(settings.input)
+        return audits[0].source if audits else str(settings.input)
     if len(settings.accounts) == 1:
         return settings.accounts[0].base_url
     return ", ".join(f"{a.account}={a.base_url}" for a in settings.accounts)
