@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.model import AssistantRef, Change, ChangeKind, Report, Violation
+from auditor.model import AssistantRef, Change, Report, Violation
 from auditor.report.html import rule_groups
 from auditor.report.interface import ReportFormat
 from auditor.report.sanitize import code_fence, markdown, value_text
 from auditor.report.sanitize import lines as safe_lines
-from auditor.report.text import summary_line
+from auditor.report.text import change_words, summary_line
 from auditor.report.trend import open_for
 
 MAX_ROWS = 500
@@ -219,14 +219,7 @@ def _change(change: Change) -> list[str]:
             *(f"    {line}" for line in body),
             f"    {closing}",
         ]
-    if change.kind is ChangeKind.ADDED:
-        return [f"  - {path}: added {_cell(value_text(change.after))}"]
-    if change.kind is ChangeKind.REMOVED:
-        return [f"  - {path}: removed (was {_cell(value_text(change.before))})"]
-    note = " (type changed)" if change.kind is ChangeKind.TYPE_CHANGED else ""
-    return [
-        f"  - {path}: {_cell(value_text(change.before))} → {_cell(value_text(change.after))}{note}"
-    ]
+    return [f"  - {path}: {change_words(change, _cell)}"]
 
 
 def _scorecard(report: Report) -> list[str]:

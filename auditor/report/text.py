@@ -306,9 +306,16 @@ def _change(change: Change) -> list[str]:
             f"      {path}:",
             *(f"        {line}" for line in safe_lines(change.diff.rstrip("\n"))),
         ]
+    return [f"      {path}: {change_words(change)}"]
+
+
+def change_words(change: Change, cell: Callable[[str], str] = str) -> str:
+    """A change without its path, as the text and Markdown reports say it: ``added X``,
+    ``removed (was X)`` or ``X → Y`` (``(type changed)`` when the JSON type did); each
+    value is ``value_text``, then ``cell`` (Markdown escapes it for a list item)."""
     if change.kind is ChangeKind.ADDED:
-        return [f"      {path}: added {value_text(change.after)}"]
+        return f"added {cell(value_text(change.after))}"
     if change.kind is ChangeKind.REMOVED:
-        return [f"      {path}: removed (was {value_text(change.before)})"]
+        return f"removed (was {cell(value_text(change.before))})"
     note = " (type changed)" if change.kind is ChangeKind.TYPE_CHANGED else ""
-    return [f"      {path}: {value_text(change.before)} → {value_text(change.after)}{note}"]
+    return f"{cell(value_text(change.before))} → {cell(value_text(change.after))}{note}"
