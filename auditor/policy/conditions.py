@@ -28,7 +28,7 @@ The two modes compile to different closures: ``require`` returns ``None`` (pass)
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
@@ -194,6 +194,14 @@ class Problems:
 
     def add(self, line: int, message: str) -> None:
         self.items.append((line, message))
+
+    def mapping(self, raw: Any, line: int, what: str, keys: str) -> bool:
+        """Is ``raw`` a mapping? If not, the problem "``what`` must be a mapping with
+        ``keys``, not …" is added."""
+        if isinstance(raw, dict):
+            return True
+        self.add(line, f"{what} must be a mapping with {keys}, not {describe(raw)}")
+        return False
 
     def rendered(self) -> list[str]:
         return [
@@ -452,22 +460,26 @@ def _when_leaf(path: FieldPath, ops: list[Op]) -> WhenCheck:
 
 
 def _every_element(path: FieldPath, ops: list[Op]) -> RequireCheck:
-    """``require`` over ``[*]``: every element must hold (the first failure, else the
-    first unknown)."""
+    """``require`` over ``[*]``: every element must hold."""
     each, text = path.each, path.text
 
     def check(record: Any) -> Failure | None:
-        unknown: Failure | None = None
-        for where, v in each(record):
-            f = leaf_failure(where or text, v, ops)
-            if f is not None:
-                if f.state == FAIL:
-                    return f
-                if unknown is None:
-                    unknown = f
-        return unknown
+        return _worst(leaf_failure(where or text, v, ops) for where, v in each(record))
 
     return check
+
+
+def _worst(failures: Iterable[Failure | None]) -> Failure | None:
+    """Of conditions that must all hold: the first definite failure, else the first
+    unknown one, else ``None`` (all held). Stops at the first definite failure."""
+    unknown: Failure | None = None
+    for f in failures:
+        if f is not None:
+            if f.state == FAIL:
+                return f
+            if unknown is None:
+                unknown = f
+    return unknown
 
 
 def _some_element(path: FieldPath, ops: list[Op]) -> WhenCheck:
@@ -501,6 +513,24 @@ def _params(children: list[Node]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p for c in children for p in c.params))
 
 
+def _kleene(checks: Sequence[WhenCheck], decisive: bool) -> WhenCheck:
+    """``all`` (``decisive`` false) or ``any`` (true) of ``when`` outcomes, in Kleene
+    logic: a child that gives ``decisive`` decides; otherwise an unknown child makes the
+    whole unknown, and no unknown child makes it ``not decisive``."""
+
+    def holds(record: Any) -> bool | None:
+        unknown = False
+        for c in checks:
+            x = c(record)
+            if x is None:
+                unknown = True
+            elif bool(x) is decisive:
+                return decisive
+        return None if unknown else not decisive
+
+    return holds
+
+
 def _all(children: list[Node], mode: Mode) -> Node:
     checks = tuple(c.check for c in children)
     check: Callable[[Any], Any]
@@ -521,30 +551,11 @@ def _all(children: list[Node], mode: Mode) -> Node:
         else:
 
             def check_all(record: Any) -> Failure | None:
-                unknown: Failure | None = None
-                for c in checks:
-                    f = c(record)
-                    if f is not None:
-                        if f.state == FAIL:
-                            return f
-                        if unknown is None:
-                            unknown = f
-                return unknown
+                return _worst(c(record) for c in checks)
 
             check = check_all
     else:
-
-        def holds_all(record: Any) -> bool | None:
-            unknown = False
-            for c in checks:
-                x = c(record)
-                if x is None:
-                    unknown = True
-                elif not x:
-                    return False
-            return None if unknown else True
-
-        check = holds_all
+        check = _kleene(checks, decisive=False)
     text = _group_text(children, "and")
     return Node(
         check, text, children[0].probe, "all", _params(children), None, (), tuple(children), mode
@@ -571,18 +582,7 @@ def _any(children: list[Node], mode: Mode) -> Node:
 
         check = check_any
     else:
-
-        def holds_any(record: Any) -> bool | None:
-            unknown = False
-            for c in checks:
-                x = c(record)
-                if x is None:
-                    unknown = True
-                elif x:
-                    return True
-            return None if unknown else False
-
-        check = holds_any
+        check = _kleene(checks, decisive=True)
     return Node(
         check, text, children[-1].probe, "any", _params(children), None, (), tuple(children), mode
     )

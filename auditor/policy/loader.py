@@ -267,15 +267,8 @@ class _Loader:
 
     def merge_params(self) -> None:
         for file in self.files:
-            doc = file.doc
-            if "params" not in doc:
-                continue
-            params = doc["params"]
-            if not isinstance(params, dict):
-                file.problems.add(
-                    line_of(doc, "params"),
-                    f"params must be a mapping of name → value, not {describe(params)}",
-                )
+            params = self._section(file, "params", "a mapping of name → value")
+            if params is None:
                 continue
             for name, value in params.items():
                 line = line_of(params, name)
@@ -515,7 +508,9 @@ class _Loader:
         """``waivers: {require_owner, max_days}`` over every file: the strictest wins."""
         require_owner, max_days = False, None
         for file in self.files:
-            value = self._section(file, "waivers", "{require_owner: true, max_days: 180}")
+            value = self._section(
+                file, "waivers", "a mapping like {require_owner: true, max_days: 180}"
+            )
             if value is None:
                 continue
             self._check_keys(value, WAIVER_POLICY_KEYS, file.problems, "waivers")
@@ -544,15 +539,8 @@ class _Loader:
         self.require_owner, self.max_days = self.waiver_policy()
         self.today = today
         for file in self.files:
-            doc = file.doc
-            if "exceptions" not in doc or doc["exceptions"] is None:
-                continue
-            entries = doc["exceptions"]
-            if not isinstance(entries, list):
-                file.problems.add(
-                    line_of(doc, "exceptions"),
-                    f"exceptions must be a list of waivers, not {describe(entries)}",
-                )
+            entries = self._section(file, "exceptions", "a list of waivers", list, null_ok=True)
+            if entries is None:
                 continue
             for i, raw in enumerate(entries):
                 waiver = self._waiver(file, raw, line_of(entries, i), ids)
@@ -563,11 +551,7 @@ class _Loader:
         import fnmatch
 
         problems = file.problems
-        if not isinstance(raw, dict):
-            problems.add(
-                line,
-                f"a waiver must be a mapping with rule, assistants and reason, not {describe(raw)}",
-            )
+        if not problems.mapping(raw, line, "a waiver", "rule, assistants and reason"):
             return None
         before = len(problems.items)
         self._check_keys(raw, WAIVER_KEYS, problems, "waiver")
@@ -708,7 +692,7 @@ class _Loader:
     def merge_drift(self) -> None:
         for file in self.files:
             self._scoped_drift(file)
-            drift = self._section(file, "drift", "{ignore_fields: [updated_at]}")
+            drift = self._section(file, "drift", "a mapping like {ignore_fields: [updated_at]}")
             if drift is None:
                 continue
             self._check_keys(drift, DRIFT_KEYS, file.problems, "drift")
@@ -777,17 +761,21 @@ class _Loader:
     # -- helpers ---------------------------------------------------------------------------------
 
     @staticmethod
-    def _section(file: _File, key: str, example: str) -> dict[str, Any] | None:
-        """The mapping a file sets at ``key``; ``None`` (and a problem) if it is another
-        kind of value, ``None`` alone if the file does not set it."""
+    def _section(
+        file: _File, key: str, wanted: str, kind: type = dict, *, null_ok: bool = False
+    ) -> Any:
+        """The value a file sets at ``key`` if it is a ``kind`` (a mapping); ``None`` and
+        the problem "``key`` must be ``wanted``" if it is another kind of value; ``None``
+        alone if the file does not set it (or, ``null_ok``, sets it to null)."""
         if key not in file.doc:
             return None
         value = file.doc[key]
-        if isinstance(value, dict):
+        if isinstance(value, kind):
             return value
-        file.problems.add(
-            line_of(file.doc, key), f"{key} must be a mapping like {example}, not {describe(value)}"
-        )
+        if not (null_ok and value is None):
+            file.problems.add(
+                line_of(file.doc, key), f"{key} must be {wanted}, not {describe(value)}"
+            )
         return None
 
     @staticmethod

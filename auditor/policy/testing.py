@@ -35,6 +35,7 @@ from typing import Any
 
 from auditor.errors import PolicyError
 from auditor.model import Listing, Violation
+from auditor.policy.conditions import Problems
 from auditor.policy.engine import evaluate
 from auditor.policy.loader import BUILTIN_DIR, BUILTIN_PREFIX, display_path, load_policies
 from auditor.policy.operators import did_you_mean
@@ -113,23 +114,18 @@ class _Case:
     expect_line: int
 
 
-class _Reader:
+class _TestFile:
     """Reads and checks one test file; problems are collected, then raised together."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.name = display_path(path)
-        self.problems: list[str] = []
-
-    def problem(self, line: int, message: str) -> None:
-        self.problems.append(
-            f"{self.name}:{line}: {message}" if line else f"{self.name}: {message}"
-        )
+        self.problems = Problems(self.name)
 
     def _known_keys(self, node: Any, known: Sequence[str], what: str) -> None:
         for key in node:
             if key not in known:
-                self.problem(
+                self.problems.add(
                     line_of(node, key),
                     f"unknown {what} {key!r}{did_you_mean(key, known)}; known: {', '.join(known)}",
                 )
@@ -138,10 +134,10 @@ class _Reader:
         try:
             doc = load_yaml_file(self.path)
         except YamlError as exc:
-            self.problem(exc.line, exc.reason)
+            self.problems.add(exc.line, exc.reason)
             return [], None, []
         if not isinstance(doc, dict):
-            self.problem(
+            self.problems.add(
                 getattr(doc, "line", 0), f"a test file is a mapping with cases, not {describe(doc)}"
             )
             return [], None, []
@@ -150,7 +146,7 @@ class _Reader:
 
     def _policies(self, doc: Any) -> list[Path]:
         if "policy" in doc and "policies" in doc:
-            self.problem(line_of(doc, "policies"), "give either policy or policies")
+            self.problems.add(line_of(doc, "policies"), "give either policy or policies")
         value = doc.get("policy", doc.get("policies"))
         key = "policy" if "policy" in doc else "policies"
         if value is None:
@@ -159,7 +155,7 @@ class _Reader:
                 sibling = self.path.with_name(stem + suffix)
                 if sibling.is_file():
                     return [sibling]
-            self.problem(
+            self.problems.add(
                 0, f"no policy to test: add policy: FILE (no {stem}.yaml next to the test)"
             )
             return []
@@ -169,7 +165,7 @@ class _Reader:
             or not entries
             or not all(isinstance(e, str) and e for e in entries)
         ):
-            self.problem(
+            self.problems.add(
                 line_of(doc, key), f"{key} takes a path (or a list of paths), not {describe(value)}"
             )
             return []
@@ -181,7 +177,9 @@ class _Reader:
                 paths.append(self.path.parent / entry)
         for p in paths:
             if not p.exists():
-                self.problem(line_of(doc, key), f"{key}: {display_path(p)}: no such file or folder")
+                self.problems.add(
+                    line_of(doc, key), f"{key}: {display_path(p)}: no such file or folder"
+                )
         return paths
 
     def _today(self, doc: Any) -> date | None:
@@ -197,7 +195,7 @@ class _Reader:
                 return date.fromisoformat(value)
             except ValueError:
                 pass
-        self.problem(
+        self.problems.add(
             line_of(doc, "today"), f"today takes a date like 2026-06-01, not {describe(value)}"
         )
         return None
@@ -208,13 +206,13 @@ class _Reader:
             if isinstance(doc["base"], dict):
                 base = plain_value(doc["base"])
             else:
-                self.problem(
+                self.problems.add(
                     line_of(doc, "base"),
                     f"base must be an assistant (a mapping), not {describe(doc['base'])}",
                 )
         cases = doc.get("cases")
         if not isinstance(cases, list) or not cases:
-            self.problem(
+            self.problems.add(
                 line_of(doc, "cases") if "cases" in doc else 0,
                 f"cases must be a non-empty list of test cases, not {describe(cases)}"
                 if "cases" in doc
@@ -229,20 +227,16 @@ class _Reader:
         return out
 
     def _case(self, raw: Any, line: int, number: int, base: dict[str, Any]) -> _Case | None:
-        if not isinstance(raw, dict):
-            self.problem(
-                line,
-                f"a case must be a mapping with name, assistant and expect, not {describe(raw)}",
-            )
+        if not self.problems.mapping(raw, line, "a case", "name, assistant and expect"):
             return None
-        before = len(self.problems)
+        before = len(self.problems.items)
         self._known_keys(raw, CASE_KEYS, "case key")
         name = raw.get("name", f"case {number}")
         if not isinstance(name, str):
-            self.problem(line_of(raw, "name"), f"name must be text, not {describe(name)}")
+            self.problems.add(line_of(raw, "name"), f"name must be text, not {describe(name)}")
         assistant = raw.get("assistant", {})
         if not isinstance(assistant, dict):
-            self.problem(
+            self.problems.add(
                 line_of(raw, "assistant"),
                 f"assistant must be a mapping of fields, not {describe(assistant)}",
             )
@@ -250,7 +244,7 @@ class _Reader:
         record = {**base, **plain_value(assistant)}
         unset = raw.get("unset", [])
         if not isinstance(unset, list) or not all(isinstance(u, str) for u in unset):
-            self.problem(
+            self.problems.add(
                 line_of(raw, "unset"), f"unset takes a list of field names, not {describe(unset)}"
             )
         else:
@@ -259,12 +253,12 @@ class _Reader:
         record.setdefault("uuid", f"case-{number}")
         account = raw.get("account")
         if account is not None and not isinstance(account, str):
-            self.problem(
+            self.problems.add(
                 line_of(raw, "account"), f"account must be a name, not {describe(account)}"
             )
         expect = raw.get("expect")
         if not isinstance(expect, dict) or not expect:
-            self.problem(
+            self.problems.add(
                 line_of(raw, "expect") if "expect" in raw else line,
                 "expect must say what happens: violations, waived, fail, pass or messages",
             )
@@ -274,18 +268,18 @@ class _Reader:
             if key in expect:
                 value = expect[key]
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                    self.problem(
+                    self.problems.add(
                         line_of(expect, key),
                         f"{key} takes a list of rule ids, not {describe(value)}",
                     )
         if "messages" in expect:
             value = expect["messages"]
             if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-                self.problem(
+                self.problems.add(
                     line_of(expect, "messages"),
                     f"messages maps rule ids to expected text, not {describe(value)}",
                 )
-        if len(self.problems) > before:
+        if len(self.problems.items) > before:
             return None
         return _Case(line, str(name), record, account, dict(expect), line_of(raw, "expect"))
 
@@ -349,13 +343,13 @@ def run_test_files(paths: Sequence[Path]) -> PolicyTestRun:
         else:
             problems.append(f"{display_path(target)}: no such file or folder")
     run = PolicyTestRun()
-    plans: list[tuple[_Reader, PolicySet, date | None, list[_Case]]] = []
+    plans: list[tuple[_TestFile, PolicySet, date | None, list[_Case]]] = []
     packs: dict[tuple[Path, ...], PolicySet] = {}
     for path in files:
-        reader = _Reader(path)
-        policy_paths, today, cases = reader.read()
+        test_file = _TestFile(path)
+        policy_paths, today, cases = test_file.read()
         policy_set: PolicySet | None = None
-        if policy_paths and not reader.problems:
+        if policy_paths and not test_file.problems.items:
             key = tuple(p.resolve() for p in policy_paths)
             try:
                 policy_set = packs[key] if key in packs else load_policies(policy_paths)
@@ -369,32 +363,32 @@ def run_test_files(paths: Sequence[Path]) -> PolicyTestRun:
                     ids = value if isinstance(value, list) else list(value)
                     for rule in ids:
                         if rule not in known:
-                            reader.problem(
+                            test_file.problems.add(
                                 case.expect_line,
                                 f"{case.name}: expect.{part} names rule {rule!r}, which the policy "
                                 f"does not define{did_you_mean(rule, known)}",
                             )
-        problems.extend(reader.problems)
-        if policy_set is not None and not reader.problems:
-            plans.append((reader, policy_set, today, cases))
+        problems.extend(test_file.problems.rendered())
+        if policy_set is not None and not test_file.problems.items:
+            plans.append((test_file, policy_set, today, cases))
     if problems:
         raise PolicyError(problems)
-    for reader, policy_set, today, cases in plans:
-        run.rules[reader.name] = {r.id for r in policy_set.selected()}
+    for test_file, policy_set, today, cases in plans:
+        run.rules[test_file.name] = {r.id for r in policy_set.selected()}
         for case in cases:
             listing = Listing(
-                source=reader.name,
+                source=test_file.name,
                 fetched_at="",
                 assistants={case.record["uuid"]: case.record},
                 account=case.account,
             )
             evaluation = evaluate(policy_set, [listing], today=today)
             outcome = _check(case, evaluation.violations, evaluation.waived)
-            run.results.append(CaseResult(reader.name, case.line, case.name, tuple(outcome)))
+            run.results.append(CaseResult(test_file.name, case.line, case.name, tuple(outcome)))
             run.failed_rules.update(case.expect.get("violations", ()))
             run.failed_rules.update(case.expect.get("fail", ()))
             run.passed_rules.update(case.expect.get("pass", ()))
             if "violations" in case.expect:
                 listed = set(case.expect["violations"])
-                run.passed_rules.update(r for r in run.rules[reader.name] if r not in listed)
+                run.passed_rules.update(r for r in run.rules[test_file.name] if r not in listed)
     return run
