@@ -287,6 +287,14 @@ _STAGES = {
 }
 
 
+_REFUSALS: tuple[tuple[type[smtplib.SMTPResponseException], str, str], ...] = (
+    (smtplib.SMTPSenderRefused, "refused the sender", "check --email-from"),
+    (smtplib.SMTPDataError, "refused the message", "ask its administrator why"),
+    (smtplib.SMTPConnectError, "turned the connection away", "check --smtp-host/--smtp-port"),
+)
+"""Replies that refuse one thing: what the server did, what to check."""
+
+
 def _explain(exc: BaseException, stage: str, where: str, settings: EmailSettings) -> str:
     """One line for an SMTP or network failure: what happened, where, what to check."""
     doing = _STAGES.get(stage, stage)
@@ -318,21 +326,11 @@ def _explain(exc: BaseException, stage: str, where: str, settings: EmailSettings
             f"({_reply(exc.smtp_code, exc.smtp_error)}); add --smtp-starttls (or --smtp-ssl) "
             "and/or --smtp-user as its reply says"
         )
-    if isinstance(exc, smtplib.SMTPSenderRefused):
-        return (
-            f"SMTP server {where} refused the sender {_text(exc.sender)} "
-            f"({_reply(exc.smtp_code, exc.smtp_error)}); check --email-from"
-        )
-    if isinstance(exc, smtplib.SMTPDataError):
-        return (
-            f"SMTP server {where} refused the message "
-            f"({_reply(exc.smtp_code, exc.smtp_error)}); ask its administrator why"
-        )
-    if isinstance(exc, smtplib.SMTPConnectError):
-        return (
-            f"SMTP server {where} turned the connection away "
-            f"({_reply(exc.smtp_code, exc.smtp_error)}); check --smtp-host/--smtp-port"
-        )
+    for kind, what, advice in _REFUSALS:
+        if isinstance(exc, kind):
+            if isinstance(exc, smtplib.SMTPSenderRefused):
+                what = f"{what} {_text(exc.sender)}"
+            return f"SMTP server {where} {what} ({_reply(exc.smtp_code, exc.smtp_error)}); {advice}"
     if isinstance(exc, smtplib.SMTPNotSupportedError):
         if stage == "starttls":
             return (
@@ -351,17 +349,17 @@ def _explain(exc: BaseException, stage: str, where: str, settings: EmailSettings
         )
     if isinstance(exc, smtplib.SMTPResponseException):
         return f"SMTP server {where} answered {_reply(exc.smtp_code, exc.smtp_error)} while {doing}"
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return (
-            f"TLS with SMTP server {where} failed: {_one_line(exc.verify_message or str(exc))}; "
-            f"check --smtp-host matches its certificate, or trust its CA with {CAFILE_ENV}"
-        )
     if isinstance(exc, ssl.SSLError):
-        return (
-            f"TLS with SMTP server {where} failed: {_one_line(exc.reason or str(exc))}; "
-            "check --smtp-ssl (TLS from the start, usually port 465) versus "
-            "--smtp-starttls (usually port 587)"
-        )
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            detail = exc.verify_message or str(exc)
+            advice = f"check --smtp-host matches its certificate, or trust its CA with {CAFILE_ENV}"
+        else:
+            detail = exc.reason or str(exc)
+            advice = (
+                "check --smtp-ssl (TLS from the start, usually port 465) versus "
+                "--smtp-starttls (usually port 587)"
+            )
+        return f"TLS with SMTP server {where} failed: {_one_line(detail)}; {advice}"
     if isinstance(exc, smtplib.SMTPException):
         return f"sending mail through SMTP server {where} failed: {_one_line(str(exc))}"
     reason = _os_reason(exc)
