@@ -283,27 +283,42 @@ def mask_secrets(value: Any, salt: bytes | None = None) -> Any:
     if isinstance(value, str):
         return _mask_text(value, salt) if len(value) >= SHORTEST else value
     if isinstance(value, dict):
-        out: dict[Any, Any] | None = None
-        for key, item in value.items():
-            if isinstance(key, str) and is_secret_key(key):
-                masked = _mask_keyed(item, salt)
-            elif isinstance(item, str):  # inline: most values are short strings or numbers
-                if len(item) < SHORTEST:
-                    continue
-                masked = _mask_text(item, salt)
-            elif isinstance(item, (dict, list)):
-                masked = mask_secrets(item, salt)
-            else:
-                continue
-            if masked is not item:
-                if out is None:
-                    out = dict(value)
-                out[key] = masked
-        return value if out is None else out
+        return _mask_mapping(value, salt)
     if isinstance(value, list):
         items = [mask_secrets(item, salt) for item in value]
         return value if all(map(operator.is_, items, value)) else items
     return value
+
+
+_TEXT_OR_NESTED = (str, dict, list)
+
+
+def _mask_mapping(value: dict[Any, Any], salt: bytes | None) -> dict[Any, Any]:
+    """``mask_secrets`` of a mapping. Most values of a record are numbers, booleans,
+    ``None`` or short strings: those are passed over first, with the fewest checks (a
+    number or ``None`` is no secret even under a secret-named key)."""
+    out: dict[Any, Any] | None = None
+    for key, item in value.items():
+        kind = type(item)
+        if kind is str:
+            if isinstance(key, str) and is_secret_key(key):
+                masked = _mask_keyed(item, salt)
+            elif len(item) < SHORTEST:
+                continue
+            else:
+                masked = _mask_text(item, salt)
+        elif kind is dict or kind is list or isinstance(item, _TEXT_OR_NESTED):
+            if isinstance(key, str) and is_secret_key(key):
+                masked = _mask_keyed(item, salt)
+            else:
+                masked = mask_secrets(item, salt)
+        else:
+            continue
+        if masked is not item:
+            if out is None:
+                out = dict(value)
+            out[key] = masked
+    return value if out is None else out
 
 
 def _mask_keyed(item: Any, salt: bytes | None) -> Any:
