@@ -128,9 +128,7 @@ class AssistantRef(NamedTuple):
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "uuid": self.uuid, "name": self.name}
-        if self.account is not None:
-            data["account"] = self.account
-        return data
+        return data if self.account is None else {**data, "account": self.account}
 
 
 @dataclass(frozen=True)
@@ -193,9 +191,13 @@ class Violation(NamedTuple):
     """
 
     rule: str
+    """The id of the rule broken."""
     severity: Severity
+    """The rule's severity (a waiver never changes it)."""
     title: str
+    """The rule's title, so a renderer needs nothing but the finding."""
     assistant: AssistantRef
+    """Who broke it."""
     path: str
     """The field path that failed, e.g. ``webhook_url`` or ``variables.region``."""
     actual: Any
@@ -484,12 +486,13 @@ class WaiverNote:
     reason: str
 
     def to_dict(self) -> dict[str, Any]:
+        expires = self.expires.isoformat() if self.expires else None
         return {
             "kind": self.kind,
             "source": self.source,
             "rules": self.rules,
             "owner": self.owner,
-            "expires": self.expires.isoformat() if self.expires else None,
+            "expires": expires,
             "reason": self.reason,
         }
 
@@ -499,7 +502,9 @@ class Report:
     """Everything one run found; the single input of every renderer."""
 
     tool_version: str
+    """The auditor version that made the report."""
     generated_at: str
+    """When, ISO 8601 in UTC (``2026-11-24T03:00:00Z``)."""
     source: str
     """Where the fleet came from: a base URL, several (comma separated), or a file."""
     assistants: tuple[AssistantRef, ...]

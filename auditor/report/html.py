@@ -17,8 +17,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from markupsafe import Markup
 
@@ -68,19 +67,20 @@ def _diff_lines(diff: str) -> tuple[list[tuple[str, str]], int]:
     return shown, max(0, len(body) - MAX_DIFF_LINES)
 
 
-@dataclass(frozen=True)
-class RuleGroup:
+class RuleGroup(NamedTuple):
     """One rule's findings as the page shows them."""
 
     rule: RuleInfo
-    count: int
+    total: int
+    """Its findings, shown or not."""
     new: int
+    """Of those, how many are new."""
     findings: tuple[Violation, ...]
     """At most ``MAX_ROWS``."""
 
     @property
     def hidden(self) -> int:
-        return self.count - len(self.findings)
+        return self.total - len(self.findings)
 
     @property
     def anchor(self) -> str:
@@ -101,7 +101,7 @@ def rule_groups(report: Report, findings: Sequence[Violation]) -> list[RuleGroup
         )
         new = sum(1 for v in items if v.status == "new")
         groups.append(RuleGroup(rule, len(items), new, tuple(items[:MAX_ROWS])))
-    groups.sort(key=lambda g: (-int(g.rule.severity), -g.count, g.rule.id))
+    groups.sort(key=lambda g: (-int(g.rule.severity), -g.total, g.rule.id))
     return groups
 
 

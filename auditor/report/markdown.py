@@ -115,7 +115,7 @@ class MarkdownFormat(ReportFormat):
                 out += [
                     "",
                     f"### {str(rule.severity).upper()} `{_cell(rule.id)}` "
-                    f"{_cell(rule.title)} ({group.count})",
+                    f"{_cell(rule.title)} ({group.total})",
                 ]
                 out += ["", f"**Remediation:** {_cell(rule.remediation or '–')}"]
                 out += ["", "| assistant | path | actual | expected |", "|---|---|---|---|"]
@@ -124,7 +124,7 @@ class MarkdownFormat(ReportFormat):
                     f"{_cell(value_text(v.actual))} | {_cell(v.expected)} |"
                     for v in group.findings[:MAX_GROUP]
                 ]
-                out += _more(min(MAX_GROUP, len(group.findings)), group.count, "")
+                out += _more(min(MAX_GROUP, len(group.findings)), group.total, "")
         if report.waived:
             out += ["", f"## Waived ({len(report.waived)})", ""]
             out += [
@@ -167,7 +167,7 @@ def _overview(report: Report) -> list[str]:
     for g in groups:
         new = f" {g.new} |" if compared else ""
         out.append(
-            f"| `{_cell(g.rule.id)}` {_cell(g.rule.title)} | {g.rule.severity} | {g.count} |{new}"
+            f"| `{_cell(g.rule.id)}` {_cell(g.rule.title)} | {g.rule.severity} | {g.total} |{new}"
         )
     return out
 
