@@ -15,3 +15,15 @@ NOTIFY_ON = ("findings", "always", "drift", "violations", "new")
 COLOR_MODES = ("auto", "always", "never")
 SEVERITY_CHOICES = ("info", "low", "medium", "high", "critical")
 """Severities, lowest first."""
+EXTENSION_FORMATS = {
+    ".json": "json",
+    ".html": "html",
+    ".htm": "html",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".xml": "junit",
+    ".sarif": "sarif",
+    ".txt": "text",
+}
+"""A report file's extension → the format it holds: ``-o report.html`` without
+``--format`` writes HTML, and ``--format json -o report.html`` is refused as a mix-up."""

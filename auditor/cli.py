@@ -1,37 +1,35 @@
 """The command line: parse options, build one settings object, call one function.
 
-No business logic lives here. Every command turns its options into a typed settings
-object (``auditor.config`` merges flags, env vars and the config file) and calls
-``auditor.commands.<name>.run(settings)``, which returns the exit code. Errors raised
-anywhere below become one stderr line and their exit code in ``AuditorGroup.invoke``.
+No business logic lives here. Every option is a row of ``auditor.settings_table``,
+turned into a click option below; a command hands what click parsed, with its origin,
+to ``auditor.resolve`` (which adds the env-only settings, the config file and the
+defaults) and calls ``auditor.commands.<name>.run(settings)``, which returns the exit
+code. Errors raised anywhere below become one stderr line and their exit code in
+``AuditorGroup.invoke``.
 
-Only click is imported at start-up; everything else is imported inside the command
-that needs it, so ``auditor --version`` starts as fast as Python itself.
+Only click, the table and the option words are imported at start-up; everything else
+is imported inside the command that needs it, so ``--help`` and ``--version`` start
+about as fast as click itself.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 from click.core import ParameterSource
 
 from auditor._version import __version__
-from auditor.choices import COLOR_MODES, EMAIL_ON, FORMATS, NOTIFY_ON, SEVERITY_CHOICES
 from auditor.errors import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_USAGE, AuditorError
-
-if TYPE_CHECKING:
-    from auditor.settings import Sourced
+from auditor.settings_table import EVERY_COMMAND, SETTINGS, Setting, Sourced, rows_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 _GLOBALS_KEY = "auditor.globals"
-_log = logging.getLogger("auditor")
 
 
 class AuditorGroup(click.Group):
@@ -176,12 +174,10 @@ class _SourcedOption(click.Option):
 
 def _remember_global(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     """Keep the strongest value of a global option given before and/or after the command."""
-    from auditor.settings import Sourced
-
     assert param.name is not None
     store: dict[str, Sourced] = ctx.find_root().meta.setdefault(_GLOBALS_KEY, {})
     origin = _origin(ctx, param.name)
-    new = Sourced(value, origin, _where(param, origin), secret=param.name == "api_key")
+    new = Sourced(value, origin, _where(param, origin), _SECRETS.get(param.name, False))
     old = store.get(param.name)
     if param.name == "verbose" and old is not None:
         new = Sourced(old.value + value, max(old, new, key=lambda s: s.rank).origin)
@@ -215,179 +211,6 @@ class _Seconds(click.ParamType):
         return seconds
 
 
-def _global_option(*names: str, **attrs: Any) -> Callable[[F], F]:
-    return click.option(*names, cls=_SourcedOption, **attrs)
-
-
-def _global_options(func: F) -> F:
-    options = [
-        _global_option(
-            "--base-url",
-            envvar="INTELLIXENT_BASE_URL",
-            metavar="URL",
-            help="API base URL  [env INTELLIXENT_BASE_URL; default https://portal.intellixent.ai/api]",
-        ),
-        _global_option(
-            "--api-key",
-            envvar="INTELLIXENT_API_KEY",
-            metavar="KEY",
-            help="API key, sent as a Bearer token; never printed or stored  "
-            "[env INTELLIXENT_API_KEY]",
-        ),
-        _global_option(
-            "--timeout",
-            type=_Seconds(minimum=0.1),
-            envvar="AUDITOR_TIMEOUT",
-            metavar="SECONDS",
-            help="The most one API request may take, from connecting to the last byte of "
-            "the answer (connect: at most 10 s)  [env AUDITOR_TIMEOUT; default 30]",
-        ),
-        _global_option(
-            "--retry-budget",
-            type=_Seconds(minimum=0),
-            envvar="AUDITOR_RETRY_BUDGET",
-            metavar="SECONDS",
-            help="The most time a run spends retrying failed requests (429, 5xx, timeouts), "
-            "per account, from the first failed request; then exit 3. 0: no retries  "
-            "[env AUDITOR_RETRY_BUDGET; default 120]",
-        ),
-        _global_option(
-            "--concurrency",
-            type=click.IntRange(1, 64),
-            envvar="AUDITOR_CONCURRENCY",
-            metavar="N",
-            help="Pages fetched at once  [default 8]",
-        ),
-        _global_option("-v", "--verbose", count=True, help="More detail on stderr (-vv: debug)."),
-        _global_option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress."),
-        _global_option(
-            "--config",
-            "config_path",
-            envvar="AUDITOR_CONFIG",
-            metavar="PATH",
-            help="Config file  [default ./auditor.yaml, else [tool.auditor] in ./pyproject.toml]",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    for param in func.__click_params__:  # type: ignore[attr-defined]
-        if param.name in {
-            "base_url",
-            "api_key",
-            "timeout",
-            "retry_budget",
-            "concurrency",
-            "verbose",
-            "quiet",
-            "config_path",
-        }:
-            param.expose_value = False
-            param.callback = _remember_global
-    return func
-
-
-def _globals(ctx: click.Context) -> dict[str, Sourced]:
-    return dict(ctx.find_root().meta.get(_GLOBALS_KEY, {}))
-
-
-def _verbosity(ctx: click.Context) -> int:
-    verbose = _globals(ctx).get("verbose")
-    return int(verbose.value) if verbose is not None and verbose.value else 0
-
-
-def _options(ctx: click.Context, values: dict[str, Any]) -> dict[str, Sourced]:
-    """This command's own options as ``Sourced`` values, plus the global ones."""
-    from auditor.settings import Sourced
-
-    collected = _globals(ctx)
-    by_name = {p.name: p for p in ctx.command.params}
-    for name, value in values.items():
-        origin = _origin(ctx, name)
-        param = by_name.get(name)
-        where = _where(param, origin, value) if param is not None else ""
-        collected[name] = Sourced(value, origin, where, secret=name in _SECRET_OPTIONS)
-    _configure_logging(collected)
-    return collected
-
-
-def _configure_logging(options: dict[str, Sourced]) -> None:
-    from auditor.redact import RedactingFilter, register_secret
-
-    for name in ("api_key", "smtp_password"):
-        if name in options:
-            register_secret(options[name].value)
-    for name in _SECRET_OPTIONS & options.keys():
-        value = options[name].value
-        for url in value if isinstance(value, (tuple, list)) else ():
-            register_secret(url)
-    verbose = int(options["verbose"].value or 0) if "verbose" in options else 0
-    quiet = bool(options["quiet"].value) if "quiet" in options else False
-    level = (
-        logging.ERROR
-        if quiet
-        else {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
-    )
-    _log.setLevel(level)
-    if not any(getattr(h, "_auditor", False) for h in _log.handlers):
-        handler: logging.StreamHandler[Any] = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
-        handler.addFilter(RedactingFilter())
-        handler._auditor = True  # type: ignore[attr-defined]
-        _log.addHandler(handler)
-    for existing in _log.handlers:
-        if getattr(existing, "_auditor", False) and isinstance(existing, logging.StreamHandler):
-            existing.setStream(sys.stderr)  # click's test runner swaps sys.stderr per run
-    _log.propagate = False
-
-
-# -- option groups shared by several commands -----------------------------------------------
-
-
-def _report_options(func: F) -> F:
-    options = [
-        click.option(
-            "--format",
-            "formats",
-            type=click.Choice(FORMATS),
-            multiple=True,
-            help="Report format; repeat with --output to write several  [default text]",
-        ),
-        click.option(
-            "-o",
-            "--output",
-            "outputs",
-            multiple=True,
-            metavar="PATH",
-            help="Where the matching --format goes (by position); '-' is stdout. "
-            "Without --format the format follows the extension (.json .html .md .xml .sarif).",
-        ),
-        click.option(
-            "--color",
-            type=click.Choice(COLOR_MODES),
-            default="auto",
-            show_default=True,
-            help="Colour in text output; auto means a TTY without NO_COLOR.",
-        ),
-        click.option(
-            "--ignore-field",
-            "ignore_fields",
-            multiple=True,
-            metavar="PATH",
-            help="Field left out of drift (repeatable)  [default updated_at]",
-        ),
-        click.option(
-            "--unordered-list",
-            "unordered_lists",
-            multiple=True,
-            metavar="PATH",
-            help="List whose order carries no meaning in drift (repeatable)  [default tools]",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
 class _Addresses(click.ParamType):
     """Mail addresses; in the environment a list like a ``To:`` header.
 
@@ -408,208 +231,161 @@ class _Addresses(click.ParamType):
         return [a for a in addresses if a]
 
 
-def _email_options(func: F) -> F:
-    options = [
-        click.option(
-            "--email-to",
-            multiple=True,
-            type=_Addresses(),
-            metavar="ADDR",
-            envvar="AUDITOR_EMAIL_TO",
-            help="Mail the report to ADDR (repeatable)  [env AUDITOR_EMAIL_TO: comma separated]",
-        ),
-        click.option(
-            "--email-from",
-            metavar="ADDR",
-            envvar="AUDITOR_EMAIL_FROM",
-            help="Sender address  [env AUDITOR_EMAIL_FROM]",
-        ),
-        click.option(
-            "--smtp-host",
-            metavar="HOST",
-            envvar="AUDITOR_SMTP_HOST",
-            help="SMTP server  [env AUDITOR_SMTP_HOST; default localhost]",
-        ),
-        click.option(
-            "--smtp-port",
-            type=click.IntRange(1, 65535),
-            envvar="AUDITOR_SMTP_PORT",
-            help="SMTP port  [env AUDITOR_SMTP_PORT; default 25, 587 with --smtp-starttls, "
-            "465 with --smtp-ssl]",
-        ),
-        click.option(
-            "--smtp-user",
-            metavar="USER",
-            envvar="AUDITOR_SMTP_USER",
-            help="SMTP login; the password comes from AUDITOR_SMTP_PASSWORD only  "
-            "[env AUDITOR_SMTP_USER]",
-        ),
-        click.option(
-            "--smtp-starttls/--no-smtp-starttls",
-            default=None,
-            envvar="AUDITOR_SMTP_STARTTLS",
-            help="Upgrade the connection with STARTTLS  [env AUDITOR_SMTP_STARTTLS]",
-        ),
-        click.option(
-            "--smtp-ssl/--no-smtp-ssl",
-            default=None,
-            envvar="AUDITOR_SMTP_SSL",
-            help="Connect with implicit TLS (SMTPS)  [env AUDITOR_SMTP_SSL]",
-        ),
-        click.option(
-            "--email-on",
-            type=click.Choice(EMAIL_ON),
-            envvar="AUDITOR_EMAIL_ON",
-            help="When to send  [env AUDITOR_EMAIL_ON; default findings]",
-        ),
-        click.option(
-            "--email-dry-run",
-            metavar="FILE.eml",
-            envvar="AUDITOR_EMAIL_DRY_RUN",
-            help="Write the message to FILE.eml instead of sending it  [env AUDITOR_EMAIL_DRY_RUN]",
-        ),
-    ]
-    for kind, service, env in _NOTIFY_KINDS:
-        flag = "--webhook" if kind == "webhook" else f"--{kind}-webhook"
-        options.append(
-            click.option(
-                flag,
-                "webhooks" if kind == "webhook" else f"{kind}_webhooks",
-                multiple=True,
-                metavar="URL",
-                envvar=env,
-                help=f"Post a summary to this {service} incoming-webhook URL (repeatable; "
-                f"a secret: only its host is shown)  [env {env}]",
-            )
+def _click_type(row: Setting) -> Any:
+    """The click type of a setting's values (``None``: text)."""
+    if row.type == "seconds":
+        return _Seconds(minimum=row.low or 0)
+    if row.type == "int":
+        if row.low is None and row.high is None:
+            return int
+        low, high = (None if end is None else int(end) for end in (row.low, row.high))
+        return click.IntRange(low, high)
+    if row.type == "float":
+        return click.FloatRange(row.low, row.high)
+    if row.type == "choice":
+        return click.Choice(row.choices)
+    if row.type == "addresses":
+        return _Addresses()
+    return None
+
+
+def _click_option(row: Setting, command: str) -> click.Option:
+    """The click option of one setting in one command, as the table declares it."""
+    attrs: dict[str, Any] = {
+        "help": row.help_for(command) or None,
+        "metavar": row.metavar,
+        "envvar": row.env,
+        "required": row.required,
+        "show_default": row.click_shows_default,
+        "multiple": row.many,
+    }
+    if row.type == "count":
+        attrs["count"] = True
+    elif row.type == "bool" and "/" not in row.flags[-1]:
+        attrs["is_flag"] = True
+    else:
+        attrs["type"] = _click_type(row)
+    if row.default is not None:
+        attrs["default"] = row.default
+    if row.taken_by(EVERY_COMMAND):  # global: accepted before and after the command
+        return _SourcedOption(
+            [*row.flags, row.name], expose_value=False, callback=_remember_global, **attrs
         )
-        options.append(
-            click.option(
-                f"--{kind}-on",
-                type=click.Choice(NOTIFY_ON),
-                help=f"When to post to {flag}  [default findings]",
-            )
-        )
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return click.Option([*row.flags, row.name], **attrs)
 
 
-_NOTIFY_KINDS = (
-    ("slack", "Slack", "AUDITOR_SLACK_WEBHOOK"),
-    ("teams", "Teams (Workflows)", "AUDITOR_TEAMS_WEBHOOK"),
-    ("webhook", "JSON", "AUDITOR_WEBHOOK_URL"),
-)
-_SECRET_OPTIONS = {"smtp_password", "slack_webhooks", "teams_webhooks", "webhooks"}
+def table_options(command: str, table: tuple[Setting, ...] = SETTINGS) -> Callable[[F], F]:
+    """Give a click command the options of every setting it takes, in table order."""
+
+    def decorate(func: F) -> F:
+        params = getattr(func, "__click_params__", [])
+        # click reverses the decorator order: the last one appended is listed first
+        params.extend(_click_option(row, command) for row in reversed(rows_for(command, table)))
+        func.__click_params__ = params  # type: ignore[attr-defined]
+        return func
+
+    return decorate
 
 
-def _smtp_password() -> Sourced:
-    from auditor.settings import Sourced
+class TableCommand(click.Command):
+    """A command whose options come from the table, built the first time they are read.
 
-    value = os.environ.get("AUDITOR_SMTP_PASSWORD") or None
-    return Sourced(value, "env" if value else "default", "AUDITOR_SMTP_PASSWORD", secret=True)
+    ``auditor --help`` and a run of one command then never build the other commands'
+    options. The parameters click is given (the arguments) follow the table's options.
+    """
+
+    def __init__(self, *args: Any, table_path: str, **kwargs: Any) -> None:
+        self.table_path = table_path
+        self._table_params: list[click.Parameter] | None = None
+        super().__init__(*args, **kwargs)
+
+    @property
+    def params(self) -> list[click.Parameter]:
+        if self._table_params is None:
+            rows = rows_for(self.table_path)
+            self._table_params = [_click_option(row, self.table_path) for row in rows]
+            self._table_params += self._declared_params
+        return self._table_params
+
+    @params.setter
+    def params(self, value: list[click.Parameter]) -> None:
+        self._declared_params = value
+        self._table_params = None
 
 
-def _audit_options(func: F) -> F:
-    """Every option of ``audit``; ``config show`` takes them too, to show their effect."""
-    options = [
-        click.option(
-            "--input",
-            "input_path",
-            metavar="SNAPSHOT",
-            help="Audit this snapshot file instead of the live API.",
-        ),
-        click.option(
-            "--policy",
-            "policies",
-            multiple=True,
-            metavar="PATH",
-            help="Policy file or folder (repeatable)  [default the bundled pack]",
-        ),
-        click.option(
-            "--baseline",
-            metavar="FILE",
-            help="Approved snapshot (or folder of per-account snapshots) to diff against.",
-        ),
-        click.option(
-            "--history",
-            metavar="FILE",
-            envvar="AUDITOR_HISTORY",
-            help="SQLite file every run is recorded in: new/standing/fixed against the "
-            "last run, first_seen, trends (`auditor history`).",
-        ),
-        _report_options,
-        click.option(
-            "--fail-on-violation/--no-fail-on-violation",
-            default=False,
-            help="Exit 1 when violations at or above --severity-threshold remain "
-            "(exit 2 if no rule, or no assistant after --filter, was checked).",
-        ),
-        click.option(
-            "--severity-threshold",
-            type=click.Choice(SEVERITY_CHOICES),
-            default="low",
-            show_default=True,
-            help="Lowest severity that trips --fail-on-violation.",
-        ),
-        click.option(
-            "--fail-on-drift/--no-fail-on-drift",
-            default=False,
-            help="Exit 1 when anything drifted from --baseline.",
-        ),
-        click.option(
-            "--fail-on-new/--no-fail-on-new",
-            default=False,
-            help="Exit 1 when violations at or above --severity-threshold are new (not on "
-            "--baseline, or not in the last run of --history); standing ones pass.",
-        ),
-        click.option(
-            "--select",
-            multiple=True,
-            metavar="RULE_ID",
-            help="Check only these rules (repeatable or comma separated).",
-        ),
-        click.option(
-            "--ignore",
-            multiple=True,
-            metavar="RULE_ID",
-            help="Skip these rules (repeatable or comma separated).",
-        ),
-        click.option(
-            "--framework",
-            "frameworks",
-            multiple=True,
-            metavar="ID",
-            help="Check only the rules mapped to this compliance framework (repeatable: "
-            "eu-ai-act, tcpa, two-party-consent, hipaa, gdpr, pci-dss; auditor framework "
-            "list) and report its scorecard; without --policy it loads "
-            "builtin:voice-compliance.",
-        ),
-        click.option(
-            "--filter",
-            "filters",
-            multiple=True,
-            metavar="FIELD=VALUE",
-            help="Audit only assistants matching FIELD=VALUE or FIELD!=VALUE (repeatable: all).",
-        ),
-        click.option(
-            "--account",
-            "account_names",
-            multiple=True,
-            metavar="NAME",
-            help="With accounts in the config file: audit only these (repeatable).",
-        ),
-        _email_options,
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+def _command(group: click.Group, path: str, **attrs: Any) -> Callable[[F], click.Command]:
+    """A command of ``group`` with the options the table gives ``path``; its function
+    takes the click context and every option's value."""
+
+    def decorate(func: F) -> click.Command:
+        return group.command(
+            cls=TableCommand, table_path=path, context_settings=CONTEXT_SETTINGS, **attrs
+        )(click.pass_context(func))
+
+    return decorate
+
+
+_SECRETS = {row.name: row.secret for row in SETTINGS}
+
+
+def _globals(ctx: click.Context) -> dict[str, Sourced]:
+    return dict(ctx.find_root().meta.get(_GLOBALS_KEY, {}))
+
+
+def _verbosity(ctx: click.Context) -> int:
+    verbose = _globals(ctx).get("verbose")
+    return int(verbose.value) if verbose is not None and verbose.value else 0
+
+
+def _options(ctx: click.Context, values: dict[str, Any]) -> dict[str, Sourced]:
+    """This command's own options as ``Sourced`` values, plus the global ones."""
+    collected = _globals(ctx)
+    by_name = {p.name: p for p in ctx.command.params}
+    for name, value in values.items():
+        origin = _origin(ctx, name)
+        param = by_name.get(name)
+        where = _where(param, origin, value) if param is not None else ""
+        collected[name] = Sourced(value, origin, where, _SECRETS.get(name, False))
+    _configure_logging(collected)
+    return collected
+
+
+def _configure_logging(options: dict[str, Sourced]) -> None:
+    import logging
+
+    from auditor.redact import RedactingFilter, register_secret
+
+    for item in options.values():
+        if not item.secret:
+            continue
+        for value in item.value if isinstance(item.value, (tuple, list)) else (item.value,):
+            register_secret(value)
+    verbose = int(options["verbose"].value or 0) if "verbose" in options else 0
+    quiet = bool(options["quiet"].value) if "quiet" in options else False
+    level = (
+        logging.ERROR
+        if quiet
+        else {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    )
+    log = logging.getLogger("auditor")
+    log.setLevel(level)
+    if not any(getattr(h, "_auditor", False) for h in log.handlers):
+        handler: logging.StreamHandler[Any] = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        handler.addFilter(RedactingFilter())
+        handler._auditor = True  # type: ignore[attr-defined]
+        log.addHandler(handler)
+    for existing in log.handlers:
+        if getattr(existing, "_auditor", False) and isinstance(existing, logging.StreamHandler):
+            existing.setStream(sys.stderr)  # click's test runner swaps sys.stderr per run
+    log.propagate = False
 
 
 # -- commands --------------------------------------------------------------------------------
 
 
 @click.group(cls=AuditorGroup, context_settings=CONTEXT_SETTINGS)
-@_global_options
+@table_options("")
 @click.version_option(__version__, "--version", prog_name="auditor", message="%(prog)s %(version)s")
 def cli() -> None:
     """Audit Intellixent voice assistants against policies and an approved baseline.
@@ -622,10 +398,7 @@ def cli() -> None:
     """
 
 
-@cli.command(context_settings=CONTEXT_SETTINGS)
-@_global_options
-@_audit_options
-@click.pass_context
+@_command(cli, "audit")
 def audit(ctx: click.Context, **values: Any) -> None:
     """Fetch every assistant, check the policies, diff the baseline, report.
 
@@ -647,29 +420,13 @@ def audit(ctx: click.Context, **values: Any) -> None:
                 4 reports written, the email could not be sent
     """
     from auditor.commands import audit as command
-    from auditor.config import build_audit_settings
+    from auditor.resolve import build_audit_settings
 
     options = _options(ctx, values)
-    options["smtp_password"] = _smtp_password()
     ctx.exit(command.run(build_audit_settings(options)))
 
 
-@cli.command(context_settings=CONTEXT_SETTINGS)
-@_global_options
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    metavar="FILE",
-    help="Snapshot file to write (atomically; left untouched on any error).",
-)
-@click.option(
-    "--account",
-    "account_name",
-    metavar="NAME",
-    help="With accounts in the config file: the account to fetch.",
-)
-@click.pass_context
+@_command(cli, "fetch")
 def fetch(ctx: click.Context, **values: Any) -> None:
     """Write the complete live listing as a snapshot file.
 
@@ -680,7 +437,7 @@ def fetch(ctx: click.Context, **values: Any) -> None:
       auditor audit --input tonight.json               audit the file later, offline
     """
     from auditor.commands import fetch as command
-    from auditor.config import build_fetch_settings
+    from auditor.resolve import build_fetch_settings
 
     ctx.exit(command.run(build_fetch_settings(_options(ctx, values))))
 
@@ -695,32 +452,7 @@ def snapshot() -> None:
     """
 
 
-@snapshot.command(context_settings=CONTEXT_SETTINGS)
-@_global_options
-@click.option(
-    "--from",
-    "source_file",
-    metavar="SNAPSHOT",
-    help="Approve this snapshot file instead of the live listing.",
-)
-@click.option(
-    "-o",
-    "--output",
-    metavar="BASELINE",
-    help="Baseline file to write  [default: baseline from the config file]",
-)
-@click.option(
-    "--account",
-    "account_name",
-    metavar="NAME",
-    help="With accounts in the config file: the account to approve.",
-)
-@click.option(
-    "--dry-run",
-    is_flag=True,
-    help="Say what the new baseline changes against the one it replaces; write nothing.",
-)
-@click.pass_context
+@_command(snapshot, "snapshot approve")
 def approve(ctx: click.Context, **values: Any) -> None:
     """Make the current listing (or --from FILE) the approved baseline.
 
@@ -736,21 +468,14 @@ def approve(ctx: click.Context, **values: Any) -> None:
       auditor snapshot approve -o baselines/fleet.json --dry-run -v   what would change
     """
     from auditor.commands import approve as command
-    from auditor.config import build_approve_settings
+    from auditor.resolve import build_approve_settings
 
     ctx.exit(command.run(build_approve_settings(_options(ctx, values))))
 
 
-@cli.command(context_settings=CONTEXT_SETTINGS)
-@_global_options
+@_command(cli, "diff")
 @click.argument("before", metavar="BEFORE")
 @click.argument("after", metavar="AFTER")
-@_report_options
-@click.option(
-    "--fail-on-drift/--no-fail-on-drift", default=False, help="Exit 1 when anything drifted."
-)
-@_email_options
-@click.pass_context
 def diff(ctx: click.Context, **values: Any) -> None:
     """Show the drift between two snapshot files (no network).
 
@@ -762,10 +487,9 @@ def diff(ctx: click.Context, **values: Any) -> None:
       auditor diff baseline.json tonight.json --format markdown -o drift.md
     """
     from auditor.commands import diff as command
-    from auditor.config import build_diff_settings
+    from auditor.resolve import build_diff_settings
 
     options = _options(ctx, values)
-    options["smtp_password"] = _smtp_password()
     ctx.exit(command.run(build_diff_settings(options)))
 
 
@@ -782,15 +506,7 @@ def framework() -> None:
     """
 
 
-_FRAMEWORK_FORMAT = click.option(
-    "--format", type=click.Choice(("table", "json")), default="table", show_default=True
-)
-
-
-@framework.command(name="list", context_settings=CONTEXT_SETTINGS)
-@_global_options
-@_FRAMEWORK_FORMAT
-@click.pass_context
+@_command(framework, "framework list", name="list")
 def framework_list(ctx: click.Context, **values: Any) -> None:
     """The bundled frameworks: id, requirements checked by rules and manual, title.
 
@@ -802,14 +518,11 @@ def framework_list(ctx: click.Context, **values: Any) -> None:
     from auditor.commands import framework as command
 
     _options(ctx, values)
-    ctx.exit(command.run_list(values["format"]))
+    ctx.exit(command.run_list(values["framework_format"]))
 
 
-@framework.command(name="show", context_settings=CONTEXT_SETTINGS)
-@_global_options
+@_command(framework, "framework show", name="show")
 @click.argument("framework_id", metavar="ID")
-@_FRAMEWORK_FORMAT
-@click.pass_context
 def framework_show(ctx: click.Context, **values: Any) -> None:
     """One framework: each requirement, its source, the rules that check it, and what a
     person must verify.
@@ -822,26 +535,10 @@ def framework_show(ctx: click.Context, **values: Any) -> None:
     from auditor.commands import framework as command
 
     _options(ctx, values)
-    ctx.exit(command.run_show(values["framework_id"], values["format"]))
+    ctx.exit(command.run_show(values["framework_id"], values["framework_format"]))
 
 
-@cli.command(name="history", context_settings=CONTEXT_SETTINGS)
-@_global_options
-@click.option(
-    "--history",
-    metavar="FILE",
-    envvar="AUDITOR_HISTORY",
-    help="The history file (as given to audit --history)  [default: the config file's]",
-)
-@click.option("--last", type=click.IntRange(min=1), metavar="N", help="Only the last N runs.")
-@click.option(
-    "--format",
-    type=click.Choice(("text", "json")),
-    default="text",
-    show_default=True,
-    help='A table with a trend line, or {"runs": [...]}, oldest first.',
-)
-@click.pass_context
+@_command(cli, "history", name="history")
 def history_command(ctx: click.Context, **values: Any) -> None:
     """List the audits a history holds: one row per run, oldest first.
 
@@ -854,7 +551,7 @@ def history_command(ctx: click.Context, **values: Any) -> None:
       auditor history --history audits.db --last 14 --format json
     """
     from auditor.commands import history as command
-    from auditor.config import build_history_settings
+    from auditor.resolve import build_history_settings
 
     ctx.exit(command.run(build_history_settings(_options(ctx, values))))
 
@@ -871,10 +568,8 @@ def policy() -> None:
     """
 
 
-@policy.command(context_settings=CONTEXT_SETTINGS)
-@_global_options
+@_command(policy, "policy validate")
 @click.argument("paths", nargs=-1, metavar="PATH...")
-@click.pass_context
 def validate(ctx: click.Context, **values: Any) -> None:
     """Check policy files; print every problem as file:line: message (exit 0 or 2).
 
@@ -886,15 +581,13 @@ def validate(ctx: click.Context, **values: Any) -> None:
       auditor policy validate policies/team.yaml extra/
     """
     from auditor.commands import policy as command
-    from auditor.config import build_policy_settings
+    from auditor.resolve import build_policy_settings
 
     ctx.exit(command.run_validate(build_policy_settings(_options(ctx, values))))
 
 
-@policy.command(name="test", context_settings=CONTEXT_SETTINGS)
-@_global_options
+@_command(policy, "policy test", name="test")
 @click.argument("paths", nargs=-1, metavar="TESTFILE...")
-@click.pass_context
 def test_(ctx: click.Context, **values: Any) -> None:
     """Run policy test files: example assistants with the outcomes they must get.
 
@@ -906,39 +599,12 @@ def test_(ctx: click.Context, **values: Any) -> None:
       auditor policy test policies/team_test.yaml
     """
     from auditor.commands import policy as command
-    from auditor.config import build_policy_settings
+    from auditor.resolve import build_policy_settings
 
     ctx.exit(command.run_test(build_policy_settings(_options(ctx, values))))
 
 
-@policy.command(name="list", context_settings=CONTEXT_SETTINGS)
-@_global_options
-@click.option(
-    "--policy",
-    "paths",
-    multiple=True,
-    metavar="PATH",
-    help="Policy file or folder (repeatable)  [default the bundled pack]",
-)
-@click.option(
-    "--format",
-    "format",
-    type=click.Choice(["table", "json", "markdown"]),
-    default="table",
-    show_default=True,
-    help="markdown is what docs/policies.md is generated from.",
-)
-@click.option("--select", multiple=True, metavar="RULE_ID", help="Only these rules.")
-@click.option("--ignore", multiple=True, metavar="RULE_ID", help="Not these rules.")
-@click.option(
-    "--framework",
-    "frameworks",
-    multiple=True,
-    metavar="ID",
-    help="Only the rules mapped to this framework (without --policy: the bundled "
-    "compliance pack); then the framework's requirements and manual controls.",
-)
-@click.pass_context
+@_command(policy, "policy list", name="list")
 def list_(ctx: click.Context, **values: Any) -> None:
     """The rules in force: id, severity, title and what each checks.
 
@@ -949,76 +615,12 @@ def list_(ctx: click.Context, **values: Any) -> None:
       auditor policy list --format markdown > docs/policies.md
     """
     from auditor.commands import policy as command
-    from auditor.config import build_policy_settings
+    from auditor.resolve import build_policy_settings
 
     ctx.exit(command.run_list(build_policy_settings(_options(ctx, values))))
 
 
-@cli.command(context_settings=CONTEXT_SETTINGS)
-@_global_options
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    default=8765,
-    show_default=True,
-    help="Port (0: any free port).",
-)
-@click.option(
-    "--count",
-    type=click.IntRange(0),
-    default=47,
-    show_default=True,
-    help="Assistants in the seeded fleet.",
-)
-@click.option("--seed", type=int, default=7, show_default=True, help="Seed of the sample data.")
-@click.option("--latency-ms", type=click.FloatRange(0), default=0, help="Delay every response.")
-@click.option(
-    "--rate-limit-every",
-    type=click.IntRange(0),
-    default=0,
-    metavar="N",
-    help="Answer every Nth request with 429 and Retry-After.",
-)
-@click.option(
-    "--retry-after",
-    type=click.FloatRange(0),
-    default=1,
-    show_default=True,
-    metavar="SECONDS",
-    help="Retry-After sent with 429.",
-)
-@click.option(
-    "--fail-pages", metavar="P,Q", default="", help="Pages that always answer --fail-status."
-)
-@click.option(
-    "--fail-rate",
-    type=click.FloatRange(0, 1),
-    default=0,
-    help="Fraction of requests that answer --fail-status.",
-)
-@click.option(
-    "--fail-status",
-    type=click.IntRange(500, 599),
-    default=503,
-    show_default=True,
-    help="Status of injected server errors.",
-)
-@click.option(
-    "--lie-about-total",
-    type=int,
-    default=0,
-    metavar="N",
-    help="Report total as the true count + N (N may be negative).",
-)
-@click.option(
-    "--fault",
-    "faults",
-    multiple=True,
-    metavar="NAME[=ARG]",
-    help="More faults for testing clients; see the list below.",
-)
-@click.pass_context
+@_command(cli, "sandbox")
 def sandbox(ctx: click.Context, **values: Any) -> None:
     """Run a local Intellixent-compatible API with a seeded sample fleet.
 
@@ -1047,28 +649,12 @@ def sandbox(ctx: click.Context, **values: Any) -> None:
     without Retry-After.
     """
     from auditor.commands import sandbox as command
-    from auditor.config import build_sandbox_settings
+    from auditor.resolve import build_sandbox_settings
 
     ctx.exit(command.run(build_sandbox_settings(_options(ctx, values))))
 
 
-@cli.command(context_settings=CONTEXT_SETTINGS)
-@_global_options
-@click.option(
-    "--output-dir",
-    default="auditor-demo",
-    show_default=True,
-    metavar="DIR",
-    help="Where the demo writes its baseline and reports.",
-)
-@click.option(
-    "--count",
-    type=click.IntRange(1),
-    default=47,
-    show_default=True,
-    help="Assistants in the demo fleet.",
-)
-@click.pass_context
+@_command(cli, "demo")
 def demo(ctx: click.Context, **values: Any) -> None:
     """Run the whole audit end to end against a built-in sandbox: no key, no setup.
 
@@ -1078,7 +664,7 @@ def demo(ctx: click.Context, **values: Any) -> None:
       auditor demo --count 500 --output-dir /tmp/demo
     """
     from auditor.commands import demo as command
-    from auditor.config import build_demo_settings
+    from auditor.resolve import build_demo_settings
 
     ctx.exit(command.run(build_demo_settings(_options(ctx, values))))
 
@@ -1093,10 +679,7 @@ def config() -> None:
     """
 
 
-@config.command(context_settings=CONTEXT_SETTINGS)
-@_global_options
-@_audit_options
-@click.pass_context
+@_command(config, "config show")
 def show(ctx: click.Context, **values: Any) -> None:
     """Print every setting of a nightly audit and where it came from, secrets masked.
 
@@ -1112,28 +695,10 @@ def show(ctx: click.Context, **values: Any) -> None:
     from auditor.commands import config as command
 
     options = _options(ctx, values)
-    options["smtp_password"] = _smtp_password()
     ctx.exit(command.run_show(options))
 
 
-@cli.command(name="init", context_settings=CONTEXT_SETTINGS)
-@_global_options
-@click.option(
-    "--dir",
-    "directory",
-    default=".",
-    show_default=True,
-    metavar="DIR",
-    help="Repository folder to write into.",
-)
-@click.option(
-    "--ci",
-    type=click.Choice(("github", "gitlab", "none")),
-    default="github",
-    show_default=True,
-    help="Which CI workflow to write.",
-)
-@click.pass_context
+@_command(cli, "init", name="init")
 def init(ctx: click.Context, **values: Any) -> None:
     """Write auditor.yaml, policies/team.yaml, baselines/ and a CI workflow; never overwrites.
 
@@ -1149,17 +714,15 @@ def init(ctx: click.Context, **values: Any) -> None:
     from pathlib import Path
 
     from auditor.commands import init as command
+    from auditor.resolve import resolve
 
-    options = _options(ctx, values)
-    base_url = options.get("base_url")
-    quiet = options.get("quiet")
+    options = resolve(_options(ctx, values), read_file=False)
     settings = command.InitSettings(
-        directory=Path(values["directory"]),
-        ci=values["ci"],
-        base_url=str(base_url.value)
-        if base_url and base_url.value
-        else "https://portal.intellixent.ai/api",
-        quiet=bool(quiet and quiet.value),
+        directory=Path(options["directory"].value),
+        ci=options["ci"].value,
+        base_url=str(options["base_url"].value),
+        quiet=bool(options["quiet"].value),
+        base_url_from=options["base_url"].where or "--base-url",
     )
     ctx.exit(command.run(settings))
 

@@ -1,11 +1,9 @@
-"""Typed settings for each command, and where each value came from.
+"""The typed settings each command receives: one frozen dataclass per command and part.
 
-The CLI hands every option over as a ``Sourced`` value (flag, env or default). A config
-file (``auditor.yaml``, ``--config`` or ``[tool.auditor]``) fills in what was left at its
-default. Precedence: flag > env > file > default. ``config show`` prints the result with
-the origin of every value, secrets masked.
-
-Nothing here imports anything heavy: the CLI builds these objects before any work.
+``auditor.resolve`` builds them from the resolved options (flag > env > file >
+default, see ``auditor.settings_table``); commands and the code below them read only
+these objects, never click or the config file. Their defaults are the table's, so a
+default is written once. ``Sourced`` lives in the table and is re-exported here.
 """
 
 from __future__ import annotations
@@ -13,37 +11,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from auditor.model import Severity
+from auditor.settings_table import ORIGINS as ORIGINS
+from auditor.settings_table import SANDBOX_API_KEY, default_of
+from auditor.settings_table import Sourced as Sourced
 
-DEFAULT_BASE_URL = "https://portal.intellixent.ai/api"
-DEFAULT_TIMEOUT = 30.0
+DEFAULT_BASE_URL: str = default_of("base_url")
+DEFAULT_TIMEOUT: float = default_of("timeout")
 """``--timeout``: the most one API request may take, from connecting to the last byte."""
-DEFAULT_RETRY_BUDGET = 120.0
+DEFAULT_RETRY_BUDGET: float = default_of("retry_budget")
 """``--retry-budget``: the most time a run spends retrying failed requests, per account."""
-DEFAULT_CONCURRENCY = 8
-DEFAULT_IGNORE_FIELDS = ("updated_at",)
-DEFAULT_UNORDERED_LISTS = ("tools",)
-
-ORIGINS = ("default", "file", "env", "flag")
-"""Where a value came from, weakest first."""
-
-
-@dataclass(frozen=True)
-class Sourced:
-    """A setting's value and its origin (``default``, ``file``, ``env`` or ``flag``)."""
-
-    value: Any
-    origin: str
-    where: str = ""
-    """The flag, the env var, or ``file:line`` that gave it."""
-    secret: bool = False
-    """Shown masked in ``config show``."""
-
-    @property
-    def rank(self) -> int:
-        return ORIGINS.index(self.origin)
+DEFAULT_CONCURRENCY: int = default_of("concurrency")
+DEFAULT_IGNORE_FIELDS: tuple[str, ...] = default_of("ignore_fields")
+DEFAULT_UNORDERED_LISTS: tuple[str, ...] = default_of("unordered_lists")
+DEFAULT_SEVERITY_THRESHOLD = Severity.parse(default_of("severity_threshold"))
 
 
 @dataclass(frozen=True)
@@ -58,12 +40,15 @@ class ApiSettings:
     """Seconds from the first failed request after which no retry is made (0: none)."""
     account: str | None = None
     """The account's name from the config file, or ``None`` for the single default."""
-    api_key_env: str = "INTELLIXENT_API_KEY"
+    api_key_env: str = default_of("api_key_env")
     """Where the key is read from, to name it in error messages."""
     progress: bool = False
     """Show a progress bar on stderr (a TTY and not ``-q``)."""
     defined_at: str = ""
     """``file:line`` of the account in the config file (empty for the default account)."""
+    base_url_from: str = "--base-url"
+    """Where the base URL was given (the flag, the env var or ``file:line``), for messages
+    that ask to check it."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +62,7 @@ class OutputSpec:
 @dataclass(frozen=True)
 class GateSettings:
     fail_on_violation: bool = False
-    severity_threshold: Severity = Severity.LOW
+    severity_threshold: Severity = DEFAULT_SEVERITY_THRESHOLD
     fail_on_drift: bool = False
     fail_on_new: bool = False
     """Fail on violations at or above the threshold that are new (SPEC §8)."""
@@ -117,9 +102,12 @@ class EmailSettings:
     smtp_password: str | None = field(default=None, repr=False)
     starttls: bool = False
     ssl: bool = False
-    on: str = "findings"
+    on: str = default_of("email_on")
     dry_run: Path | None = None
     """Write the message to this .eml file instead of sending it."""
+    given_at: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """Setting name (``smtp_host``, ``email_to``…) → where it was given: the flag, the env
+    var or ``file:line``, for messages that ask to check it."""
 
     @property
     def enabled(self) -> bool:
@@ -132,7 +120,7 @@ class NotifyTarget:
 
     kind: str
     url: str = field(repr=False)
-    on: str = "findings"
+    on: str = default_of("webhook_on")
     """When to post: as ``--email-on``, plus ``new``."""
 
 
@@ -153,7 +141,7 @@ class OutputSettings:
 
     verbosity: int = 0
     quiet: bool = False
-    color: str = "auto"
+    color: str = default_of("color")
 
 
 @dataclass(frozen=True)
@@ -223,7 +211,7 @@ class PolicySettings:
 
     paths: tuple[Path, ...] = ()
     """Empty means the bundled pack (and, for ``test``, its bundled tests)."""
-    format: str = "table"
+    format: str = default_of("policy_format")
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     frameworks: tuple[str, ...] = ()
@@ -238,33 +226,33 @@ class HistorySettings:
     path: Path
     last: int | None = None
     """Only the last N runs (all of them by default)."""
-    format: str = "text"
+    format: str = default_of("history_format")
     output: OutputSettings = OutputSettings()
 
 
 @dataclass(frozen=True)
 class SandboxSettings:
-    host: str = "127.0.0.1"
-    port: int = 8765
-    count: int = 47
-    seed: int = 7
-    api_key: str = field(default="sandbox-key", repr=False)
-    latency_ms: float = 0.0
-    rate_limit_every: int = 0
-    retry_after: float = 1.0
+    host: str = default_of("host")
+    port: int = default_of("port")
+    count: int = default_of("sandbox_count")
+    seed: int = default_of("seed")
+    api_key: str = field(default=SANDBOX_API_KEY, repr=False)
+    latency_ms: float = default_of("latency_ms")
+    rate_limit_every: int = default_of("rate_limit_every")
+    retry_after: float = default_of("retry_after")
     fail_pages: tuple[int, ...] = ()
-    fail_rate: float = 0.0
-    fail_status: int = 503
-    lie_about_total: int = 0
-    faults: tuple[str, ...] = ()
+    fail_rate: float = default_of("fail_rate")
+    fail_status: int = default_of("fail_status")
+    lie_about_total: int = default_of("lie_about_total")
+    faults: tuple[str, ...] = default_of("faults")
     """Extra named faults, ``NAME`` or ``NAME=ARG`` (see ``auditor sandbox --help``)."""
     output: OutputSettings = OutputSettings()
 
 
 @dataclass(frozen=True)
 class DemoSettings:
-    output_dir: Path = Path("auditor-demo")
-    count: int = 47
+    output_dir: Path = Path(default_of("output_dir"))
+    count: int = default_of("demo_count")
     output: OutputSettings = OutputSettings()
 
 

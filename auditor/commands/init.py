@@ -21,6 +21,7 @@ import click
 
 from auditor._version import __version__
 from auditor.errors import EXIT_OK, ConfigError
+from auditor.settings_table import default_of
 
 CI_CHOICES = ("github", "gitlab", "none")
 """What ``--ci`` accepts: which workflow file to write, if any."""
@@ -153,9 +154,11 @@ class InitSettings:
     """What ``auditor init`` writes, and where."""
 
     directory: Path
-    ci: str = "github"
-    base_url: str = "https://portal.intellixent.ai/api"
+    ci: str = default_of("ci")
+    base_url: str = default_of("base_url")
     quiet: bool = False
+    base_url_from: str = "--base-url"
+    """Where the base URL was given (the flag or the env var), named in its errors."""
 
 
 def planned_files(settings: InitSettings) -> dict[Path, str]:
@@ -176,16 +179,17 @@ def planned_files(settings: InitSettings) -> dict[Path, str]:
 
 def run(settings: InitSettings) -> int:
     """Write the starter files; ``ConfigError`` (exit 2) naming any that already exist."""
-    from auditor.config import userinfo_problem
+    from auditor.configcheck import userinfo_problem
 
-    problem = userinfo_problem(settings.base_url, "--base-url")
+    given_by = settings.base_url_from
+    problem = userinfo_problem(settings.base_url, given_by)
     if problem:
         raise ConfigError(problem)
     if any(ch.isspace() or not ch.isprintable() for ch in settings.base_url):
-        raise ConfigError("--base-url holds whitespace or control characters; give the URL alone")
+        raise ConfigError(f"{given_by} holds whitespace or control characters; give the URL alone")
     if not settings.base_url.startswith(("https://", "http://")):
         raise ConfigError(
-            "--base-url must start with https:// (or http://), e.g. https://portal.intellixent.ai/api"
+            f"{given_by} must start with https:// (or http://), e.g. {default_of('base_url')}"
         )
     root = settings.directory
     if not root.is_dir():

@@ -9,9 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from auditor.cli import cli
-from auditor.config import build_audit_settings, find_config, load_config
+from auditor.config import find_config, load_config
 from auditor.errors import ConfigFileError
 from auditor.model import Severity
+from auditor.resolve import build_audit_settings
 from auditor.settings import Sourced
 
 
@@ -432,7 +433,7 @@ def test_a_bad_address_is_exit_2_before_any_request(args: list[str], line: str) 
     [("sarif", "scan.json"), ("github", "notes.txt"), ("json", "r.json"), ("html", "r.weird")],
 )
 def test_fitting_pairs_are_accepted(fmt: str, output: str) -> None:
-    from auditor.config import format_mismatch
+    from auditor.configcheck import format_mismatch
 
     assert format_mismatch(fmt, output) is None
 
