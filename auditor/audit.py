@@ -27,11 +27,12 @@ raise ``ConfigError`` (exit 2) before any network traffic.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
+from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from auditor.baseline import BaselineIndex, baseline_file
 from auditor.errors import EXIT_FETCH, EXIT_GATE, EXIT_OK, ConfigError, FetchError
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
     from auditor.history import History
     from auditor.model import Violation
     from auditor.policy import Evaluation, Evaluator, PolicySet
-    from auditor.snapshot import Span, Take
     from auditor.status import Earlier, Identity
 
 _log = logging.getLogger("auditor")
@@ -430,30 +430,29 @@ def _audit_account(account: ApiSettings, begin_audit: BeginAudit) -> AccountAudi
 
 
 def _read_input(path: Path, begin_audit: BeginAudit) -> AccountAudit:
-    """The ``--input`` snapshot, audited record by record (in file order)."""
-    from auditor.snapshot import header_account, stream_snapshot
+    """The ``--input`` snapshot, audited a batch of records at a time (in file order)."""
+    from auditor.snapshot import ReadWhole, SnapshotReader, header_account
 
-    audits: list[AccountAudit] = []
-    batch: list[Record] = []
-
-    def begin(header: Mapping[str, Any]) -> Take:
-        audit = begin_audit(header_account(header), by_id=False)
-        audits.append(audit)
-        batch.clear()
-
-        def take(uuid: str, record: Record, span: Span | None) -> None:
-            batch.append(record)
-            if len(batch) >= _BATCH:
+    with SnapshotReader(path) as snapshot:
+        audit = begin_audit(header_account(snapshot.header), by_id=False)
+        try:
+            for batch in _batches(entry.record for entry in snapshot):
                 audit.add(0, batch)
-                batch.clear()
-
-        return take
-
-    header = stream_snapshot(path, begin)
-    audit = audits[-1]
-    audit.add(0, batch)
-    audit.source, audit.fetched_at = header.source, header.fetched_at
+            listing = snapshot.listing
+        except ReadWhole as whole:  # an odd layout, found out late: the file read whole
+            listing = whole.listing
+            audit = begin_audit(listing.account, by_id=False)
+            for batch in _batches(listing.assistants.values()):
+                audit.add(0, batch)
+    audit.source, audit.fetched_at = listing.source, listing.fetched_at
     return audit
+
+
+def _batches(records: Iterable[Record]) -> Iterator[list[Record]]:
+    """``records`` in lists of ``_BATCH``."""
+    remaining = iter(records)
+    while batch := list(islice(remaining, _BATCH)):
+        yield batch
 
 
 def _read_baselines(
