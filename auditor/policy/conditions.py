@@ -399,14 +399,12 @@ def missing_verdict(ops: Sequence[Op], null: bool) -> tuple[int, Op] | None:
 
 
 def leaf_failure(where: str, value: Any, ops: Sequence[Op]) -> Failure | None:
-    """The verdict of a leaf's operators on one value (missing, null, not a list for
-    ``[*]``, or present): ``None`` when they all hold. The one reference for a leaf:
-    ``require`` and ``when`` closures both ask it."""
+    """The verdict of a leaf's operators on one value (missing, null or present):
+    ``None`` when they all hold. The one reference for a leaf: ``require`` and ``when``
+    closures both ask it (through ``_element_failure`` for ``[*]``)."""
     if value is MISSING or value is None:
         verdict = missing_verdict(ops, null=value is None)
         return None if verdict is None else Failure(where, value, verdict[0], verdict[1])
-    if isinstance(value, NotAList):
-        return Failure(where, value, FAIL, _LIST_WANTED)
     for op in ops:
         if not op.test(value):
             return Failure(where, value, FAIL, op)
@@ -441,8 +439,27 @@ def _leaf(path: FieldPath, ops: list[Op], mode: Mode, params: tuple[str, ...]) -
     return Node(check, text, probe, "leaf", params, path, tuple(ops), (), mode)
 
 
+def _element_failure(where: str, value: Any, ops: Sequence[Op]) -> Failure | None:
+    """``leaf_failure`` of an element ``[*]`` reached, which may be no list at all."""
+    if isinstance(value, NotAList):
+        return Failure(where, value, FAIL, _LIST_WANTED)
+    return leaf_failure(where, value, ops)
+
+
+def _reader(path: FieldPath) -> Callable[[Any], Any]:
+    """``path.get``: one ``dict.get`` where the path is one key."""
+    key = path.key
+    if key is None:
+        return path.get
+
+    def read(record: Any) -> Any:
+        return record.get(key, MISSING) if type(record) is dict else MISSING
+
+    return read
+
+
 def _require_leaf(path: FieldPath, ops: list[Op]) -> RequireCheck:
-    get, text, op_list = path.get, path.text, tuple(ops)
+    get, text, op_list = _reader(path), path.text, tuple(ops)
 
     def check(record: Any) -> Failure | None:
         return leaf_failure(text, get(record), op_list)
@@ -451,7 +468,7 @@ def _require_leaf(path: FieldPath, ops: list[Op]) -> RequireCheck:
 
 
 def _when_leaf(path: FieldPath, ops: list[Op]) -> WhenCheck:
-    get, text, op_list = path.get, path.text, tuple(ops)
+    get, text, op_list = _reader(path), path.text, tuple(ops)
 
     def holds(record: Any) -> bool | None:
         return when_outcome(leaf_failure(text, get(record), op_list))
@@ -464,7 +481,7 @@ def _every_element(path: FieldPath, ops: list[Op]) -> RequireCheck:
     each, text = path.each, path.text
 
     def check(record: Any) -> Failure | None:
-        return _worst(leaf_failure(where or text, v, ops) for where, v in each(record))
+        return _worst(_element_failure(where or text, v, ops) for where, v in each(record))
 
     return check
 
@@ -490,7 +507,7 @@ def _some_element(path: FieldPath, ops: list[Op]) -> WhenCheck:
     def holds(record: Any) -> bool | None:
         unknown = False
         for where, v in each(record):
-            f = leaf_failure(where, v, ops)
+            f = _element_failure(where, v, ops)
             if f is None:
                 return True
             if f.state == UNKNOWN:
