@@ -188,31 +188,19 @@ def json_list(items: Iterable[Any], depth: int) -> Iterator[str]:
 
 _BATCH = 1000
 """Items of a list encoded at once by ``json_list``."""
-_SPELT_OTHERWISE = re.compile(rb"\d[eE]|0\.0000")
-"""Where the fast codec may spell a float unlike ``repr`` (``1e16`` for ``1e+16``,
-``0.00001`` for ``1e-05``)."""
 
 
 def _fast_text(document: Any) -> str | None:
-    """``json.dumps(document, indent=2, ensure_ascii=False)`` by msgspec, or ``None``
-    where the standard library must write it: no msgspec, a value that is not plain
-    JSON (a NaN or infinity, which msgspec writes as ``null``; a set, a date-time or
-    bytes, which it writes its own way where ``json_text`` writes ``str(value)``), one
-    it refuses (a lone surrogate, a key that is neither a string nor a number), or a
-    float it may spell otherwise."""
-    try:
-        import msgspec
-    except ImportError:  # pragma: no cover - msgspec is a dependency
-        return None
+    """``json.dumps(document, indent=2, ensure_ascii=False)`` by the fast codec, or
+    ``None`` where the standard library must write it: a value that is not plain JSON
+    (a NaN or infinity; a set, a date-time or bytes, which ``json_text`` writes as
+    ``str(value)``), or one the codec leaves to it (``auditor.jsoncodec``)."""
+    from auditor.jsoncodec import fast_dumps
+
     if not _plain(document):
         return None
-    try:
-        data = msgspec.json.encode(document)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    if _SPELT_OTHERWISE.search(data):
-        return None
-    return msgspec.json.format(data, indent=2).decode("utf-8")
+    data = fast_dumps(document, indent=2, finite=True)
+    return None if data is None else data.decode("utf-8")
 
 
 _PLAIN = frozenset({str, int, bool, type(None)})
