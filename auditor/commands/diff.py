@@ -1,25 +1,25 @@
 """`auditor diff A B`: the drift between two snapshot files, no network.
 
 The same pipeline as ``audit --baseline``: the before file is held as fingerprints
-(``BaselineIndex``) and the after file streams past ``DriftScan`` record by record, so
-memory follows the changed records, not the two fleets.
+(``BaselineIndex``) and the after file is pulled record by record through
+``DriftScan``, so memory follows the changed records, not the two fleets. Neither
+file need be in uuid order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from auditor.commands.deliver import finish
 from auditor.errors import EXIT_GATE, EXIT_OK
 from auditor.model import AssistantRef, Drift, Record
-from auditor.settings import DiffSettings, GateSettings
+from auditor.settings import DiffSettings, DriftSettings, GateSettings
 from auditor.verdict import decide_gate, new_report
 
 if TYPE_CHECKING:
     from auditor.baseline import BaselineIndex
-    from auditor.drift import DriftScan
-    from auditor.snapshot import Span, Take
 
 
 def run(settings: DiffSettings) -> int:
@@ -27,26 +27,23 @@ def run(settings: DiffSettings) -> int:
     ``--fail-on-drift`` when anything drifted."""
     from auditor.baseline import BaselineIndex
     from auditor.report import check_outputs
-    from auditor.snapshot import stream_snapshot
 
     check_outputs(settings.outputs)
     before = BaselineIndex(settings.before)
-    scan = _AfterSide(before, settings)
-    after = stream_snapshot(settings.after, scan.start)
+    after = _read_after(settings.after, before, settings.drift)
     warnings: tuple[str, ...] = ()
     if before.source != after.source:
         warnings = (
             f"{settings.before} was fetched from {before.source} and {settings.after} from "
             f"{after.source}: the drift compares different sources",
         )
-    drift = scan.drift()
-    gate = decide_gate(GateSettings(fail_on_drift=settings.fail_on_drift), (), drift)
+    gate = decide_gate(GateSettings(fail_on_drift=settings.fail_on_drift), (), after.drift)
     report = new_report(
         source=f"{settings.before} → {settings.after}",
-        assistants=tuple(scan.assistants),
+        assistants=after.assistants,
         rules=(),
         violations=(),
-        drift=drift,
+        drift=after.drift,
         gate=gate,
         warnings=warnings,
         baseline=str(settings.before),
@@ -62,33 +59,42 @@ def run(settings: DiffSettings) -> int:
     )
 
 
-class _AfterSide:
-    """The after file as it streams: each record to the drift scan, and who it is."""
+class AfterSide(NamedTuple):
+    """What ``diff`` needs of the after file."""
 
-    def __init__(self, before: BaselineIndex, settings: DiffSettings) -> None:
-        self._before = before
-        self._settings = settings.drift
-        self._scan: DriftScan | None = None
-        self.assistants: list[AssistantRef] = []
+    source: str
+    drift: Drift
+    """Its drift from the before file."""
+    assistants: tuple[AssistantRef, ...]
+    """Every assistant it holds, in the file's order."""
 
-    def start(self, header: Mapping[str, Any]) -> Take:
-        """A fresh scan for the records that begin now (again, if the reader restarts)."""
-        from auditor.drift import DriftScan
-        from auditor.snapshot import header_account
 
-        account = header_account(header)
-        scan = self._scan = DriftScan(self._before, self._settings, account)
-        assistants: list[AssistantRef] = []
-        self.assistants = assistants
-        add, ref = scan.add, AssistantRef.of
+def _read_after(path: Path, before: BaselineIndex, drift: DriftSettings) -> AfterSide:
+    """``path`` pulled record by record past a ``DriftScan`` against ``before``."""
+    from auditor.snapshot import ReadWhole, SnapshotReader, header_account
 
-        def take(uuid: str, record: Record, span: Span | None) -> None:
-            assistants.append(ref(record, account))
-            add(((uuid, record),))
+    with SnapshotReader(path) as snapshot:
+        account = header_account(snapshot.header)
+        try:
+            found = _scan(((r.uuid, r.record) for r in snapshot), before, drift, account)
+        except ReadWhole as whole:  # an odd layout: the file read whole, scanned again
+            listing = whole.listing
+            found = _scan(listing.assistants.items(), before, drift, listing.account)
+            return AfterSide(listing.source, *found)
+        return AfterSide(snapshot.listing.source, *found)
 
-        return take
 
-    def drift(self) -> Drift:
-        """The drift of every record taken (the reader always starts a scan first)."""
-        assert self._scan is not None
-        return self._scan.result()
+def _scan(
+    records: Iterable[tuple[str, Record]],
+    before: BaselineIndex,
+    drift: DriftSettings,
+    account: str | None,
+) -> tuple[Drift, tuple[AssistantRef, ...]]:
+    from auditor.drift import DriftScan
+
+    scan = DriftScan(before, drift, account)
+    assistants: list[AssistantRef] = []
+    for uuid, record in records:
+        assistants.append(AssistantRef.of(record, account))
+        scan.add(((uuid, record),))
+    return scan.result(), tuple(assistants)

@@ -65,3 +65,22 @@ def test_hand_edited_files_in_any_order_and_layout_give_the_same_drift(tmp_path:
     assert json.loads(got.stdout)["drift"] == json.loads(want.stdout)["drift"]
     listed = json.loads(got.stdout)["assistants"]  # in the order of the file, as before
     assert listed == list(reversed(json.loads(want.stdout)["assistants"]))
+
+
+def test_a_file_that_must_be_read_whole_diffs_as_the_same_file_laid_out_plainly(
+    tmp_path: Path,
+) -> None:
+    """``account`` after the records: the reader finds out late, reads the file whole,
+    and the drift (with the account on every assistant) is what the plain layout gives."""
+    a, b = snapshots(tmp_path)
+    document = json.loads(b.read_text(encoding="utf-8"))
+    plain, late = tmp_path / "plain.json", tmp_path / "late.json"
+    plain.write_text(json.dumps({"account": "north", **document}), encoding="utf-8")
+    records = document.pop("assistants")
+    late.write_text(json.dumps({"assistants": records, **document, "account": "north"}))
+    want = CliRunner().invoke(cli, ["diff", str(a), str(plain), "--format", "json"])
+    got = CliRunner().invoke(cli, ["diff", str(a), str(late), "--format", "json"])
+    assert got.exit_code == want.exit_code == 0, got.output
+    assert json.loads(got.stdout)["drift"] == json.loads(want.stdout)["drift"]
+    assert json.loads(got.stdout)["assistants"] == json.loads(want.stdout)["assistants"]
+    assert {a["account"] for a in json.loads(got.stdout)["assistants"]} == {"north"}
