@@ -581,19 +581,15 @@ rules:
 
 
 def test_a_runaway_regex_is_a_finding_within_its_time_bound(tmp_path: Path) -> None:
-    import time
-
     from auditor.policy.operators import REGEX_TIMEOUT_MS
 
     path = tmp_path / "p.yaml"
     path.write_text(REDOS, encoding="utf-8")
     policy_set = load_policies([path])
     slow = assistant(1, name="a" * 31 + "!")  # Python's re backtracks for minutes here
-    started = time.monotonic()
+    # no clock in a unit test: the findings below exist only because each match stopped
+    # at its time limit (without one this call would run for minutes)
     result = evaluate(policy_set, [listing(slow, assistant(2, name="aaa"))])
-    # six timed-out matches (fast pass, closure, words; two rules) and room for a busy
-    # machine: minutes under Python's re
-    assert time.monotonic() - started < 40 * REGEX_TIMEOUT_MS / 1000
     found = {(v.rule, v.assistant.id): v.message for v in result.violations}
     assert set(found) == {("named", 1), ("unnamed", 1), ("unnamed", 2)}
     too_expensive = (
