@@ -161,7 +161,7 @@ class ApprovedFindings:
         """The baseline's findings, given tonight's violations (waivers applied).
 
         To be called once drift has its result (it reads the removed records back)."""
-        from auditor.status import Earlier
+        from auditor.status import earlier_of
 
         self._scan.add(self._batch)
         self._batch = []
@@ -173,10 +173,7 @@ class ApprovedFindings:
             and v.assistant.uuid in self._index
             and v.assistant.uuid not in self._checked
         ]
-        return {
-            v.identity: Earlier(v.rule, v.severity, v.assistant, v.path, v.message)
-            for v in (*evaluation.violations, *unchanged)
-        }
+        return {v.identity: earlier_of(v) for v in (*evaluation.violations, *unchanged)}
 
 
 @dataclass(frozen=True)
@@ -353,7 +350,9 @@ def _with_status(
     if history is not None:
         for account, last in history.last_runs(read).items():
             past[account] = {
-                identity: Earlier(f.rule, f.severity, f.assistant, f.path, "", f.first_seen)
+                identity: Earlier(
+                    FixedFinding(f.rule, f.severity, f.assistant, f.path, ""), f.first_seen
+                )
                 for identity, f in last.findings.items()
             }
     compared = compare(

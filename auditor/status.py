@@ -10,25 +10,32 @@ could not be read tonight has no findings and none of its earlier ones is "fixed
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import NamedTuple
 
-from auditor.model import AssistantRef, FixedFinding, Severity, Violation
+from auditor.model import AssistantRef, FixedFinding, Violation
 
 Identity = tuple[str | None, str, str, str]
 """A finding's identity (SPEC §8): (account, assistant uuid, rule id, path)."""
 
 
-@dataclass(frozen=True)
-class Earlier:
-    """One earlier finding: enough to say it is gone, and why."""
+class Earlier(NamedTuple):
+    """One earlier finding: what ``fixed`` will say of it should it be gone tonight."""
 
-    rule: str
-    severity: Severity
-    assistant: AssistantRef
-    path: str
-    message: str = ""
+    gone: FixedFinding
+    """The finding as it was then; ``compare`` fills in ``why`` (and tonight's account)."""
     first_seen: str | None = None
     """When its streak began, from the history (``None`` when it came from a baseline)."""
+
+
+def earlier_of(violation: Violation) -> Earlier:
+    """An earlier finding from a violation of that night (waivers applied)."""
+    return Earlier(
+        FixedFinding(
+            violation.rule, violation.severity, violation.assistant, violation.path, "",
+            violation.message,
+        )
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -78,24 +85,16 @@ def compare(
         for identity, past in findings.items():
             if identity in present:
                 continue
-            if past.rule not in in_force:
+            gone = past.gone
+            if gone.rule not in in_force:
                 why = "not_checked"
-            elif (account, past.assistant.uuid) not in kept:
+            elif (account, gone.assistant.uuid) not in kept:
                 why = "removed"
             elif identity in waived_now:
                 why = "waived"
             else:
                 why = "fixed"
-            fixed.append(
-                FixedFinding(
-                    rule=past.rule,
-                    severity=past.severity,
-                    assistant=past.assistant._replace(account=account),
-                    path=past.path,
-                    why=why,
-                    message=past.message,
-                )
-            )
+            fixed.append(replace(gone, assistant=gone.assistant._replace(account=account), why=why))
     fixed.sort(key=_fixed_order)
     return Compared(tuple(out), tuple(fixed))
 

@@ -20,7 +20,7 @@ from auditor.sandbox.data import generate_fleet, simulate_drift
 from auditor.secretscan import mask_secrets
 from auditor.settings import DriftSettings
 from auditor.snapshot import mask_listing, read_snapshot, write_snapshot
-from auditor.status import Earlier, Identity
+from auditor.status import Earlier, Identity, earlier_of
 
 
 def _write(path: Path, fleet: list[dict[str, Any]]) -> Path:
@@ -34,10 +34,7 @@ def _every_record_checked(
 ) -> dict[Identity, Earlier]:
     scan = evaluator.scan(account)
     scan.add([(u, mask_secrets(r)) for u, r in read_snapshot(path).assistants.items()])
-    return {
-        v.identity: Earlier(v.rule, v.severity, v.assistant, v.path, v.message)
-        for v in evaluator.result([scan]).violations
-    }
+    return {v.identity: earlier_of(v) for v in evaluator.result([scan]).violations}
 
 
 def _as_audited(
