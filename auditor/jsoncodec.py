@@ -40,6 +40,8 @@ _DIGITS = bytes(48 if 48 <= byte <= 57 else 32 for byte in range(256))
 """A ``bytes.translate`` table: every digit to ``0``, anything else to a space."""
 _LONG_NUMBER = b"0" * 19
 """Digits enough (once translated) for an integer ``orjson`` might read as a float."""
+_MANTISSA = b"0123456789.-"
+_BEFORE_A_VALUE = b" [:,\n"
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -112,15 +114,24 @@ def fast_dumps(
 
 def _small_float(data: bytes) -> bool:
     """Whether ``data`` may hold a float ``orjson`` spells unlike ``repr``: ``0.0000…``
-    or a one-digit negative exponent (``1e-7``). Text in a string that looks so only
-    costs the slower path."""
-    if b"0.0000" in data:
-        return True
+    or a one-digit negative exponent (``1e-7``), on a number that starts where a value
+    can (not ``3e-4`` inside ``"d3e-4a"``, nor the seconds of ``"11:10:10.000000Z"``).
+    Text in a string that looks so only costs the slower path."""
+    at = data.find(b"0.0000")
+    while at >= 0:
+        start = at - 1 if data[at - 1 : at] != b"-" else at - 2
+        if start < 0 or data[start] in _BEFORE_A_VALUE:
+            return True
+        at = data.find(b"0.0000", at + 6)
     at = data.find(b"e-")
     while at >= 0:
         exponent = data[at + 2 : at + 4]
-        if data[at - 1 : at].isdigit() and exponent[:1].isdigit() and not exponent[1:].isdigit():
-            return True
+        if exponent[:1].isdigit() and not exponent[1:].isdigit():
+            start = at - 1
+            while start >= 0 and data[start] in _MANTISSA:
+                start -= 1
+            if start < at - 1 and (start < 0 or data[start] in _BEFORE_A_VALUE):
+                return True
         at = data.find(b"e-", at + 2)
     return False
 

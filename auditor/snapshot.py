@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -278,6 +280,67 @@ def write_snapshot(listing: Listing, path: Path, *, keep_previous: bool = False)
     """
     backup = previous_path(path) if keep_previous else None
     atomic_write(path, iter_snapshot(listing), backup=backup)
+
+
+class SnapshotSpill:
+    """A snapshot built as its records arrive, in any order, and written in uuid order.
+
+    Each record is masked and encoded (``encode_record``) when it is added, and its
+    bytes go to an unnamed temporary file; memory holds a place per uuid, not the fleet.
+    ``chunks`` / ``write`` give the bytes ``dumps_snapshot`` gives for the same listing.
+    Only masked text reaches the temporary file, and it is gone once closed.
+    """
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="auditor-spill-")  # noqa: SIM115 (close)
+        self._end = 0
+        self._places: dict[str, tuple[int, int]] = {}
+
+    def __enter__(self) -> SnapshotSpill:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __len__(self) -> int:
+        return len(self._places)
+
+    def add(
+        self, items: Iterable[tuple[str, Record]], *, finite: bool = False
+    ) -> list[tuple[str, Record]]:
+        """Mask, encode and keep the ``(uuid, record)`` items; returns them masked, as
+        the snapshot keys them (``finite``: decoded by ``jsoncodec``, no NaN to look for)."""
+        masked = [(mask_secrets(uuid), mask_secrets(dict(record))) for uuid, record in items]
+        texts = [encode_record(record, finite=finite) for _, record in masked]
+        self._file.write(b"".join(texts))
+        places, end = self._places, self._end
+        for (uuid, _), text in zip(masked, texts, strict=True):
+            places[uuid] = (end, len(text))
+            end += len(text)
+        self._end = end
+        return masked
+
+    def chunks(self, header: SnapshotHeader) -> Iterator[bytes]:
+        """The snapshot's bytes, about a megabyte at a time."""
+        places = self._places
+        return document_chunks(header, len(places), self._entries(sorted(places)))
+
+    def _entries(self, uuids: list[str]) -> Iterator[tuple[str, bytes]]:
+        spill, places = self._file, self._places
+        spill.flush()
+        for uuid in uuids:
+            offset, length = places[uuid]
+            spill.seek(offset)
+            yield uuid, spill.read(length)
+        spill.seek(0, os.SEEK_END)
+
+    def write(self, path: Path, header: SnapshotHeader, *, keep_previous: bool = False) -> None:
+        """Write the snapshot to ``path`` atomically, as ``write_snapshot`` does."""
+        backup = previous_path(path) if keep_previous else None
+        atomic_write(path, self.chunks(header), backup=backup)
 
 
 def previous_path(path: Path) -> Path:

@@ -1,8 +1,10 @@
 """`auditor snapshot approve -o BASELINE [--from SNAPSHOT]`: set the approved baseline.
 
 The new baseline is the live listing (complete, or nothing is written) or a snapshot
-file that passes the full snapshot check. The write is atomic; the baseline it replaces
-is kept as ``BASELINE.prev``, so an approval is undone by renaming that file back.
+file that passes the full snapshot check. The live listing is spilled page by page as
+it arrives (``auditor.livesnapshot``) and compared with the baseline it replaces as it
+streams past. The write is atomic; the baseline it replaces is kept as
+``BASELINE.prev``, so an approval is undone by renaming that file back.
 
 With several accounts (``ApproveSettings.accounts``), ``-o`` is a folder and each account's
 baseline is ``<folder>/<account>.json``. Every account is fetched before anything is
@@ -12,14 +14,20 @@ written: if one cannot be read completely, no baseline changes.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from auditor.atomic import check_writable
 from auditor.errors import ConfigError
-from auditor.model import Listing
+from auditor.model import Record
 from auditor.settings import ApiSettings, ApproveSettings
+
+if TYPE_CHECKING:
+    from auditor.drift import DriftScan
+    from auditor.livesnapshot import SpilledSnapshot
 
 
 def run(settings: ApproveSettings) -> int:
@@ -37,14 +45,20 @@ def run(settings: ApproveSettings) -> int:
     # the baseline's folder (baselines/ in auditor.yaml) is made once there is a listing
     check_writable(target, create_folders=True)
     if settings.source_file is not None:
+        from auditor.livesnapshot import spill_listing
+
         listing = read_snapshot(settings.source_file)
         origin = f"{settings.source_file} (fetched from {listing.source} at {listing.fetched_at})"
+        comparison = _Comparison(target, settings, listing.account)
+        new = spill_listing(listing, comparison.scan())
     else:
-        listing = _fetch(settings.api)
-        origin = listing.source
-    if not settings.dry_run:
-        _make_folder(target.parent)
-    _approve(listing, target, origin, settings)
+        comparison = _Comparison(target, settings, settings.api.account)
+        new = _fetch(settings.api, comparison)
+        origin = new.header.source
+    with new.spill:
+        if not settings.dry_run:
+            _make_folder(target.parent)
+        _approve(new, target, origin, settings, comparison)
     return 0
 
 
@@ -56,13 +70,20 @@ def _run_accounts(settings: ApproveSettings, accounts: tuple[ApiSettings, ...]) 
             f"{folder} is a file; try: -o {folder.with_suffix('')}/"
         )
     check_writable(folder / f"{accounts[0].account}.json", create_folders=True)
-    listings = [_fetch(account) for account in accounts]  # all of them before any write
-    if not settings.dry_run:
-        _make_folder(folder)
-    for listing in listings:
-        target = folder / f"{listing.account}.json"
-        origin = f"account {listing.account} ({listing.source})"
-        _approve(listing, target, origin, settings)
+    fetched: list[tuple[SpilledSnapshot, _Comparison]] = []
+    try:
+        for account in accounts:  # all of them before any write
+            comparison = _Comparison(folder / f"{account.account}.json", settings, account.account)
+            fetched.append((_fetch(account, comparison), comparison))
+        if not settings.dry_run:
+            _make_folder(folder)
+        for new, comparison in fetched:
+            target = folder / f"{new.header.account}.json"
+            origin = f"account {new.header.account} ({new.header.source})"
+            _approve(new, target, origin, settings, comparison)
+    finally:
+        for new, _ in fetched:
+            new.close()
     return 0
 
 
@@ -73,28 +94,33 @@ def _make_folder(folder: Path) -> None:
         raise ConfigError(f"cannot create {folder}: {exc.strerror or exc}") from None
 
 
-def _fetch(api: ApiSettings) -> Listing:
-    from auditor.api import fetch_listing
+def _fetch(api: ApiSettings, comparison: _Comparison) -> SpilledSnapshot:
+    from auditor.livesnapshot import fetch_snapshot
 
-    return fetch_listing(api)
+    return fetch_snapshot(api, comparison.scan)
 
 
-def _approve(listing: Listing, target: Path, origin: str, settings: ApproveSettings) -> None:
-    from auditor.snapshot import previous_path, write_snapshot
+def _approve(
+    new: SpilledSnapshot,
+    target: Path,
+    origin: str,
+    settings: ApproveSettings,
+    comparison: _Comparison,
+) -> None:
+    from auditor.snapshot import previous_path
 
     had_previous = target.exists()
     quiet = settings.output_settings.quiet
-    # read before the write replaces it; said after the usual lines
-    changes = _changes(listing, target, settings) if settings.dry_run or not quiet else []
+    changes = comparison.lines()  # the baseline was read before the write replaces it
     if settings.dry_run:
         for line in changes:
             click.echo(line, err=True)
         click.echo(f"dry run: {target} is left as it is", err=True)
         return
-    write_snapshot(listing, target, keep_previous=True)
+    new.write(target, keep_previous=True)
     if quiet:
         return
-    count = len(listing.assistants)
+    count = new.count
     click.echo(
         f"approved {count} assistant{'' if count == 1 else 's'} from {origin} "
         f"as the baseline {target}",
@@ -110,37 +136,61 @@ def _approve(listing: Listing, target: Path, origin: str, settings: ApproveSetti
         click.echo(line, err=True)
 
 
-def _changes(listing: Listing, target: Path, settings: ApproveSettings) -> list[str]:
+class _Comparison:
     """What the new baseline changes against the one at ``target`` (added, removed,
-    changed counts; the assistants named under ``-v``), as lines for stderr."""
-    from auditor.baseline import BaselineIndex
-    from auditor.drift import DriftScan
-    from auditor.errors import SnapshotError
-    from auditor.snapshot import mask_listing
+    changed counts; the assistants named under ``-v``), worked out as the new records
+    stream past: the old baseline is held as fingerprints, as an audit holds it."""
 
-    if not target.exists():
-        return [f"{target}: no baseline yet, every assistant is new"]
-    try:  # held as fingerprints, as an audit holds it: the fleet is in memory already
-        before = BaselineIndex(target)
-    except SnapshotError as exc:  # replaced anyway: said only when nothing is written
-        return [f"{target}: the baseline it replaces cannot be read ({exc.message})"] * (
-            settings.dry_run
-        )
-    scan = DriftScan(before, settings.drift, listing.account)
-    scan.add(mask_listing(listing).assistants.items())
-    drift = scan.result()
-    counts = drift.counts
-    lines = [
-        f"against the baseline it replaces ({target}): {counts['added']} added, "
-        f"{counts['removed']} removed, {counts['changed']} changed"
-    ]
-    if settings.output_settings.verbosity < 1:
+    def __init__(self, target: Path, settings: ApproveSettings, account: str | None) -> None:
+        from auditor.baseline import BaselineIndex
+        from auditor.errors import SnapshotError
+
+        self.target = target
+        self.settings = settings
+        self.account = account
+        self._before: BaselineIndex | None = None
+        self._scan: DriftScan | None = None
+        self._problem = ""
+        wanted = settings.dry_run or not settings.output_settings.quiet
+        if not wanted or not target.exists():
+            return
+        try:
+            self._before = BaselineIndex(target)
+        except SnapshotError as exc:  # replaced anyway: said only when nothing is written
+            self._problem = f"{target}: the baseline it replaces cannot be read ({exc.message})"
+
+    def scan(self) -> Callable[[list[tuple[str, Record]]], None]:
+        """A fresh scan for one read of the new listing: what sees its pages."""
+        if self._before is None:
+            return lambda items: None
+        from auditor.drift import DriftScan
+
+        scan = DriftScan(self._before, self.settings.drift, self.account)
+        self._scan = scan
+        return scan.add
+
+    def lines(self) -> list[str]:
+        """The change summary, as lines for stderr."""
+        settings, target = self.settings, self.target
+        if not (settings.dry_run or not settings.output_settings.quiet):
+            return []
+        if self._problem:
+            return [self._problem] if settings.dry_run else []
+        if self._scan is None:
+            return [f"{target}: no baseline yet, every assistant is new"]
+        drift = self._scan.result()
+        counts = drift.counts
+        lines = [
+            f"against the baseline it replaces ({target}): {counts['added']} added, "
+            f"{counts['removed']} removed, {counts['changed']} changed"
+        ]
+        if settings.output_settings.verbosity < 1:
+            return lines
+        from auditor.report.sanitize import terminal
+
+        for sign, refs in (("+", drift.added), ("-", drift.removed)):
+            lines += [terminal(f"  {sign} {ref.label}") for ref in refs]
+        for changed in drift.changed:
+            paths = ", ".join(c.path for c in changed.changes)
+            lines.append(terminal(f"  ~ {changed.assistant.label}: {paths}"))
         return lines
-    from auditor.report.sanitize import terminal
-
-    for sign, refs in (("+", drift.added), ("-", drift.removed)):
-        lines += [terminal(f"  {sign} {ref.label}") for ref in refs]
-    for changed in drift.changed:
-        paths = ", ".join(c.path for c in changed.changes)
-        lines.append(terminal(f"  ~ {changed.assistant.label}: {paths}"))
-    return lines

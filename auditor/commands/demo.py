@@ -27,10 +27,9 @@ REPORTS = (("html", "report.html"), ("json", "report.json"), ("markdown", "repor
 
 def run(settings: DemoSettings) -> int:
     """Run the demo; 0 when it ran (the findings it shows are the point, not a failure)."""
-    from auditor.api import fetch_listing
+    from auditor.livesnapshot import fetch_snapshot
     from auditor.sandbox.data import simulate_drift
     from auditor.sandbox.server import start_sandbox
-    from auditor.snapshot import write_snapshot
 
     out = settings.output_dir
     say = _Say(settings.output.quiet)
@@ -47,7 +46,9 @@ def run(settings: DemoSettings) -> int:
         )
         api = ApiSettings(base_url=sandbox.base_url, api_key=sandbox.api_key)
         baseline = out / "baseline.json"
-        write_snapshot(fetch_listing(api), baseline)
+        approved = fetch_snapshot(api)
+        with approved.spill:
+            approved.write(baseline)
         say(f"2. approved today's fleet as the baseline: {baseline}")
         sandbox.set_fleet(simulate_drift(sandbox.fleet))
         say("3. simulated a night of edits in the sandbox (renames, settings, prompts)")

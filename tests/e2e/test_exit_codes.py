@@ -115,7 +115,7 @@ def run_130(sandbox: RunningSandbox, tmp_path: Path) -> Result:
 
     target = tmp_path / "fleet.json"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(auditor.api.ApiClient, "fetch_listing", interrupted)
+        patch.setattr(auditor.api.ApiClient, "pages", interrupted)
         result = invoke("fetch", *api(sandbox), "-o", str(target))
     assert result.stderr == "interrupted: nothing was written; run the command again\n"
     assert not target.exists()

@@ -80,7 +80,8 @@ def test_loads_is_json_loads(value: Any):
         ({"t": 1e-05}, False),  # repr spells 1e-05, orjson 0.00001
         ({"t": [3e-07]}, False),  # 3e-07 against 3e-7
         ({"t": 1e16, "u": 1e-10, "v": "e-mail"}, True),
-        ({"v": "3e-4"}, False),  # looks like a small float: the slower path, same bytes
+        ({"v": "d3e-4a", "w": "3e-4"}, True),  # in a uuid or a string: not a number
+        ({"v": "x: 3e-4"}, False),  # looks like a small float: the slower path, same bytes
         ({"n": math.nan}, False),
         ({"n": 2**64}, False),
         ({"n": 2**64 - 1}, True),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -200,3 +201,33 @@ def test_a_failing_write_leaves_the_old_file_and_no_temp_file(
 def test_a_missing_folder_is_a_clear_error(tmp_path: Path, fleet: list[dict[str, Any]]) -> None:
     with pytest.raises(ConfigError, match=r"folder .*nowhere does not exist; create it first"):
         write_snapshot(listing(fleet), tmp_path / "nowhere" / "fleet.json")
+
+
+@pytest.mark.parametrize("account", [None, "north"])
+def test_a_spill_fed_pages_in_any_order_writes_the_bytes_of_dumps_snapshot(
+    tmp_path: Path, account: str | None
+) -> None:
+    from auditor.sandbox.data import generate_fleet
+    from auditor.snapshot import SnapshotHeader, SnapshotSpill
+
+    fleet = generate_fleet(250, seed=11)
+    fleet[7]["notes"] = [math.nan, "\x00x", "\ud800", 2**70, 1e-05]
+    listing = Listing(SOURCE, "2026-11-25T03:00:00Z", {r["uuid"]: r for r in fleet}, account)
+    pages = [fleet[i : i + 100] for i in range(0, 250, 100)]
+    with SnapshotSpill() as spill:
+        for page in reversed(pages):
+            masked = spill.add((r["uuid"], r) for r in page)
+            assert [uuid for uuid, _ in masked] == [r["uuid"] for r in page]
+        header = SnapshotHeader(SOURCE, "2026-11-25T03:00:00Z", account)
+        assert len(spill) == 250
+        assert b"".join(spill.chunks(header)) == dumps_snapshot(listing)
+        spill.write(tmp_path / "fleet.json", header)
+    assert (tmp_path / "fleet.json").read_bytes() == dumps_snapshot(listing)
+
+
+def test_an_empty_spill_writes_an_empty_snapshot() -> None:
+    from auditor.snapshot import SnapshotHeader, SnapshotSpill
+
+    with SnapshotSpill() as spill:
+        data = b"".join(spill.chunks(SnapshotHeader(SOURCE, "t")))
+    assert data == dumps_snapshot(Listing(SOURCE, "t", {}))
