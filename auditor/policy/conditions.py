@@ -552,25 +552,11 @@ def _all(children: list[Node], mode: Mode) -> Node:
     checks = tuple(c.check for c in children)
     check: Callable[[Any], Any]
     if mode is Mode.REQUIRE:
-        if len(checks) == 2:
-            first, second = checks
 
-            def check_pair(record: Any) -> Failure | None:
-                a = first(record)
-                if a is not None and a.state == FAIL:
-                    return a
-                b = second(record)
-                if b is not None and (b.state == FAIL or a is None):
-                    return b
-                return a
+        def check_all(record: Any) -> Failure | None:
+            return _worst(c(record) for c in checks)
 
-            check = check_pair
-        else:
-
-            def check_all(record: Any) -> Failure | None:
-                return _worst(c(record) for c in checks)
-
-            check = check_all
+        check = check_all
     else:
         check = _kleene(checks, decisive=False)
     text = _group_text(children, "and")
