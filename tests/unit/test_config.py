@@ -496,3 +496,73 @@ def test_a_variable_name_with_a_trailing_newline_is_refused(tmp_path: Path) -> N
     with pytest.raises(ConfigFileError) as caught:
         load_config(path)
     assert [p.split(": ", 1)[0] for p in caught.value.problems] == [f"{path}:1"]
+
+
+@pytest.mark.parametrize(
+    ("file", "env", "line"),
+    [
+        (
+            "email:\n  from: auditor@example.com\n  to: ops\n",
+            {},
+            "error: 'ops' is not an email address; check auditor.yaml:3\n",
+        ),
+        (
+            "email: {to: ops@example.com}\n",
+            {"AUDITOR_EMAIL_FROM": "auditor at example"},
+            "error: 'auditor at example' is not an email address; check AUDITOR_EMAIL_FROM\n",
+        ),
+        (
+            "email: {to: ops@example.com, ssl: true}\n",
+            {"AUDITOR_SMTP_STARTTLS": "1"},
+            "error: auditor.yaml:1 and AUDITOR_SMTP_STARTTLS exclude each other; choose one\n",
+        ),
+        (
+            "notify:\n  slack: not-a-url\n",
+            {},
+            "error: auditor.yaml:2: not an http(s) URL (the value is a secret and is not "
+            "shown); give the incoming-webhook URL the service made for you\n",
+        ),
+        (
+            "base_url: https://user:pw@portal.example/api\n",
+            {},
+            None,  # refused by the file's own check, at its line
+        ),
+        ("", {"AUDITOR_CONFIG": "missing.yaml"}, None),
+    ],
+)
+def test_a_message_names_where_the_value_was_given(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    file: str,
+    env: dict[str, str],
+    line: str | None,
+) -> None:
+    """Not the flag when the value came from the config file or an env var (issue 21)."""
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, file)
+    environment = {**_NO_ENV, "INTELLIXENT_BASE_URL": "http://127.0.0.1:9/api", **env}
+    result = CliRunner().invoke(cli, ["audit"], env={"INTELLIXENT_API_KEY": "k", **environment})
+    assert result.exit_code == 2
+    if line is not None:
+        assert result.stderr == line
+    elif "AUDITOR_CONFIG" in env:
+        assert result.stderr == "error: config file missing.yaml not found; check AUDITOR_CONFIG\n"
+    else:
+        assert "must not hold a user name or password" in result.stderr
+        assert "pw" not in result.stderr
+
+
+def test_the_base_url_says_where_it_was_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditor.resolve import build_fetch_settings
+    from auditor.settings import Sourced as Given
+
+    monkeypatch.delenv("AUDITOR_CONFIG", raising=False)
+    flag = build_fetch_settings({"snapshot_output": Given("s.json", "flag", "-o/--output")})
+    assert flag.api.base_url_from == "--base-url"
+    env = build_fetch_settings(
+        {
+            "snapshot_output": Given("s.json", "flag", "-o/--output"),
+            "base_url": Given("https://x.example/api", "env", "INTELLIXENT_BASE_URL"),
+        }
+    )
+    assert env.api.base_url_from == "INTELLIXENT_BASE_URL"
