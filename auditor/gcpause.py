@@ -2,9 +2,8 @@
 
 Decoding API pages and evaluating rules allocate hundreds of thousands of dicts, lists
 and small tuples, none of them in a reference cycle. With a large fleet in memory, every
-collection pass walks all of it again: for 100,000 assistants that doubled the time
-spent in ``json.loads`` (1.7 s → 3.7 s) and cost as much as the evaluation itself.
-Reference counting still frees everything as usual.
+collection pass walks all of it again, which for a big fleet costs as much as decoding
+it. Reference counting still frees everything as usual.
 
 What a pause saves is the passes over the *old* objects. The new ones are still walked
 once, by the first collection after the pause, by which time they have left the CPU's
@@ -46,8 +45,8 @@ def gc_paused() -> Iterator[None]:
 def collect_young() -> None:
     """Inside ``gc_paused``: collect the youngest generation, what was allocated since the
     last call, while it is still in cache, rather than all of it at once, cold, after the
-    pause. Outside a pause (collection on, or turned off by the program) it does nothing.
-    Measured on 100,000 assistants: evaluate about 5% faster.
+    pause (``evaluate`` of a big fleet is measurably faster). Outside a pause (collection
+    on, or turned off by the program) it does nothing.
 
     (The references an evaluation keeps, one per assistant, stay tracked all the same:
     CPython untracks plain tuples of plain values, not ``NamedTuple`` instances.)"""
