@@ -1,88 +1,129 @@
 """The approved baseline of an audit, held as fingerprints instead of records.
 
-A baseline of 100,000 assistants is a 300 MB file and over a gigabyte as Python dicts.
-An audit only needs, per assistant, whether the live record is the same as the approved
-one, and the approved record itself for the few that are not. So the file is read one
-record at a time (``auditor.snapshot.stream_snapshot``) and each record is kept as 28
-bytes: a 16-byte BLAKE2b fingerprint of its canonical JSON (keys sorted, no spaces),
-and where its text sits in the file. A record is read again from the file only when
-its live twin has another fingerprint, or when it has no live twin at all.
+A baseline of a large fleet is a file of hundreds of megabytes, and several times that
+as Python dicts. An audit only needs, per assistant, whether the live record is the
+same as the approved one, and the approved record itself for the few that are not. So
+the file is read one record at a time (``auditor.snapshot.SnapshotReader``) and each
+record is kept as 28 bytes: a 16-byte BLAKE2b fingerprint of its text as the file holds
+it, and where that text sits in the file. A record is read again from the file only
+when its live twin has another fingerprint, or when it has no live twin at all.
 
-The fingerprint is the hash SPEC §4 speaks of. Equal fingerprints mean equal JSON text,
-so a skipped pair is identical as drift defines it; unequal fingerprints only mean
-"look closer" (``-0.0`` and ``0.0``, or a field drift ignores), and the full comparison
-of ``auditor.drift`` decides.
+The fingerprint is the hash SPEC §4 speaks of. A live record's fingerprint is that of
+the text the snapshot writer gives it (``auditor.snapshot.encode_record``), so for a
+file auditor wrote, equal fingerprints mean equal text, and equal text reads back as
+equal records: a skipped pair is identical as drift defines it. Unequal fingerprints
+only mean "look closer" (``-0.0`` and ``0.0``, a field drift ignores, a file written
+by hand with other spacing), and the full comparison of ``auditor.drift`` decides.
+
+The index can be built on a thread (``BaselineIndex.in_background``) while the first
+pages of the live listing are in flight.
 """
 
 from __future__ import annotations
 
 import json
 import struct
-from collections.abc import Callable, Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from hashlib import blake2b
 from pathlib import Path
 from typing import Any
 
 from auditor.errors import SnapshotError
 from auditor.model import Record
-from auditor.snapshot import Span, Take, read_record, stream_snapshot
+from auditor.snapshot import (
+    ReadWhole,
+    SnapshotReader,
+    Span,
+    decode_record,
+    encode_record,
+    read_span,
+)
 
 _ENTRY = struct.Struct("<16sQI")
 """fingerprint, byte offset, byte length"""
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=repr)
 
 
-def fingerprint(record: Any) -> bytes:
-    """16 bytes that differ between records whose canonical JSON differs (BLAKE2b)."""
-    text = _CANONICAL.encode(record)  # ASCII: ensure_ascii escapes everything else
-    return blake2b(text.encode("ascii"), digest_size=16).digest()
+def fingerprint(record: Any, *, finite: bool = False) -> bytes:
+    """16 bytes that differ between records whose snapshot text differs (BLAKE2b):
+    the fingerprint of the bytes a snapshot holds for ``record`` (``finite``: the
+    record came from ``jsoncodec.decode``, see ``encode_record``)."""
+    try:
+        text = encode_record(record, finite=finite)
+    except (TypeError, ValueError):  # not JSON: never equal to a file's record
+        text = b"\x00" + _CANONICAL.encode(record).encode("ascii")
+    return _digest(text)
+
+
+def _digest(text: bytes) -> bytes:
+    return blake2b(text, digest_size=16).digest()
 
 
 class BaselineIndex:
     """One account's approved snapshot: a fingerprint and a file place per assistant.
 
-    ``keep`` (``--filter``) drops the records it does not select, as if they were not
-    in the file. Records that could not be streamed (see ``stream_snapshot``) are kept
+    ``selected`` (``--filter``) drops the records it does not select, as if they were
+    not in the file. Records of a file read whole (see ``SnapshotReader``) are kept
     whole instead.
 
     ``also`` sees the records as they stream past (for the audit to check the policies
     on the baseline in the same read): it is called when the records begin (again, if
-    the reader has to start over) and returns what each kept record is given to.
+    the file has to be read whole after all) and returns what each kept record is
+    given to. Built ``in_background``, both are called on that thread.
     """
 
     def __init__(
         self,
         path: Path,
-        keep: Callable[[Record], bool] | None = None,
+        selected: Callable[[Record], bool] | None = None,
         also: Callable[[], Callable[[str, Record], None]] | None = None,
     ) -> None:
         self.path = path
-        self._keep = keep
+        self._selected = selected
         self._also = also
         self._entries: dict[str, bytes] = {}
         self._whole: dict[str, Record] = {}
-        header = stream_snapshot(path, self._start)
+        with SnapshotReader(path) as snapshot:
+            try:
+                self._index(snapshot)
+                header = snapshot.listing
+            except ReadWhole as whole:
+                header = whole.listing
+                self._index_whole(whole.listing.assistants)
         self.source = header.source
         self.fetched_at = header.fetched_at
         self.account = header.account
 
-    def _start(self, header: Mapping[str, Any]) -> Take:
-        self._entries, self._whole = {}, {}
-        entries, whole, keep = self._entries, self._whole, self._keep
+    @classmethod
+    def in_background(
+        cls,
+        path: Path,
+        selected: Callable[[Record], bool] | None = None,
+        also: Callable[[], Callable[[str, Record], None]] | None = None,
+    ) -> PendingIndex:
+        """Start building the index of ``path`` on a thread; ``result()`` waits for it."""
+        return PendingIndex(lambda: cls(path, selected, also))
+
+    def _index(self, snapshot: Iterable[tuple[str, Record, Span | None, bytes | None]]) -> None:
+        entries, whole, selected = self._entries, self._whole, self._selected
         pack = _ENTRY.pack
         also = self._also() if self._also is not None else None
-
-        def take(uuid: str, record: Record, span: Span | None) -> None:
-            if keep is not None and not keep(record):
-                return
+        for uuid, record, span, raw in snapshot:
+            if selected is not None and not selected(record):
+                continue
             if also is not None:
                 also(uuid, record)
-            if span is None:
+            if span is None or raw is None:
                 whole[uuid] = record
-                span = (0, 0)
-            entries[uuid] = pack(fingerprint(record), *span)
+                entries[uuid] = pack(fingerprint(record), 0, 0)
+            else:
+                entries[uuid] = pack(_digest(raw), *span)
 
-        return take
+    def _index_whole(self, records: Mapping[str, Record]) -> None:
+        self._entries.clear()
+        self._whole.clear()
+        self._index((uuid, record, None, None) for uuid, record in records.items())
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -103,15 +144,43 @@ class BaselineIndex:
         if uuid in self._whole:
             return self._whole[uuid]
         digest, offset, length = _ENTRY.unpack(self._entries[uuid])
+        record: Any = None
         try:
-            record = read_record(self.path, (offset, length))
+            raw = read_span(self.path, (offset, length))
+            if _digest(raw) == digest:
+                record = decode_record(raw)
         except (OSError, ValueError, SnapshotError):  # gone, or no longer a regular file
             record = None
-        if not isinstance(record, dict) or fingerprint(record) != digest:
+        if not isinstance(record, dict):
             raise SnapshotError(
                 f"snapshot {self.path} changed while the audit was reading it; run again"
             )
         return record
+
+
+class PendingIndex:
+    """A ``BaselineIndex`` being built on a daemon thread."""
+
+    def __init__(self, build: Callable[[], BaselineIndex]) -> None:
+        self._build = build
+        self._index: BaselineIndex | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="auditor-baseline", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._index = self._build()
+        except BaseException as exc:  # raised again by result(), on the caller's thread
+            self._error = exc
+
+    def result(self) -> BaselineIndex:
+        """The index, once built; what building it raised, raised here."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._index is not None
+        return self._index
 
 
 def baseline_file(baseline: Path, account: str | None) -> Path:

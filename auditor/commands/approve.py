@@ -26,6 +26,7 @@ from auditor.model import Record
 from auditor.settings import ApiSettings, ApproveSettings
 
 if TYPE_CHECKING:
+    from auditor.baseline import BaselineIndex
     from auditor.drift import DriftScan
     from auditor.livesnapshot import SpilledSnapshot
 
@@ -139,46 +140,67 @@ def _approve(
 class _Comparison:
     """What the new baseline changes against the one at ``target`` (added, removed,
     changed counts; the assistants named under ``-v``), worked out as the new records
-    stream past: the old baseline is held as fingerprints, as an audit holds it."""
+    stream past. The old baseline is held as fingerprints, as an audit holds it, and
+    indexed on a thread while the first pages are in flight."""
 
     def __init__(self, target: Path, settings: ApproveSettings, account: str | None) -> None:
         from auditor.baseline import BaselineIndex
-        from auditor.errors import SnapshotError
 
         self.target = target
         self.settings = settings
         self.account = account
-        self._before: BaselineIndex | None = None
-        self._scan: DriftScan | None = None
+        self.wanted = settings.dry_run or not settings.output_settings.quiet
+        self._pending = (
+            BaselineIndex.in_background(target) if self.wanted and target.exists() else None
+        )
         self._problem = ""
-        wanted = settings.dry_run or not settings.output_settings.quiet
-        if not wanted or not target.exists():
-            return
+        self._scan: DriftScan | None = None
+
+    def _before(self) -> BaselineIndex | None:
+        from auditor.errors import SnapshotError
+
+        if self._pending is None:
+            return None
         try:
-            self._before = BaselineIndex(target)
+            return self._pending.result()
         except SnapshotError as exc:  # replaced anyway: said only when nothing is written
-            self._problem = f"{target}: the baseline it replaces cannot be read ({exc.message})"
+            self._problem = (
+                f"{self.target}: the baseline it replaces cannot be read ({exc.message})"
+            )
+            self._pending = None
+            return None
 
     def scan(self) -> Callable[[list[tuple[str, Record]]], None]:
-        """A fresh scan for one read of the new listing: what sees its pages."""
-        if self._before is None:
-            return lambda items: None
+        """What sees the pages of one read of the new listing (a fresh scan each read)."""
+        self._scan = None
+
+        def add(items: list[tuple[str, Record]]) -> None:
+            if self._scan is None:
+                self._scan = self._new_scan()
+            if self._scan is not None:
+                self._scan.add(items)
+
+        return add
+
+    def _new_scan(self) -> DriftScan | None:
+        before = self._before()
+        if before is None:
+            return None
         from auditor.drift import DriftScan
 
-        scan = DriftScan(self._before, self.settings.drift, self.account)
-        self._scan = scan
-        return scan.add
+        return DriftScan(before, self.settings.drift, self.account)
 
     def lines(self) -> list[str]:
         """The change summary, as lines for stderr."""
         settings, target = self.settings, self.target
-        if not (settings.dry_run or not settings.output_settings.quiet):
+        if not self.wanted:
             return []
+        scan = self._scan if self._scan is not None else self._new_scan()
         if self._problem:
             return [self._problem] if settings.dry_run else []
-        if self._scan is None:
+        if scan is None:
             return [f"{target}: no baseline yet, every assistant is new"]
-        drift = self._scan.result()
+        drift = scan.result()
         counts = drift.counts
         lines = [
             f"against the baseline it replaces ({target}): {counts['added']} added, "

@@ -5,15 +5,17 @@ from __future__ import annotations
 import codecs
 import json
 import math
+from hashlib import blake2b
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from auditor.baseline import BaselineIndex, fingerprint
+from auditor.baseline import _ENTRY, BaselineIndex, fingerprint
 from auditor.errors import SnapshotError
 from auditor.model import Listing
 from auditor.policy import parse_filters
+from auditor.sandbox.data import generate_fleet
 from auditor.snapshot import read_snapshot, write_snapshot
 
 SOURCE = "https://portal.intellixent.ai/api"
@@ -209,3 +211,34 @@ def test_records_read_whole_by_the_fallback_are_kept_in_memory(tmp_path: Path) -
     path.unlink()
     assert index.record("u-1") == RECORDS[0]
     assert index.fingerprint("u-3") == fingerprint(RECORDS[2])
+
+
+def test_fingerprints_are_of_the_bytes_the_file_holds(tmp_path: Path) -> None:
+    path = tmp_path / "fleet.json"
+    records = {r["uuid"]: r for r in generate_fleet(30, seed=2)}
+    write_snapshot(Listing("s", "t", records), path)
+    index = BaselineIndex(path)
+    raw = path.read_bytes()
+    for uuid, record in read_snapshot(path).assistants.items():
+        _, offset, length = _ENTRY.unpack(index._entries[uuid])
+        text = raw[offset : offset + length]
+        assert index.fingerprint(uuid) == blake2b(text, digest_size=16).digest()
+        assert index.fingerprint(uuid) == fingerprint(record)
+
+
+def test_an_index_built_in_the_background_is_the_same_index(tmp_path: Path) -> None:
+    path = tmp_path / "fleet.json"
+    records = {r["uuid"]: r for r in generate_fleet(30, seed=2)}
+    write_snapshot(Listing("s", "t", records, "north"), path)
+    pending = BaselineIndex.in_background(path)
+    built, direct = pending.result(), BaselineIndex(path)
+    assert built._entries == direct._entries
+    assert (built.source, built.fetched_at, built.account) == ("s", "t", "north")
+
+
+def test_what_building_in_the_background_raised_is_raised_by_result(tmp_path: Path) -> None:
+    path = tmp_path / "fleet.json"
+    path.write_text("{", encoding="utf-8")
+    pending = BaselineIndex.in_background(path)
+    with pytest.raises(SnapshotError, match="truncated"):
+        pending.result()
