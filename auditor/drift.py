@@ -42,7 +42,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from auditor.baseline import BaselineIndex, fingerprint
@@ -131,38 +131,50 @@ def _covers(pattern: str, path: str) -> bool:
 class DriftScan:
     """The drift of a fleet that streams past against an approved one, page by page.
 
-    The approved side is a ``BaselineIndex`` (a snapshot file held as fingerprints: a
-    record whose canonical JSON has its approved fingerprint is skipped, the others are
-    read back from the file) or a ``Listing`` already in memory (the skip is then the
-    exact comparison, which costs less than fingerprinting both sides). ``add`` takes
-    the records (masked, after ``--filter``) in pages of any size and order and keeps
-    nothing of one that is unchanged; ``result`` gives the ``Drift``.
+    The approved side is one of:
+
+    - a ``BaselineIndex`` (a snapshot file held as fingerprints: a record whose
+      canonical JSON has its approved fingerprint is skipped, the others are read back
+      from the file);
+    - a ``Listing`` already in memory (the skip is the exact comparison, which costs
+      less than fingerprinting both sides);
+    - ``SortedRecords``: the approved file's records as they are read, in uuid order,
+      for a fleet that arrives in uuid order too (``auditor diff`` of two snapshots):
+      the two are walked side by side, one record of each in memory.
+
+    ``add`` takes the records (masked, after ``--filter``) in pages and keeps nothing
+    of one that is unchanged; ``result`` gives the ``Drift``.
     """
 
     def __init__(
-        self, baseline: BaselineIndex | Listing, settings: DriftSettings, account: str | None
+        self,
+        baseline: BaselineIndex | Listing | SortedRecords,
+        settings: DriftSettings,
+        account: str | None,
     ) -> None:
-        self._approved = (
-            _IndexSide(baseline) if isinstance(baseline, BaselineIndex) else _ListingSide(baseline)
+        self._approved: _IndexSide | _ListingSide | SortedRecords = (
+            _IndexSide(baseline)
+            if isinstance(baseline, BaselineIndex)
+            else _ListingSide(baseline)
+            if isinstance(baseline, Listing)
+            else baseline
         )
         self._account = account if account is not None else baseline.account
         self._ignore = _split_paths(settings.ignore_fields)
         self._unordered = _split_paths(settings.unordered_lists)
         self._scoped = ScopedIgnores(settings)
-        self._unseen = self._approved.keys()
         self._added: list[AssistantRef] = []
         self._changed: list[AssistantChanges] = []
 
     def add(self, items: Iterable[tuple[str, Record]]) -> None:
-        approved, unseen, account = self._approved, self._unseen, self._account
+        take, account = self._approved.take, self._account
         for key, record in items:
-            if not approved.holds(key):
-                self._added.append(AssistantRef.of(record, account))
-                continue
-            unseen.discard(key)
-            before = approved.differing(key, record)
+            before = take(key, record)
             if before is None:
                 continue  # the same record: no deep comparison at all
+            if before is ADDED:
+                self._added.append(AssistantRef.of(record, account))
+                continue
             changes = _changes(before, record, self._ignore, self._unordered)
             ref = AssistantRef.of(record, account)
             changes = self._scoped.keep(ref, changes)
@@ -171,8 +183,12 @@ class DriftScan:
 
     def result(self) -> Drift:
         """Added, removed and changed assistants, each in id order."""
-        removed = [AssistantRef.of(self._approved.record(k), self._account) for k in self._unseen]
+        removed = [AssistantRef.of(r, self._account) for r in self._approved.rest()]
         return _drift(self._added, removed, self._changed, self._scoped.ignored)
+
+
+ADDED: Any = object()
+"""What an approved side's ``take`` gives for a uuid it does not hold."""
 
 
 class _IndexSide:
@@ -180,22 +196,22 @@ class _IndexSide:
 
     def __init__(self, index: BaselineIndex) -> None:
         self._index = index
+        self._unseen = set(index)
 
-    def keys(self) -> set[str]:
-        return set(self._index)
-
-    def holds(self, key: str) -> bool:
-        return key in self._index
-
-    def record(self, key: str) -> Record:
-        return self._index.record(key)
-
-    def differing(self, key: str, record: Record) -> Record | None:
-        """The approved record when ``record`` is not the same, else ``None``."""
-        if fingerprint(record) == self._index.fingerprint(key):
+    def take(self, key: str, record: Record) -> Record | None:
+        """``ADDED``, ``None`` when ``record`` is the approved one, else the approved one."""
+        approved = self._index.fingerprint(key)
+        if approved is None:
+            return ADDED
+        self._unseen.discard(key)
+        if fingerprint(record) == approved:
             return None  # the same JSON text: no reading back
         before = self._index.record(key)
         return None if _identical(before, record) else before
+
+    def rest(self) -> Iterator[Record]:
+        """The approved records never taken."""
+        return map(self._index.record, self._unseen)
 
 
 class _ListingSide:
@@ -203,19 +219,66 @@ class _ListingSide:
 
     def __init__(self, listing: Listing) -> None:
         self._records = listing.assistants
+        self._unseen = set(listing.assistants)
 
-    def keys(self) -> set[str]:
-        return set(self._records)
-
-    def holds(self, key: str) -> bool:
-        return key in self._records
-
-    def record(self, key: str) -> Record:
-        return self._records[key]
-
-    def differing(self, key: str, record: Record) -> Record | None:
-        before = self._records[key]
+    def take(self, key: str, record: Record) -> Record | None:
+        before = self._records.get(key, ADDED)
+        if before is ADDED:
+            return ADDED
+        self._unseen.discard(key)
         return None if _identical(before, record) else before
+
+    def rest(self) -> Iterator[Record]:
+        return map(self._records.__getitem__, self._unseen)
+
+
+class OutOfOrder(Exception):
+    """A side of a ``SortedRecords`` walk is not in uuid order: walk it another way."""
+
+
+class SortedRecords:
+    """The approved records as a reader yields them, in uuid order, taken side by side
+    with a fleet in uuid order. Either side out of order raises ``OutOfOrder``; of the
+    approved records passed over, only who they were (id, uuid, name) is kept."""
+
+    def __init__(self, records: Iterable[tuple[str, Record]], account: str | None) -> None:
+        self.account = account
+        self._records = iter(records)
+        self._passed: list[Record] = []
+        self._last: str | None = None  # the last uuid taken
+        self._next: tuple[str, Record] | None = None
+        self._advance()
+
+    def _advance(self) -> None:
+        previous = self._next[0] if self._next is not None else None
+        self._next = next(self._records, None)
+        if self._next is not None and previous is not None and self._next[0] <= previous:
+            raise OutOfOrder
+
+    def take(self, key: str, record: Record) -> Record | None:
+        if self._last is not None and key <= self._last:
+            raise OutOfOrder
+        self._last = key
+        while self._next is not None and self._next[0] < key:
+            self._passed.append(_who(self._next[1]))
+            self._advance()
+        if self._next is None or self._next[0] != key:
+            return ADDED
+        before = self._next[1]
+        self._advance()
+        return None if _identical(before, record) else before
+
+    def rest(self) -> Iterator[Record]:
+        """The approved records never taken (the reader is read to its end)."""
+        while self._next is not None:
+            self._passed.append(_who(self._next[1]))
+            self._advance()
+        return iter(self._passed)
+
+
+def _who(record: Record) -> Record:
+    """What ``AssistantRef.of`` reads of a record."""
+    return {key: record[key] for key in ("id", "uuid", "name") if key in record}
 
 
 def merge_drifts(drifts: Sequence[Drift]) -> Drift:

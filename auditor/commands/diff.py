@@ -1,15 +1,15 @@
 """`auditor diff A B`: the drift between two snapshot files, no network.
 
-The same pipeline as ``audit --baseline``: the before file is held as fingerprints
-(``BaselineIndex``) and the after file is pulled record by record through
-``DriftScan``, so memory follows the changed records, not the two fleets. Neither
-file need be in uuid order.
+Both files are pulled record by record through ``DriftScan``, so memory follows the
+changed records, not the two fleets. Snapshots are written in uuid order, so the two
+are walked side by side (``SortedRecords``); a file that is not (edited by hand) is
+diffed as ``audit --baseline`` does it, the before file held as fingerprints
+(``BaselineIndex``) and the after file pulled past it in any order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from auditor.commands.deliver import finish
@@ -20,21 +20,20 @@ from auditor.verdict import decide_gate, new_report
 
 if TYPE_CHECKING:
     from auditor.baseline import BaselineIndex
+    from auditor.drift import SortedRecords
 
 
 def run(settings: DiffSettings) -> int:
     """Read both snapshots (exit 2 if either is damaged), diff, report; 1 with
     ``--fail-on-drift`` when anything drifted."""
-    from auditor.baseline import BaselineIndex
     from auditor.report import check_outputs
 
     check_outputs(settings.outputs)
-    before = BaselineIndex(settings.before)
-    after = _read_after(settings.after, before, settings.drift)
+    before_source, after = _side_by_side(settings) or _against_index(settings)
     warnings: tuple[str, ...] = ()
-    if before.source != after.source:
+    if before_source != after.source:
         warnings = (
-            f"{settings.before} was fetched from {before.source} and {settings.after} from "
+            f"{settings.before} was fetched from {before_source} and {settings.after} from "
             f"{after.source}: the drift compares different sources",
         )
     gate = decide_gate(GateSettings(fail_on_drift=settings.fail_on_drift), (), after.drift)
@@ -69,24 +68,44 @@ class AfterSide(NamedTuple):
     """Every assistant it holds, in the file's order."""
 
 
-def _read_after(path: Path, before: BaselineIndex, drift: DriftSettings) -> AfterSide:
-    """``path`` pulled record by record past a ``DriftScan`` against ``before``."""
+def _side_by_side(settings: DiffSettings) -> tuple[str, AfterSide] | None:
+    """Both files read side by side in uuid order, as auditor writes them (the before
+    file's source, and the after side); ``None`` when either is not in uuid order."""
+    from auditor.drift import OutOfOrder, SortedRecords
     from auditor.snapshot import ReadWhole, SnapshotReader, header_account
 
-    with SnapshotReader(path) as snapshot:
-        account = header_account(snapshot.header)
+    with SnapshotReader(settings.before) as old, SnapshotReader(settings.after) as new:
+        approved = SortedRecords(((r.uuid, r.record) for r in old), header_account(old.header))
+        records = ((r.uuid, r.record) for r in new)
         try:
-            found = _scan(((r.uuid, r.record) for r in snapshot), before, drift, account)
-        except ReadWhole as whole:  # an odd layout: the file read whole, scanned again
+            found = _scan(records, approved, settings.drift, header_account(new.header))
+        except (OutOfOrder, ReadWhole):
+            return None
+        return old.listing.source, AfterSide(new.listing.source, *found)
+
+
+def _against_index(settings: DiffSettings) -> tuple[str, AfterSide]:
+    """The before file as a ``BaselineIndex``, the after file pulled past it in any
+    order (a file that must be read whole is scanned from its listing)."""
+    from auditor.baseline import BaselineIndex
+    from auditor.snapshot import ReadWhole, SnapshotReader, header_account
+
+    before = BaselineIndex(settings.before)
+    with SnapshotReader(settings.after) as snapshot:
+        account = header_account(snapshot.header)
+        records = ((r.uuid, r.record) for r in snapshot)
+        try:
+            found = _scan(records, before, settings.drift, account)
+        except ReadWhole as whole:
             listing = whole.listing
-            found = _scan(listing.assistants.items(), before, drift, listing.account)
-            return AfterSide(listing.source, *found)
-        return AfterSide(snapshot.listing.source, *found)
+            found = _scan(listing.assistants.items(), before, settings.drift, listing.account)
+            return before.source, AfterSide(listing.source, *found)
+        return before.source, AfterSide(snapshot.listing.source, *found)
 
 
 def _scan(
     records: Iterable[tuple[str, Record]],
-    before: BaselineIndex,
+    before: BaselineIndex | SortedRecords,
     drift: DriftSettings,
     account: str | None,
 ) -> tuple[Drift, tuple[AssistantRef, ...]]:

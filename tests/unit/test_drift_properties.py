@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditor.baseline import BaselineIndex
-from auditor.drift import DriftScan, diff_listings
+from auditor.drift import DriftScan, OutOfOrder, SortedRecords, diff_listings
 from auditor.model import ChangeKind, Drift, Listing
 from auditor.settings import DriftSettings
 from auditor.snapshot import mask_listing, write_snapshot
@@ -333,3 +333,41 @@ def test_a_nan_id_does_not_make_the_order_depend_on_the_feed(tmp_path: Path) -> 
         scan.add(items)
         orders.append([a.uuid for a in scan.result().added])
     assert orders[0] == orders[1]
+
+
+@settings(max_examples=150, deadline=None)
+@given(fleets(), SETTINGS, st.data())
+def test_both_sides_walked_in_uuid_order_give_diff_listings(
+    sides: tuple[Listing, Listing], drift: DriftSettings, data: st.DataObject
+) -> None:
+    """``SortedRecords`` (``auditor diff`` of two snapshots in uuid order), fed the
+    after side in pages, gives what ``diff_listings`` gives; who a removed assistant
+    was is all it keeps of it."""
+    before, after = sides
+    approved = SortedRecords(sorted(before.assistants.items()), before.account)
+    scan = DriftScan(approved, drift, after.account)
+    for page in data.draw(pages(sorted(after.assistants.items()))):
+        scan.add(page)
+    walked = scan.result()
+    expected = diff_listings(before, after, drift)
+    assert as_json(walked) == as_json(expected)
+    assert [c.assistant for c in walked.changed] == [c.assistant for c in expected.changed]
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ([("b", {}), ("a", {})], [("a", {})]),  # the approved side out of order
+        ([("a", {}), ("b", {})], [("b", {}), ("a", {})]),  # the fleet out of order
+    ],
+)
+def test_a_side_out_of_uuid_order_is_said_not_guessed(
+    before: list[tuple[str, dict[str, Any]]], after: list[tuple[str, dict[str, Any]]]
+) -> None:
+    def walk() -> Drift:
+        scan = DriftScan(SortedRecords(before, None), DriftSettings(), None)
+        scan.add(after)
+        return scan.result()
+
+    with pytest.raises(OutOfOrder):
+        walk()
