@@ -177,7 +177,7 @@ def _remember_global(ctx: click.Context, param: click.Parameter, value: Any) -> 
     assert param.name is not None
     store: dict[str, Sourced] = ctx.find_root().meta.setdefault(_GLOBALS_KEY, {})
     origin = _origin(ctx, param.name)
-    new = Sourced(value, origin, _where(param, origin), _SECRETS.get(param.name, False))
+    new = Sourced(value, origin, _where(param, origin), _IS_SECRET.get(param.name, False))
     old = store.get(param.name)
     if param.name == "verbose" and old is not None:
         new = Sourced(old.value + value, max(old, new, key=lambda s: s.rank).origin)
@@ -325,27 +325,28 @@ def _command(group: click.Group, path: str, **attrs: Any) -> Callable[[F], click
     return decorate
 
 
-_SECRETS = {row.name: row.secret for row in SETTINGS}
+_IS_SECRET = {row.name: row.secret for row in SETTINGS}
 
 
-def _globals(ctx: click.Context) -> dict[str, Sourced]:
+def _given_globals(ctx: click.Context) -> dict[str, Sourced]:
     return dict(ctx.find_root().meta.get(_GLOBALS_KEY, {}))
 
 
 def _verbosity(ctx: click.Context) -> int:
-    verbose = _globals(ctx).get("verbose")
+    verbose = _given_globals(ctx).get("verbose")
     return int(verbose.value) if verbose is not None and verbose.value else 0
 
 
-def _options(ctx: click.Context, values: dict[str, Any]) -> dict[str, Sourced]:
-    """This command's own options as ``Sourced`` values, plus the global ones."""
-    collected = _globals(ctx)
+def given_options(ctx: click.Context, values: dict[str, Any]) -> dict[str, Sourced]:
+    """What the command line gave a command, its own options and the global ones, each
+    as a ``Sourced`` value (flag, env or click's default); sets up logging from them."""
+    collected = _given_globals(ctx)
     by_name = {p.name: p for p in ctx.command.params}
     for name, value in values.items():
         origin = _origin(ctx, name)
         param = by_name.get(name)
         where = _where(param, origin, value) if param is not None else ""
-        collected[name] = Sourced(value, origin, where, _SECRETS.get(name, False))
+        collected[name] = Sourced(value, origin, where, _IS_SECRET.get(name, False))
     _configure_logging(collected)
     return collected
 
@@ -422,7 +423,7 @@ def audit(ctx: click.Context, **values: Any) -> None:
     from auditor.commands import audit as command
     from auditor.resolve import build_audit_settings
 
-    options = _options(ctx, values)
+    options = given_options(ctx, values)
     ctx.exit(command.run(build_audit_settings(options)))
 
 
@@ -439,7 +440,7 @@ def fetch(ctx: click.Context, **values: Any) -> None:
     from auditor.commands import fetch as command
     from auditor.resolve import build_fetch_settings
 
-    ctx.exit(command.run(build_fetch_settings(_options(ctx, values))))
+    ctx.exit(command.run(build_fetch_settings(given_options(ctx, values))))
 
 
 @cli.group(cls=AuditorGroup, context_settings=CONTEXT_SETTINGS)
@@ -470,7 +471,7 @@ def approve(ctx: click.Context, **values: Any) -> None:
     from auditor.commands import approve as command
     from auditor.resolve import build_approve_settings
 
-    ctx.exit(command.run(build_approve_settings(_options(ctx, values))))
+    ctx.exit(command.run(build_approve_settings(given_options(ctx, values))))
 
 
 @_command(cli, "diff")
@@ -489,7 +490,7 @@ def diff(ctx: click.Context, **values: Any) -> None:
     from auditor.commands import diff as command
     from auditor.resolve import build_diff_settings
 
-    options = _options(ctx, values)
+    options = given_options(ctx, values)
     ctx.exit(command.run(build_diff_settings(options)))
 
 
@@ -517,7 +518,7 @@ def framework_list(ctx: click.Context, **values: Any) -> None:
     """
     from auditor.commands import framework as command
 
-    _options(ctx, values)
+    given_options(ctx, values)
     ctx.exit(command.run_list(values["framework_format"]))
 
 
@@ -534,7 +535,7 @@ def framework_show(ctx: click.Context, **values: Any) -> None:
     """
     from auditor.commands import framework as command
 
-    _options(ctx, values)
+    given_options(ctx, values)
     ctx.exit(command.run_show(values["framework_id"], values["framework_format"]))
 
 
@@ -553,7 +554,7 @@ def history_command(ctx: click.Context, **values: Any) -> None:
     from auditor.commands import history as command
     from auditor.resolve import build_history_settings
 
-    ctx.exit(command.run(build_history_settings(_options(ctx, values))))
+    ctx.exit(command.run(build_history_settings(given_options(ctx, values))))
 
 
 @cli.group(cls=AuditorGroup, context_settings=CONTEXT_SETTINGS)
@@ -583,7 +584,7 @@ def validate(ctx: click.Context, **values: Any) -> None:
     from auditor.commands import policy as command
     from auditor.resolve import build_policy_settings
 
-    ctx.exit(command.run_validate(build_policy_settings(_options(ctx, values))))
+    ctx.exit(command.run_validate(build_policy_settings(given_options(ctx, values))))
 
 
 @_command(policy, "policy test", name="test")
@@ -601,7 +602,7 @@ def test_(ctx: click.Context, **values: Any) -> None:
     from auditor.commands import policy as command
     from auditor.resolve import build_policy_settings
 
-    ctx.exit(command.run_test(build_policy_settings(_options(ctx, values))))
+    ctx.exit(command.run_test(build_policy_settings(given_options(ctx, values))))
 
 
 @_command(policy, "policy list", name="list")
@@ -617,7 +618,7 @@ def list_(ctx: click.Context, **values: Any) -> None:
     from auditor.commands import policy as command
     from auditor.resolve import build_policy_settings
 
-    ctx.exit(command.run_list(build_policy_settings(_options(ctx, values))))
+    ctx.exit(command.run_list(build_policy_settings(given_options(ctx, values))))
 
 
 @_command(cli, "sandbox")
@@ -651,7 +652,7 @@ def sandbox(ctx: click.Context, **values: Any) -> None:
     from auditor.commands import sandbox as command
     from auditor.resolve import build_sandbox_settings
 
-    ctx.exit(command.run(build_sandbox_settings(_options(ctx, values))))
+    ctx.exit(command.run(build_sandbox_settings(given_options(ctx, values))))
 
 
 @_command(cli, "demo")
@@ -666,7 +667,7 @@ def demo(ctx: click.Context, **values: Any) -> None:
     from auditor.commands import demo as command
     from auditor.resolve import build_demo_settings
 
-    ctx.exit(command.run(build_demo_settings(_options(ctx, values))))
+    ctx.exit(command.run(build_demo_settings(given_options(ctx, values))))
 
 
 @cli.group(cls=AuditorGroup, context_settings=CONTEXT_SETTINGS)
@@ -694,7 +695,7 @@ def show(ctx: click.Context, **values: Any) -> None:
     """
     from auditor.commands import config as command
 
-    options = _options(ctx, values)
+    options = given_options(ctx, values)
     ctx.exit(command.run_show(options))
 
 
@@ -716,7 +717,7 @@ def init(ctx: click.Context, **values: Any) -> None:
     from auditor.commands import init as command
     from auditor.resolve import resolve
 
-    options = resolve(_options(ctx, values), read_file=False)
+    options = resolve(given_options(ctx, values), read_file=False)
     settings = command.InitSettings(
         directory=Path(options["directory"].value),
         ci=options["ci"].value,

@@ -9,7 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from auditor.cli import _options, table_options
+from auditor.cli import given_options, table_options
 from auditor.commands.config import run_show, shown_rows
 from auditor.configcheck import CONFIG_SCHEMA
 from auditor.errors import ConfigFileError
@@ -33,7 +33,7 @@ def _command() -> click.Command:
     @table_options("audit", TABLE)
     @click.pass_context
     def audit(ctx: click.Context, **values: Any) -> None:
-        resolved = resolve(_options(ctx, values), table=TABLE)["max_widgets"]
+        resolved = resolve(given_options(ctx, values), table=TABLE)["max_widgets"]
         click.echo(f"{resolved.value} {resolved.origin} {resolved.where}")
 
     return audit
