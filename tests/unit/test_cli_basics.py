@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 from auditor._version import __version__
@@ -30,6 +31,26 @@ def test_version_imports_nothing_heavy() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out.splitlines()[-1] == "HEAVY="
+
+
+@pytest.mark.parametrize(
+    "args", [["--help"], ["audit", "--help"], ["config", "show", "--help"], ["sandbox", "--help"]]
+)
+def test_help_imports_no_settings_model_or_parser(args: list[str]) -> None:
+    """``--help`` loads click, the table of settings and the option words: nothing else
+    (the settings dataclasses and the domain model cost more than click itself)."""
+    code = (
+        "import sys; from auditor.cli import cli\n"
+        f"try:\n    cli.main({args!r}, standalone_mode=False)\n"
+        "except SystemExit:\n    pass\n"
+        "loaded = [m for m in ('auditor.settings', 'auditor.model', 'auditor.resolve', "
+        "'auditor.config', 'yaml', 'jsonschema', 'requests', 'logging') if m in sys.modules]\n"
+        "print('LOADED=' + ','.join(loaded))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out.splitlines()[-1] == "LOADED="
 
 
 def test_help_lists_every_command() -> None:
