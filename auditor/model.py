@@ -92,7 +92,7 @@ class AssistantRef(NamedTuple):
     """Enough of an assistant to name it in a finding: who, not what.
 
     A ``NamedTuple`` rather than a frozen dataclass: an audit makes one per assistant,
-    and a tuple is built three times faster (the policy benchmark feels it).
+    and a tuple is much cheaper to build.
     """
 
     id: Any
@@ -187,7 +187,7 @@ class Violation(NamedTuple):
     """One rule broken by one assistant, at one path.
 
     A ``NamedTuple``, like ``AssistantRef``: a big fleet yields tens of thousands, and a
-    tuple is built three times faster than a frozen dataclass.
+    tuple is much cheaper to build than a frozen dataclass.
     """
 
     rule: str

@@ -27,7 +27,7 @@ def _format_characters() -> str:
     Zero-width spaces and joiners, U+FEFF, the soft hyphen, bidi marks, overrides and
     isolates, tag characters (U+E0000–E007F): invisible, yet they change what a reader
     sees or smuggle text past them. All of them lie below U+20000 or in plane 14, so
-    only those are scanned (tens of milliseconds, once).
+    only those are scanned, once.
     """
     codes = [
         code
@@ -41,8 +41,8 @@ def _format_characters() -> str:
 @functools.cache
 def _control() -> re.Pattern[str]:
     """Every character ``terminal`` escapes, compiled on first need (the scan for format
-    characters takes tens of milliseconds, which a run that prints only plain text
-    should not pay at start-up)."""
+    characters is not free, and a run that prints only plain text should not pay for it
+    at start-up)."""
     return re.compile(
         "["
         "\x00-\x1f\x7f-\x9f"  # C0 and C1 controls: ESC, CSI, newlines, tabs, …
