@@ -107,13 +107,23 @@ class AccountAudit:
         """Mask one page of records, check it and compare it with the baseline."""
         from auditor.secretscan import mask_secrets
 
-        masked = [(mask_secrets(str(r["uuid"])), mask_secrets(r)) for r in records]
+        masked = [_keyed(mask_secrets(r), r) for r in records]
         self.scan.add(masked, page)
         if self.drift is not None:
             selected = self._selected
             self.drift.add(
                 masked if selected is None else [(k, r) for k, r in masked if selected(r)]
             )
+
+
+def _keyed(masked: Record, record: Record) -> tuple[str, Record]:
+    """``(masked uuid, masked record)``: a string uuid was masked with the record."""
+    uuid = masked.get("uuid") if type(masked) is dict else None
+    if type(uuid) is str:
+        return uuid, masked
+    from auditor.secretscan import mask_secrets
+
+    return mask_secrets(str(record["uuid"])), masked
 
 
 class CheckedBaseline(BaselineIndex):
