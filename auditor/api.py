@@ -49,12 +49,11 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from functools import partial
-from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
@@ -154,8 +153,9 @@ class FetchedPage:
     the snapshot writer need not look for NaN."""
 
 
-class PageStream:
-    """One read of a listing (``ApiClient.pages``): its pages as they arrive."""
+class PageStream(AbstractContextManager["PageStream"]):
+    """One read of a listing (``ApiClient.pages``): its pages as they arrive. Leaving
+    its ``with`` block stops the reading: the requests not yet made are not made."""
 
     def __init__(self, fetched_at: str, pages: Generator[FetchedPage, None, None]) -> None:
         self.fetched_at = fetched_at
@@ -165,15 +165,8 @@ class PageStream:
     def __iter__(self) -> Iterator[FetchedPage]:
         return self._pages
 
-    def close(self) -> None:
-        """Stop reading: the requests not yet made are not made."""
-        self._pages.close()
-
-    def __enter__(self) -> PageStream:
-        return self
-
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        self._pages.close()
 
 
 @dataclass(frozen=True)
@@ -190,7 +183,7 @@ class _Cancelled(Exception):
     """The fetch was abandoned (another page failed, or Ctrl-C)."""
 
 
-class ApiClient:
+class ApiClient(AbstractContextManager["ApiClient"]):
     """A client for one account's API: one pooled session, Bearer auth, retries."""
 
     def __init__(self, settings: ApiSettings, retry: RetryPolicy | None = None) -> None:
@@ -243,15 +236,7 @@ class ApiClient:
         """Close the pooled connections."""
         self._session.close()
 
-    def __enter__(self) -> ApiClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # -- the listing --------------------------------------------------------------------------
@@ -529,14 +514,11 @@ class ApiClient:
             while True:
                 _read_within(response, deadline)
                 chunk = response.raw.read1(_CHUNK, decode_content=True)
-                if not chunk:
-                    break
                 size += len(chunk)
                 if size > limit:
-                    raise FetchError(
-                        f"{what}: the answer is more than the {_size(limit)} a page may hold "
-                        "decompressed; check --base-url"
-                    )
+                    raise FetchError(f"{what}: {_more_than(limit)} decompressed; check --base-url")
+                if not chunk:
+                    break
                 chunks.append(chunk)
         except urllib3.exceptions.ReadTimeoutError:
             raise requests.exceptions.ReadTimeout() from None
@@ -726,14 +708,14 @@ def _parse_page(number: int, body: bytes, what: str) -> _Page:
         raise IncompleteListingError(
             f"{what} is not valid JSON ({detail}); try again, and check --base-url"
         ) from None
-    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
-        reason = str(exc).split(";")[0]
-        raise IncompleteListingError(f"{what} is not usable JSON ({reason})") from None
     except RecursionError:  # json's scanner recurses once per level
         raise IncompleteListingError(
             f"incomplete listing: {what} nests deeper than {MAX_DEPTH} levels; auditor reads "
             "at most that; fix the assistant's data in the platform"
         ) from None
+    except ValueError as exc:
+        reason = jsoncodec.unusable(exc)
+        raise IncompleteListingError(f"{what} is not usable JSON ({reason})") from None
     if not isinstance(document, Mapping):
         raise IncompleteListingError(
             f"{what} is not a listing (a JSON {type(document).__name__}, not an object); "
@@ -1252,6 +1234,10 @@ def _check_redirect(number: int, source: str, target: str) -> None:
         "a compliance read must come from the API it names: set --base-url to the "
         "API's own https address"
     )
+
+
+def _more_than(limit: int) -> str:
+    return f"the answer is more than the {_size(limit)} a page may hold"
 
 
 def _size(limit: int) -> str:

@@ -98,11 +98,7 @@ def atomic_write(
             f"cannot write {shown}: {reason}; the previous file (if any) is unchanged"
         ) from None
     finally:
-        if fd >= 0:
-            os.close(fd)
-        if tmp_name:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_name)
+        _drop(fd, tmp_name)
 
 
 def _keep_previous(path: Path, backup: Path) -> None:
@@ -134,11 +130,16 @@ def _keep_previous(path: Path, backup: Path) -> None:
         os.replace(tmp_name, backup)  # replaces a symlink itself, not what it names
         tmp_name = ""
     finally:
-        if fd >= 0:
-            os.close(fd)
-        if tmp_name:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_name)
+        _drop(fd, tmp_name)
+
+
+def _drop(fd: int, tmp_name: str) -> None:
+    """Close ``fd`` and remove the temporary file ``tmp_name``, where there is one."""
+    if fd >= 0:
+        os.close(fd)
+    if tmp_name:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
 
 
 def _in_place(path: Path) -> bool:

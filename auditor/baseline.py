@@ -15,7 +15,7 @@ equal records: a skipped pair is identical as drift defines it. Unequal fingerpr
 only mean "look closer" (``-0.0`` and ``0.0``, a field drift ignores, a file written
 by hand with other spacing), and the full comparison of ``auditor.drift`` decides.
 
-The index can be built on a thread (``BaselineIndex.in_background``) while the first
+The index can be built on a thread (``in_background(BaselineIndex, path)``) while the first
 pages of the live listing are in flight.
 """
 
@@ -25,9 +25,10 @@ import json
 import struct
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import partial
 from hashlib import blake2b
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, ParamSpec, TypeVar
 
 from auditor.errors import SnapshotError
 from auditor.model import Record
@@ -40,6 +41,8 @@ from auditor.snapshot import (
     read_span,
 )
 
+P = ParamSpec("P")
+T = TypeVar("T")
 _ENTRY = struct.Struct("<16sQI")
 """fingerprint, byte offset, byte length"""
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=repr)
@@ -95,16 +98,6 @@ class BaselineIndex:
         self.fetched_at = header.fetched_at
         self.account = header.account
 
-    @classmethod
-    def in_background(
-        cls,
-        path: Path,
-        selected: Callable[[Record], bool] | None = None,
-        also: Callable[[], Callable[[str, Record], None]] | None = None,
-    ) -> PendingIndex:
-        """Start building the index of ``path`` on a thread; ``result()`` waits for it."""
-        return PendingIndex(lambda: cls(path, selected, also))
-
     def _index(self, snapshot: Iterable[tuple[str, Record, Span | None, bytes | None]]) -> None:
         entries, whole, selected = self._entries, self._whole, self._selected
         pack = _ENTRY.pack
@@ -158,29 +151,35 @@ class BaselineIndex:
         return record
 
 
-class PendingIndex:
-    """A ``BaselineIndex`` being built on a daemon thread."""
+class Pending(Generic[T]):
+    """What ``build`` returns, being made on a daemon thread."""
 
-    def __init__(self, build: Callable[[], BaselineIndex]) -> None:
+    def __init__(self, build: Callable[[], T]) -> None:
         self._build = build
-        self._index: BaselineIndex | None = None
+        self._value: T | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="auditor-baseline", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         try:
-            self._index = self._build()
+            self._value = self._build()
         except BaseException as exc:  # raised again by result(), on the caller's thread
             self._error = exc
 
-    def result(self) -> BaselineIndex:
-        """The index, once built; what building it raised, raised here."""
+    def result(self) -> T:
+        """The value, once made; what making it raised, raised here."""
         self._thread.join()
         if self._error is not None:
             raise self._error
-        assert self._index is not None
-        return self._index
+        assert self._value is not None
+        return self._value
+
+
+def in_background(build: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Pending[T]:
+    """``build(*args, **kwargs)`` on a thread: ``in_background(BaselineIndex, path)``
+    indexes a baseline while the first pages of the live listing are in flight."""
+    return Pending(partial(build, *args, **kwargs))
 
 
 def baseline_file(baseline: Path, account: str | None) -> Path:

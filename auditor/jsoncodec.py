@@ -140,6 +140,12 @@ def _escaped(match: re.Match[str]) -> str:
     return f"\\u{ord(match.group()):04x}"
 
 
+def unusable(exc: ValueError) -> str:
+    """What json says of a value it reads but cannot convert (an integer of more than
+    4,300 digits), without its advice on ``sys.set_int_max_str_digits``."""
+    return str(exc).split(";")[0]
+
+
 def has_non_finite(value: Any) -> bool:
     """Whether a NaN or an infinity is anywhere in ``value`` (dicts and lists walked
     without recursion)."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import stat
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -103,7 +104,7 @@ def _too_big(what: str, path: Path, limit: int) -> str:
     )
 
 
-class BoundedFile:
+class BoundedFile(AbstractContextManager["BoundedFile"]):
     """A binary file whose reads stop after ``limit`` + 1 bytes in all."""
 
     def __init__(self, handle: BinaryIO, limit: int) -> None:
@@ -124,8 +125,5 @@ class BoundedFile:
     def close(self) -> None:
         self._handle.close()
 
-    def __enter__(self) -> BoundedFile:
-        return self
-
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        self._handle.close()

@@ -21,6 +21,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -282,7 +283,7 @@ def write_snapshot(listing: Listing, path: Path, *, keep_previous: bool = False)
     atomic_write(path, iter_snapshot(listing), backup=backup)
 
 
-class SnapshotSpill:
+class SnapshotSpill(AbstractContextManager["SnapshotSpill"]):
     """A snapshot built as its records arrive, in any order, and written in uuid order.
 
     Each record is masked and encoded (``encode_record``) when it is added, and its
@@ -295,9 +296,6 @@ class SnapshotSpill:
         self._file = tempfile.TemporaryFile(prefix="auditor-spill-")  # noqa: SIM115 (close)
         self._end = 0
         self._places: dict[str, tuple[int, int]] = {}
-
-    def __enter__(self) -> SnapshotSpill:
-        return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
@@ -370,8 +368,8 @@ def read_snapshot(path: Path) -> Listing:
         raise SnapshotError(
             f"snapshot {path} is {what} (line {exc.lineno}, column {exc.colno}: {why}); {hint}"
         ) from None
-    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
-        reason = str(exc).split(";")[0]
+    except ValueError as exc:
+        reason = jsoncodec.unusable(exc)
         raise SnapshotError(f"snapshot {path} is not usable JSON ({reason}); {hint}") from None
     except RecursionError:  # json's own parser recurses once per level
         raise SnapshotError(_too_deep_message(str(path), None)) from None

@@ -144,14 +144,14 @@ class _Comparison:
     indexed on a thread while the first pages are in flight."""
 
     def __init__(self, target: Path, settings: ApproveSettings, account: str | None) -> None:
-        from auditor.baseline import BaselineIndex
+        from auditor.baseline import BaselineIndex, in_background
 
         self.target = target
         self.settings = settings
         self.account = account
         self.wanted = settings.dry_run or not settings.output_settings.quiet
         self._pending = (
-            BaselineIndex.in_background(target) if self.wanted and target.exists() else None
+            in_background(BaselineIndex, target) if self.wanted and target.exists() else None
         )
         self._problem = ""
         self._scan: DriftScan | None = None

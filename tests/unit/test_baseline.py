@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from auditor.baseline import _ENTRY, BaselineIndex, fingerprint
+from auditor.baseline import _ENTRY, BaselineIndex, fingerprint, in_background
 from auditor.errors import SnapshotError
 from auditor.model import Listing
 from auditor.policy import parse_filters
@@ -230,7 +230,7 @@ def test_an_index_built_in_the_background_is_the_same_index(tmp_path: Path) -> N
     path = tmp_path / "fleet.json"
     records = {r["uuid"]: r for r in generate_fleet(30, seed=2)}
     write_snapshot(Listing("s", "t", records, "north"), path)
-    pending = BaselineIndex.in_background(path)
+    pending = in_background(BaselineIndex, path)
     built, direct = pending.result(), BaselineIndex(path)
     assert built._entries == direct._entries
     assert (built.source, built.fetched_at, built.account) == ("s", "t", "north")
@@ -239,6 +239,6 @@ def test_an_index_built_in_the_background_is_the_same_index(tmp_path: Path) -> N
 def test_what_building_in_the_background_raised_is_raised_by_result(tmp_path: Path) -> None:
     path = tmp_path / "fleet.json"
     path.write_text("{", encoding="utf-8")
-    pending = BaselineIndex.in_background(path)
+    pending = in_background(BaselineIndex, path)
     with pytest.raises(SnapshotError, match="truncated"):
         pending.result()
