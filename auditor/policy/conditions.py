@@ -653,12 +653,17 @@ def doubt_of(operand: Any) -> Predicate | None:
     )
 
 
+def _undecidable(value: Any, operand: Any, doubt: Predicate) -> bool:
+    """Is ``value == operand`` undecidable (``doubt``: ``doubt_of(operand)``)?"""
+    if value is MISSING or value is None or isinstance(value, NotAList) or value == operand:
+        return False
+    return doubt.test(value)
+
+
 def undecided(operand: Any, value: Any) -> str | None:
     """Why ``value == operand`` cannot be decided (``None``: it can), in words."""
-    if value is MISSING or value is None or isinstance(value, NotAList) or value == operand:
-        return None
     doubt = doubt_of(operand)
-    if doubt is None or not doubt.test(value):
+    if doubt is None or not _undecidable(value, operand, doubt):
         return None
     if isinstance(operand, bool):
         return f"{show(value)} ({_a_kind(value)}, not true/false or 1/0)"
@@ -673,13 +678,13 @@ def _a_kind(value: Any) -> str:
     return "an object" if name == "object" else f"a {name}"
 
 
-def _doubtful_operands(node: Node) -> tuple[Any, ...]:
-    """The ``equals`` operands of a ``when`` leaf that can be undecided."""
+def _doubtful_operands(node: Node) -> tuple[tuple[Any, Predicate], ...]:
+    """The ``equals`` operands of a ``when`` leaf that can be undecided, each with its
+    ``doubt_of``."""
     if node.kind != "leaf" or node.path is None or node.path.wildcard:
         return ()
-    return tuple(
-        op.operand for op in node.ops if op.name == "equals" and isinstance(op.operand, (bool, str))
-    )
+    pairs = ((op.operand, doubt_of(op.operand)) for op in node.ops if op.name == "equals")
+    return tuple((operand, doubt) for operand, doubt in pairs if doubt is not None)
 
 
 def lenient(node: Node) -> Node | None:
@@ -695,7 +700,7 @@ def lenient(node: Node) -> Node | None:
 
         def holds(record: Any) -> bool | None:
             value = get(record)
-            if any(undecided(o, value) is not None for o in operands):
+            if any(_undecidable(value, o, doubt) for o, doubt in operands):
                 return True
             return inner(record)
 
@@ -717,7 +722,7 @@ def undecided_reason(node: Node, record: Any) -> str | None:
     if operands:
         assert node.path is not None
         value = node.path.get(record)
-        for operand in operands:
+        for operand, _ in operands:
             why = undecided(operand, value)
             if why is not None:
                 text = node.text.replace("`", "")

@@ -127,7 +127,7 @@ class _Generator:
         assert node.path is not None
         operand = node.ops[0].operand
         doubt = doubt_of(operand)
-        assert doubt is not None  # _plain_equals: a boolean or a word
+        assert doubt is not None  # _plain_equals
         names = [self.const(c) for c in doubt.constants]
         test = doubt.template.format(*names, v="v")
         key, wanted = self.const(node.path.key), self.const(operand)
@@ -165,7 +165,7 @@ def _plain_equals(node: Node) -> bool:
         and node.path.key is not None
         and len(node.ops) == 1
         and node.ops[0].name == "equals"
-        and isinstance(node.ops[0].operand, (bool, str))
+        and doubt_of(node.ops[0].operand) is not None
     )
 
 
