@@ -213,8 +213,8 @@ class ApiClient(AbstractContextManager["ApiClient"]):
         self._session.mount("https://", adapter)
         self._session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
         # requests reads the proxy and CA-bundle variables again for every request,
-        # scanning the whole environment twice (~0.5 ms a page, a fifth of the client's CPU
-        # per page); every request goes to the same host, so read them once, here.
+        # scanning the whole environment twice (a good part of the client's CPU per
+        # page); every request goes to the same host, so read them once, here.
         environment = self._session.merge_environment_settings(self.url, {}, None, None, None)
         self._session.trust_env = False
         self._session.proxies = environment["proxies"]
@@ -752,8 +752,8 @@ def _check_objects(body: bytes, document: Mapping[str, Any], data: list[Any], wh
     """No record nests deeper than ``MAX_DEPTH``, and no object has a key twice.
 
     ``json.loads`` keeps the last of a repeated key (``"record": false, "record": true``
-    reads as recorded). Decoding every object through an ``object_pairs_hook`` costs
-    ~40% more per page; instead the keys decoded are counted (the depth walk visits
+    reads as recorded). Decoding every object through an ``object_pairs_hook`` would
+    slow every page down; instead the keys decoded are counted (the depth walk visits
     every object anyway) and compared with the ``":`` that end a key in the body (one
     inside a string is escaped, ``\\":``): a repeated key leaves one key fewer. Only a
     page where the two differ is decoded again, with a hook, to name the record and key.

@@ -188,7 +188,7 @@ _PLACEHOLDER = "\x01"
 class _StrictEncoder(json.JSONEncoder):
     """``json.JSONEncoder`` writing non-finite floats in the tagged form (strings that
     begin with ``TAG`` are given their second one by ``_fix_text``, as text: a Python
-    call per string would cost a third more time)."""
+    call per string would slow every record down)."""
 
     def iterencode(self, o: Any, _one_shot: bool = False, *, level: int = 0) -> Iterator[str]:
         plain = json.encoder.encode_basestring  # strings starting with TAG: see _fix_text
