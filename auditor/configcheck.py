@@ -18,7 +18,7 @@ from typing import Any
 
 from auditor.choices import EXTENSION_FORMATS
 from auditor.redact import register_secret
-from auditor.settings_table import ACCOUNT_NAME, ENV_NAME, SETTINGS, Setting
+from auditor.settings_table import ACCOUNT_NAME, BY_NAME, ENV_NAME, SETTINGS, Setting
 
 LineOf = Callable[[tuple[Any, ...]], int]
 """The line a key path of the document is written at."""
@@ -145,7 +145,7 @@ def check_document(
     return [
         f"{path}:{line}: {message}"
         + (
-            " — passwords never go in the config file; set AUDITOR_SMTP_PASSWORD"
+            f" — passwords never go in the config file; set {BY_NAME['smtp_password'].env}"
             if "'email.password'" in message
             else ""
         )

@@ -47,6 +47,7 @@ from auditor.settings import (
     split_list,
 )
 from auditor.settings_table import (
+    BY_NAME,
     NOTIFY_KINDS,
     SANDBOX_API_KEY,
     SETTINGS,
@@ -109,10 +110,14 @@ def _get(options: Mapping[str, Sourced], name: str) -> Any:
     return None if item is None else item.value
 
 
-def _given_at(options: Mapping[str, Sourced], name: str, flag: str) -> str:
-    """Where a value was given, for a message: the flag, the env var or ``file:line``."""
+def _given_at(options: Mapping[str, Sourced], name: str) -> str:
+    """Where a value was given, for a message: the flag, the env var or ``file:line``
+    (for a default, the setting's flag, or its name when it has none)."""
     item = options.get(name)
-    return item.where if item is not None and item.where and item.origin != "default" else flag
+    if item is not None and item.where and item.origin != "default":
+        return item.where
+    flags = BY_NAME[name].flags if name in BY_NAME else ()
+    return flags[-1].split("/")[0] if flags else name
 
 
 def _output_settings(options: Mapping[str, Sourced]) -> OutputSettings:
@@ -138,7 +143,7 @@ def _api_settings(options: Mapping[str, Sourced], progress: bool) -> ApiSettings
     else:
         _check_api_key(api_key, f"{key_env} (the variable api_key_env names)")
     base_url = str(_get(options, "base_url") or default_of("base_url")).rstrip("/")
-    problem = userinfo_problem(base_url, _given_at(options, "base_url", "--base-url"))
+    problem = userinfo_problem(base_url, _given_at(options, "base_url"))
     if problem:
         raise ConfigError(problem)
     return ApiSettings(
@@ -149,7 +154,7 @@ def _api_settings(options: Mapping[str, Sourced], progress: bool) -> ApiSettings
         retry_budget=_seconds(options, "retry_budget"),
         api_key_env=key_env,
         progress=progress,
-        base_url_from=_given_at(options, "base_url", "--base-url"),
+        base_url_from=_given_at(options, "base_url"),
     )
 
 
@@ -165,7 +170,7 @@ def _seconds(options: Mapping[str, Sourced], name: str) -> float:
     given = _get(options, name)
     value = float(default_of(name) if given is None else given)
     if not math.isfinite(value) or value < 0 or (value == 0 and name == "timeout"):
-        where = _given_at(options, name, name)
+        where = _given_at(options, name)
         raise ConfigError(
             f"{where}: {name.replace('_', '-')} must be a finite number of seconds (got {value!r})"
         )
@@ -268,7 +273,7 @@ def _drift_ignores(options: Mapping[str, Sourced]) -> tuple[DriftIgnore, ...]:
     """``ignore_drift:`` of the config file, its assistant selectors checked (exit 2)."""
     from auditor.policy.waivers import parse_selector
 
-    where = _given_at(options, "ignore_drift", "ignore_drift")
+    where = _given_at(options, "ignore_drift")
     found: list[DriftIgnore] = []
     for number, entry in enumerate(_get(options, "ignore_drift") or ()):
         assistants = tuple(str(a) for a in entry.get("assistants", ()))
@@ -292,8 +297,8 @@ def _email_settings(options: Mapping[str, Sourced]) -> EmailSettings:
     starttls = bool(_get(options, "smtp_starttls"))
     if ssl and starttls:
         raise ConfigError(
-            f"{_given_at(options, 'smtp_ssl', '--smtp-ssl')} and "
-            f"{_given_at(options, 'smtp_starttls', '--smtp-starttls')} exclude each other; "
+            f"{_given_at(options, 'smtp_ssl')} and "
+            f"{_given_at(options, 'smtp_starttls')} exclude each other; "
             "choose one"
         )
     dry_run = _get(options, "email_dry_run")
@@ -302,8 +307,8 @@ def _email_settings(options: Mapping[str, Sourced]) -> EmailSettings:
     if to:  # a typo in an address is a usage error now, not a mail failure after the fetch
         from auditor.email import address_problem
 
-        checks = [(t, _given_at(options, "email_to", "--email-to")) for t in to]
-        checks.append((sender, _given_at(options, "email_from", "--email-from")))
+        checks = [(t, _given_at(options, "email_to")) for t in to]
+        checks.append((sender, _given_at(options, "email_from")))
         for value, given_at in checks:
             problem = value is not None and address_problem(str(value), given_at)
             if problem:
@@ -337,12 +342,11 @@ def _notify_settings(options: Mapping[str, Sourced]) -> NotifySettings:
     targets: list[NotifyTarget] = []
     for kind, name in NOTIFY_KINDS.items():
         on = _get(options, f"{kind}_on") or default_of(f"{kind}_on")
-        flag = "--webhook" if kind == "webhook" else f"--{kind}-webhook"
         for url in split_list(_get(options, name) or ()):
             from auditor.notify import check_webhook_url
 
             register_secret(url)
-            check_webhook_url(url, _given_at(options, name, flag))
+            check_webhook_url(url, _given_at(options, name))
             targets.append(NotifyTarget(kind, url.strip(), on))
     return NotifySettings(tuple(targets))
 
