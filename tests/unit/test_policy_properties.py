@@ -152,6 +152,15 @@ def test_the_operand_table_covers_every_operator() -> None:
     assert set(OPERAND_TABLE) == set(OPERATORS)
 
 
+CALLED = {"matches", "not_matches", "contains", "not_contains", "no_secrets"}
+"""The operators whose test the fast pass calls instead of inlining a template."""
+
+
+@pytest.mark.parametrize(("name", "operand"), OPERATOR_OPERANDS)
+def test_every_other_operator_has_a_template(name: str, operand: Any) -> None:
+    assert (OPERATORS[name].build(operand).template is None) is (name in CALLED)
+
+
 def inlined(op: Op, number: bool) -> Callable[[Any], bool]:
     """The operator's test as the fast pass writes it inline, as a function of ``v``."""
     gen = _Generator()
