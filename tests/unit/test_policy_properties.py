@@ -97,6 +97,15 @@ def test_fast_pass_agrees_with_the_closures(records: list[dict[str, Any]]) -> No
         assert maybe == set(reference(PACK, record))
 
 
+def rule_file(path: Path, when: Any, require: Any, missing: bool) -> Path:
+    """``path``, holding one rule ``r`` with these conditions."""
+    rule: dict[str, Any] = {"id": "r", "require": require, "missing": "pass" if missing else "fail"}
+    if when is not None:
+        rule["when"] = when
+    path.write_text(yaml.safe_dump({"version": 1, "rules": [rule]}), encoding="utf-8")
+    return path
+
+
 # -- every operator: its template in the fast pass agrees with its reference test ----------
 
 OPERAND_TABLE: dict[str, list[Any]] = {
@@ -222,12 +231,7 @@ TABLE_CONDITIONS = st.recursive(
 def test_rules_from_every_operator_agree_in_the_fast_pass_and_the_closures(
     scratch: Path, when: Any, require: Any, missing: bool, records: list[dict[str, Any]]
 ) -> None:
-    rule: dict[str, Any] = {"id": "r", "require": require, "missing": "pass" if missing else "fail"}
-    if when is not None:
-        rule["when"] = when
-    path = scratch / "table.yaml"
-    path.write_text(yaml.safe_dump({"version": 1, "rules": [rule]}), encoding="utf-8")
-    rules = load_policies([path]).selected()
+    rules = load_policies([rule_file(scratch / "table.yaml", when, require, missing)]).selected()
     fast, slow = build_runner(rules), reference_runner(rules)
     for record in records:
         assert fast(record) == slow(record)
@@ -307,11 +311,7 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_random_rules_load_or_fail_cleanly_and_never_crash_evaluation(
     scratch: Path, when: Any, require: Any, missing: bool, records: list[dict[str, Any]]
 ) -> None:
-    rule: dict[str, Any] = {"id": "r", "require": require, "missing": "pass" if missing else "fail"}
-    if when is not None:
-        rule["when"] = when
-    path = scratch / "rule.yaml"
-    path.write_text(yaml.safe_dump({"version": 1, "rules": [rule]}), encoding="utf-8")
+    path = rule_file(scratch / "rule.yaml", when, require, missing)
     policy_set, problems = load_or_problems(path)
     if policy_set is None:
         assert problems
