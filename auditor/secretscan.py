@@ -305,6 +305,8 @@ def _mask_mapping(value: dict[Any, Any], salt: bytes | None) -> dict[Any, Any]:
                 masked = _mask_keyed(item, salt)
             elif len(item) < SHORTEST:
                 continue
+            elif len(item) < _REMEMBERED_CHARS[0] and _ANY_HINT.search(item.lower()) is None:
+                continue  # _matches inline: most strings are short and hold no hint
             else:
                 masked = _mask_text(item, salt)
         elif kind is dict or kind is list or isinstance(item, _TEXT_OR_NESTED):
