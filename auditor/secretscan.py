@@ -282,43 +282,49 @@ def mask_secrets(value: Any, salt: bytes | None = None) -> Any:
     """
     if isinstance(value, str):
         return _mask_text(value, salt) if len(value) >= SHORTEST else value
-    if isinstance(value, dict):
-        return _mask_mapping(value, salt)
-    if isinstance(value, list):
-        items = [mask_secrets(item, salt) for item in value]
-        return value if all(map(operator.is_, items, value)) else items
+    if isinstance(value, (dict, list)):
+        return _mask_nested(value, salt)
     return value
 
 
 _TEXT_OR_NESTED = (str, dict, list)
 
 
-def _mask_mapping(value: dict[Any, Any], salt: bytes | None) -> dict[Any, Any]:
-    """``mask_secrets`` of a mapping. Most values of a record are numbers, booleans,
-    ``None`` or short strings: those are passed over first, with the fewest checks (a
-    number or ``None`` is no secret even under a secret-named key)."""
-    out: dict[Any, Any] | None = None
-    for key, item in value.items():
+_INLINE_CHARS = _REMEMBERED_CHARS[0]
+"""Strings shorter than this (most of a record) are tested for a hint inline, by the
+walk itself: ``_matches`` for them costs three calls more than the test."""
+
+
+def _mask_nested(value: dict[Any, Any] | list[Any], salt: bytes | None) -> Any:
+    """``mask_secrets`` of a mapping or a list: the same object when nothing in it was
+    masked. Most values of a record are numbers, booleans, ``None`` or short strings:
+    those are passed over first, with the fewest checks (a number or ``None`` is no
+    secret even under a secret-named key)."""
+    out: Any = None
+    for key, item in value.items() if isinstance(value, dict) else enumerate(value):
         kind = type(item)
+        masked: Any
         if kind is str:
             if isinstance(key, str) and is_secret_key(key):
                 masked = _mask_keyed(item, salt)
-            elif len(item) < SHORTEST:
+            elif len(item) < SHORTEST or (
+                len(item) < _INLINE_CHARS and _ANY_HINT.search(item.lower()) is None
+            ):
                 continue
-            elif len(item) < _REMEMBERED_CHARS[0] and _ANY_HINT.search(item.lower()) is None:
-                continue  # _matches inline: most strings are short and hold no hint
             else:
                 masked = _mask_text(item, salt)
         elif kind is dict or kind is list or isinstance(item, _TEXT_OR_NESTED):
             if isinstance(key, str) and is_secret_key(key):
                 masked = _mask_keyed(item, salt)
+            elif kind is dict or kind is list:
+                masked = _mask_nested(item, salt)
             else:
                 masked = mask_secrets(item, salt)
         else:
             continue
         if masked is not item:
             if out is None:
-                out = dict(value)
+                out = dict(value) if isinstance(value, dict) else list(value)
             out[key] = masked
     return value if out is None else out
 
