@@ -295,17 +295,34 @@ _INLINE_CHARS = _REMEMBERED_CHARS[0]
 walk itself: ``_matches`` for them costs three calls more than the test."""
 
 
+_KEY_VERDICTS: dict[Any, bool] = {}
+"""Whether a key (or a list's index) of a mapping names a secret, for the keys seen
+last: a record's keys are the same few dozen again and again."""
+
+
+def _key_verdict(key: Any) -> bool:
+    verdict = isinstance(key, str) and is_secret_key(key)
+    if len(_KEY_VERDICTS) >= 4096:
+        _KEY_VERDICTS.clear()  # bounded: an odd fleet with ever new keys starts afresh
+    _KEY_VERDICTS[key] = verdict
+    return verdict
+
+
 def _mask_nested(value: dict[Any, Any] | list[Any], salt: bytes | None) -> Any:
     """``mask_secrets`` of a mapping or a list: the same object when nothing in it was
     masked. Most values of a record are numbers, booleans, ``None`` or short strings:
     those are passed over first, with the fewest checks (a number or ``None`` is no
     secret even under a secret-named key)."""
     out: Any = None
+    verdicts = _KEY_VERDICTS
     for key, item in value.items() if isinstance(value, dict) else enumerate(value):
         kind = type(item)
         masked: Any
         if kind is str:
-            if isinstance(key, str) and is_secret_key(key):
+            secret = verdicts.get(key)
+            if secret is None:
+                secret = _key_verdict(key)
+            if secret:
                 masked = _mask_keyed(item, salt)
             elif len(item) < SHORTEST or (
                 len(item) < _INLINE_CHARS and _ANY_HINT.search(item.lower()) is None
@@ -314,7 +331,10 @@ def _mask_nested(value: dict[Any, Any] | list[Any], salt: bytes | None) -> Any:
             else:
                 masked = _mask_text(item, salt)
         elif kind is dict or kind is list or isinstance(item, _TEXT_OR_NESTED):
-            if isinstance(key, str) and is_secret_key(key):
+            secret = verdicts.get(key)
+            if secret is None:
+                secret = _key_verdict(key)
+            if secret:
                 masked = _mask_keyed(item, salt)
             elif kind is dict or kind is list:
                 masked = _mask_nested(item, salt)
