@@ -925,8 +925,10 @@ class _RecordCheck:
     def __init__(self, url: str, started: datetime | None = None) -> None:
         self.url = url
         self.count = 0
-        self._uuids: dict[str, tuple[int, int, str]] = {}
-        self._ids: dict[Any, tuple[int, int, Any]] = {}
+        self._uuids: dict[str, Any] = {}
+        """uuid as compared → where it was seen (``_seen``)."""
+        self._ids: dict[str, Any] = {}
+        """id as compared (``_identity``) → where it was seen (``_seen``)."""
         started = started if started is not None else datetime.now(timezone.utc)
         self._since = started.replace(microsecond=0)
         """Served timestamps are whole seconds: one in the fetch's first second may be later."""
@@ -959,24 +961,26 @@ class _RecordCheck:
                     "this listing cannot be audited"
                 )
             key = uuid.strip().lower()
-            where = (number, position, uuid)
             if key in uuids:
                 raise _twice(
-                    uuids[key][0],
+                    _seen_where(uuids[key], key)[0],
                     number,
-                    f"uuid {key} appears twice {_both(uuids[key], where)} (uuids are compared "
-                    "without case or surrounding spaces)",
+                    f"uuid {key} appears twice "
+                    f"{_both(_seen_where(uuids[key], key), (number, position, uuid))} (uuids "
+                    "are compared without case or surrounding spaces)",
                 )
-            ident = _identity(record["id"])
+            raw_id = record["id"]
+            ident = _identity(raw_id)
             if ident in ids:
+                seen = ids[ident]
+                first = _seen_where(seen, int(ident) if isinstance(seen, int) else None)
                 raise _twice(
-                    ids[ident][0],
+                    first[0],
                     number,
-                    f"id {ident} appears twice "
-                    + _both(ids[ident], (number, position, record["id"])),
+                    f"id {ident} appears twice " + _both(first, (number, position, raw_id)),
                 )
-            uuids[key] = where
-            ids[ident] = (number, position, record["id"])
+            uuids[key] = _seen(number, position, uuid, uuid == key)
+            ids[ident] = _seen(number, position, raw_id, type(raw_id) is int)
             for name in ("created_at", "updated_at"):
                 stamp = record.get(name)
                 if (
@@ -1033,6 +1037,20 @@ def _twice(page: int, again: int, what: str) -> IncompleteListingError:
             f"unstably: {what}; run again"
         )
     return IncompleteListingError(f"incomplete listing: {what}; fix the API's answer")
+
+
+def _seen(number: int, position: int, raw: Any, plain: bool) -> Any:
+    """Where a uuid or id was seen, small: one int when the value as served can be told
+    from the key it is compared by (``plain``), else ``(page, position, value)``."""
+    return number << 32 | position if plain else (number, position, raw)
+
+
+def _seen_where(seen: Any, plain: Any) -> tuple[int, int, Any]:
+    """``(page, position, value as served)`` from ``_seen`` (``plain``: the value as
+    served when it was plain)."""
+    if isinstance(seen, int):
+        return seen >> 32, seen & 0xFFFFFFFF, plain
+    return seen
 
 
 def _both(first: tuple[int, int, Any], again: tuple[int, int, Any]) -> str:

@@ -295,7 +295,8 @@ class SnapshotSpill(AbstractContextManager["SnapshotSpill"]):
     def __init__(self) -> None:
         self._file = tempfile.TemporaryFile(prefix="auditor-spill-")  # noqa: SIM115 (close)
         self._end = 0
-        self._places: dict[str, tuple[int, int]] = {}
+        self._places: dict[str, int] = {}
+        """uuid → where its text is in the spill: offset << 32 | length."""
 
     def __exit__(self, *exc: object) -> None:
         self.close()
@@ -316,7 +317,7 @@ class SnapshotSpill(AbstractContextManager["SnapshotSpill"]):
         self._file.write(b"".join(texts))
         places, end = self._places, self._end
         for (uuid, _), text in zip(masked, texts, strict=True):
-            places[uuid] = (end, len(text))
+            places[uuid] = end << 32 | len(text)
             end += len(text)
         self._end = end
         return masked
@@ -330,9 +331,9 @@ class SnapshotSpill(AbstractContextManager["SnapshotSpill"]):
         spill, places = self._file, self._places
         spill.flush()
         for uuid in uuids:
-            offset, length = places[uuid]
-            spill.seek(offset)
-            yield uuid, spill.read(length)
+            place = places[uuid]
+            spill.seek(place >> 32)
+            yield uuid, spill.read(place & 0xFFFFFFFF)
         spill.seek(0, os.SEEK_END)
 
     def write(self, path: Path, header: SnapshotHeader, *, keep_previous: bool = False) -> None:
