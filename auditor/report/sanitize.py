@@ -186,8 +186,10 @@ def json_list(items: Iterable[Any], depth: int) -> Iterator[str]:
     yield indent + "]" if opened else "[]"
 
 
-_BATCH = 1000
-"""Items of a list encoded at once by ``json_list``."""
+_BATCH = 250
+"""Items of a list encoded at once by ``json_list``: enough that the codec, not Python,
+does the work, few enough that a batch of SARIF results (nested dicts, then their text
+twice) stays a small part of the run's memory."""
 
 
 def _fast_text(document: Any) -> str | None:
