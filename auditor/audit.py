@@ -36,14 +36,13 @@ from typing import TYPE_CHECKING
 
 from auditor.baseline import BaselineIndex, baseline_file
 from auditor.errors import EXIT_FETCH, EXIT_GATE, EXIT_OK, ConfigError, FetchError
-from auditor.model import AccountError, Drift, FixedFinding, Gate, Record, Report
+from auditor.model import AccountError, AssistantRef, Drift, FixedFinding, Gate, Record, Report
 from auditor.settings import ApiSettings, AuditSettings, DriftSettings, GateSettings
 from auditor.verdict import decide_gate, new_report, plural, utc_now
 
 if TYPE_CHECKING:
     from auditor.frameworks import Framework
     from auditor.history import History
-    from auditor.model import Violation
     from auditor.policy import Evaluation, Evaluator, PolicySet
     from auditor.status import Earlier, Identity
 
@@ -167,23 +166,19 @@ class ApprovedFindings:
             self._scan.add(self._batch)
             self._batch = []
 
-    def result(self, tonight: Sequence[Violation]) -> dict[Identity, Earlier]:
-        """The baseline's findings, given tonight's violations (waivers applied).
-
-        To be called once drift has its result (it reads the removed records back)."""
+    def result(self) -> dict[Identity, Earlier]:
+        """The findings of the baseline records that are not tonight's (the others'
+        are tonight's: ``unchanged``). To be called once drift has its result (it reads
+        the removed records back)."""
         from auditor.status import earlier_of
 
         self._scan.add(self._batch)
         self._batch = []
-        evaluation = self._evaluator.result([self._scan])
-        unchanged = [
-            v
-            for v in tonight
-            if v.assistant.account == self._account
-            and v.assistant.uuid in self._index
-            and v.assistant.uuid not in self._checked
-        ]
-        return {v.identity: earlier_of(v) for v in (*evaluation.violations, *unchanged)}
+        return {v.identity: earlier_of(v) for v in self._evaluator.result([self._scan]).violations}
+
+    def unchanged(self, assistant: AssistantRef) -> bool:
+        """Whether the assistant is on the baseline just as tonight (so are its findings)."""
+        return assistant.uuid in self._index and assistant.uuid not in self._checked
 
 
 @dataclass(frozen=True)
@@ -284,7 +279,7 @@ def _build(
     tonight = evaluator.result([audit.scan for audit in audits])
     warnings = list(tonight.warnings)
     drift: Drift | None = None
-    approved: dict[str | None, dict[Identity, Earlier]] | None = None
+    approved: dict[str | None, ApprovedFindings] | None = None
     if settings.baseline is not None:
         drifts: list[Drift] = []
         approved = {}
@@ -297,7 +292,7 @@ def _build(
                     f"the fleet from {audit.source}: drift compares different sources"
                 )
             drifts.append(audit.drift.result())  # reads the removed records back
-            approved[audit.account] = audit.approved.result(tonight.violations)
+            approved[audit.account] = audit.approved
         drift = merge_drifts(drifts)
     read = tuple(audit.account for audit in audits)
     evaluation, fixed = _with_status(tonight, read, history, approved, now)
@@ -349,7 +344,7 @@ def _with_status(
     evaluation: Evaluation,
     read: Sequence[str | None],
     history: History | None,
-    approved: Mapping[str | None, Mapping[Identity, Earlier]] | None,
+    approved: Mapping[str | None, ApprovedFindings] | None,
     now: str,
 ) -> tuple[Evaluation, tuple[FixedFinding, ...] | None]:
     """New, standing and fixed against the baseline's findings (``approved``, per account
@@ -370,9 +365,10 @@ def _with_status(
         evaluation.waived,
         evaluation.assistants,
         [rule.id for rule in evaluation.rules],
-        past if approved is None else approved,
+        past if approved is None else {a: found.result() for a, found in approved.items()},
         first_seen=past if history is not None else None,
         now=now,
+        unchanged=None if approved is None else {a: f.unchanged for a, f in approved.items()},
     )
     return replace(evaluation, violations=compared.violations), compared.fixed
 

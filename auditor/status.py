@@ -9,7 +9,7 @@ could not be read tonight has no findings and none of its earlier ones is "fixed
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -55,6 +55,7 @@ def compare(
     *,
     first_seen: Mapping[str | None, Mapping[Identity, Earlier]] | None = None,
     now: str | None = None,
+    unchanged: Mapping[str | None, Callable[[AssistantRef], bool]] | None = None,
 ) -> Compared:
     """Status for each violation against ``earlier`` (per account read tonight), and the
     earlier findings that are gone, with why.
@@ -62,6 +63,11 @@ def compare(
     ``first_seen`` (the last run of the history per account, when there is a history)
     dates each streak: a finding it has keeps that streak's start, any other starts
     ``now``.
+
+    ``unchanged`` (per account, with a baseline) says which assistants are on the
+    baseline exactly as tonight: their baseline findings are tonight's, so they are
+    left out of ``earlier`` (nothing to look up, and none of them can be gone) and
+    their violations are standing.
     """
     tonight = list(violations)
     present = {v.identity for v in tonight}
@@ -69,7 +75,13 @@ def compare(
     for violation in tonight:
         account = violation.assistant.account
         before = earlier.get(account)
-        status = None if before is None else "standing" if violation.identity in before else "new"
+        same = unchanged.get(account) if unchanged is not None else None
+        if before is None:
+            status = None
+        elif violation.identity in before or (same is not None and same(violation.assistant)):
+            status = "standing"
+        else:
+            status = "new"
         since: str | None = None
         if first_seen is not None:
             past = first_seen.get(account, {}).get(violation.identity)

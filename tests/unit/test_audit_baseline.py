@@ -1,7 +1,7 @@
 """``auditor.audit``: the baseline's findings without checking every baseline record.
 
 An unchanged baseline record has tonight's findings; only the records drift reads back
-(changed and removed ones) are checked. The result must be what checking the whole
+(changed and removed ones) are checked. Together they must be what checking the whole
 baseline gives (SPEC §8), whatever the night changed.
 """
 
@@ -48,7 +48,14 @@ def _as_audited(
     assert audit.drift is not None
     assert audit.approved is not None
     audit.drift.result()
-    return audit.approved.result(found.violations)
+    approved = audit.approved
+    # the records read back are checked; the others' findings are tonight's
+    tonights = {
+        v.identity: earlier_of(v) for v in found.violations if approved.unchanged(v.assistant)
+    }
+    checked = approved.result()
+    assert not tonights.keys() & checked.keys()  # each baseline record is one or the other
+    return {**checked, **tonights}
 
 
 def _night(fleet: list[dict[str, Any]], seed: int) -> list[dict[str, Any]]:
@@ -95,5 +102,40 @@ def test_an_unchanged_fleet_reads_no_baseline_record_back(tmp_path: Path) -> Non
     assert audit.approved is not None
     audit.drift.result()
     found = evaluator.result([audit.scan])
-    assert audit.approved.result(found.violations) == _every_record_checked(evaluator, path, None)
+    assert audit.approved.result() == {}
+    assert all(audit.approved.unchanged(v.assistant) for v in found.violations)
+    assert {v.identity for v in found.violations} == set(
+        _every_record_checked(evaluator, path, None)
+    )
     assert read == []
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_new_standing_and_fixed_are_those_against_every_record_checked(
+    tmp_path: Path, seed: int
+) -> None:
+    from auditor.status import compare
+
+    fleet = generate_fleet(60, seed=seed)
+    path = _write(tmp_path / "base.json", fleet)
+    evaluator = Evaluator(load_policies())
+    before = _every_record_checked(evaluator, path, None)
+    gone = next(iter(before))[1]  # an assistant with a finding, removed tonight
+    tonight = [r for r in _night(fleet, seed) if r["uuid"] != gone]
+    baseline = CheckedBaseline(path, None)
+    audit = AccountAudit(evaluator, None, (baseline, DriftSettings()), None, by_id=True)
+    audit.add(1, tonight)
+    assert audit.drift is not None
+    assert audit.approved is not None
+    audit.drift.result()
+    found = evaluator.result([audit.scan])
+    rules = [r.id for r in found.rules]
+    args = (found.violations, found.waived, found.assistants, rules)
+    every = compare(*args, {None: before})
+    short = compare(
+        *args, {None: audit.approved.result()}, unchanged={None: audit.approved.unchanged}
+    )
+    assert short == every
+    assert {v.status for v in every.violations} == {"new", "standing"}
+    assert every.fixed
+    assert "removed" in {f.why for f in every.fixed}
