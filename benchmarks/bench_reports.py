@@ -1,7 +1,7 @@
 """Every report format of one ``audit`` run on a big fleet, against the JSON report alone.
 
-Issue 17's targets: with 20,000 assistants and every format written in one ``audit``
-run, peak RSS within 1.2x of the JSON-only run; the JUnit file at most 10 KB + 2 KB per
+Issue 17's and 19's targets: with 20,000 assistants and every format written in one
+``audit`` run, peak RSS and wall time within 1.2x of the JSON-only run; the JUnit file at most 10 KB + 2 KB per
 finding; the email's HTML body under 100 KB (with 1,400 findings and more). The run
 with every format is measured without and with the email (``--email-dry-run``: the
 message, whose attachments are the full HTML and JSON reports, is built in memory). Each run is
@@ -13,7 +13,8 @@ sandbox's drift applied, so every report has drift and new/standing statuses.
     python benchmarks/bench_reports.py                      # 20,000 assistants
     python benchmarks/bench_reports.py --sizes 2345,20000 --repeat 3
 
-Results go to ``benchmarks/results/reports.json``.
+Results go to ``benchmarks/results/reports.json`` (``--name`` for another file). Run
+with ``PYTHONPATH=OTHER_TREE`` to time another revision.
 """
 
 from __future__ import annotations
@@ -109,6 +110,8 @@ def measure(size: int, repeat: int, folder: Path) -> dict[str, Any]:
         "rss_ratio": round(formats_only[1] / json_only[1], 3),
         "rss_ratio_with_email": round(all_formats[1] / json_only[1], 3),
         "rss_target": 1.2,
+        "time_ratio": round(formats_only[0] / json_only[0], 3),
+        "time_target": 1.2,
         "sizes_bytes": {fmt: (folder / name).stat().st_size for fmt, name in FORMATS.items()},
         "junit_bytes": junit,
         "junit_limit_bytes": 10_000 + 2_000 * findings,
@@ -126,11 +129,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="20000", help="comma-separated fleet sizes")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--name", default="reports", help="results/<NAME>.json")
     args = parser.parse_args()
     rows = []
     table = Table(["assistants", "violations", "json RSS MiB", "all RSS MiB", "ratio",
                    "+email MiB", "ratio", "junit KB", "limit KB", "mail body KB", "json s",
-                   "all s"])  # fmt: skip
+                   "all s", "ratio"])  # fmt: skip
     for size in (int(s) for s in args.sizes.split(",")):
         with tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp:
             row = measure(size, args.repeat, Path(tmp))
@@ -146,9 +150,10 @@ def main() -> None:
             round(row["email_html_body_bytes"] / 1000, 1),
             round(row["json_only"]["seconds"], 2),
             round(row["every_format"]["seconds"], 2),
+            row["time_ratio"],
         ])  # fmt: skip
     table.print()
-    print(write_results("reports", {"repeat": args.repeat, "runs": rows}))
+    print(write_results(args.name, {"repeat": args.repeat, "runs": rows}))
 
 
 if __name__ == "__main__":
