@@ -1,8 +1,9 @@
 """Every report format of one ``audit`` run on a big fleet, against the JSON report alone.
 
 Issue 17's and 19's targets: with 20,000 assistants and every format written in one
-``audit`` run, peak RSS and wall time within 1.2x of the JSON-only run; the JUnit file at most 10 KB + 2 KB per
-finding; the email's HTML body under 100 KB (with 1,400 findings and more). The run
+``audit`` run, peak RSS and wall time within 1.2x of the JSON-only run; the JUnit file
+at most 10 KB + 2 KB per finding; the email's HTML body under 100 KB (with 1,400
+findings and more). The run
 with every format is measured without and with the email (``--email-dry-run``: the
 message, whose attachments are the full HTML and JSON reports, is built in memory). Each run is
 a whole ``auditor audit --input SNAPSHOT --baseline BASELINE`` process under
