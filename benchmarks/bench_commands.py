@@ -14,7 +14,8 @@ the same round, and the ratio is what to read (this is a noisy shared 2-core mac
   installed), and Cloud Custodian's ``value`` filters where c7n is installed
   (``pip install -e '.[bench]'``).
 - ``audit --input`` writing every format at once: the same audit writing JSON only.
-- ``diff`` of two snapshots 0.1% apart: two ``json.load`` calls and ``==`` per uuid.
+- ``diff`` of two snapshots 0.1% apart: two ``json.load`` calls and ``==`` per uuid, and
+  DeepDiff over the same two fleets as the peer.
 - ``--help`` / ``--version``: ``python -c pass`` and ``python -c 'import click'``, with
   auditor byte-compiled first, as a wheel install leaves it.
 
@@ -158,6 +159,17 @@ print(len(changed), len(a.keys() - b.keys()), len(b.keys() - a.keys()))
 """
 
 
+DEEPDIFF_PEER = """\
+import json, sys
+from deepdiff import DeepDiff
+with open(sys.argv[1]) as f:
+    a = json.load(f)["assistants"]
+with open(sys.argv[2]) as f:
+    b = json.load(f)["assistants"]
+print(len(DeepDiff(a, b)))
+"""
+
+
 class Runner:
     """Runs whole commands ``repeat`` times; keeps the fastest wall time and its peak RSS."""
 
@@ -294,6 +306,9 @@ def bench_size(size: int, run: Runner, latency_ms: float) -> list[dict[str, Any]
         [*run.script("diff_floor", DIFF_FLOOR), str(snap), str(after)], ok=(0,)
     )
     _row(table, rows, size, "two loads + ==", seconds=floor_s, peak_mb=floor_mb, floor="")
+    peer = run.script("deepdiff_peer", DEEPDIFF_PEER)
+    peer_s, peer_mb = run.best([*peer, str(snap), str(after)], ok=(0,))
+    _row(table, rows, size, "DeepDiff of both", seconds=peer_s, peak_mb=peer_mb, floor="")
     _row(
         table,
         rows,
@@ -303,6 +318,7 @@ def bench_size(size: int, run: Runner, latency_ms: float) -> list[dict[str, Any]
         peak_mb=diff_mb,
         floor="two loads + ==",
         ratio=diff_s / floor_s,
+        peer_ratio=diff_s / peer_s,
     )
     table.print()
     return rows
