@@ -11,6 +11,12 @@ Keys are sorted and the JSON is indented, so the same fleet always gives the sam
 markers (``auditor.secretscan``): a rotated key still shows as drift, but no key is
 ever on disk. A damaged file is an error naming the file and the fault — never an
 empty fleet.
+
+Neither side holds the fleet as one text: the writer encodes one record at a time
+(``encode_record``, the fast codec with the standard library as its reference), and a
+live listing is spilled as its pages arrive (``SnapshotSpill``); the reader hands out
+one record at a time with its place and bytes in the file (``SnapshotReader``), so
+that a baseline can be held as fingerprints (``auditor.baseline``).
 """
 
 from __future__ import annotations
