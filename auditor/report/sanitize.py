@@ -193,35 +193,25 @@ twice) stays a small part of the run's memory."""
 
 
 def _fast_text(document: Any) -> str | None:
-    """``json.dumps(document, indent=2, ensure_ascii=False)`` by orjson, or ``None``
-    where the standard library must write it: a value that is not plain JSON (a NaN or
-    infinity, which orjson writes as ``null``; a set, a date-time or bytes, which
-    ``json_text`` writes as ``str(value)``), a float orjson spells unlike ``repr``
-    (``1e-05``), or what orjson refuses (an integer beyond 64 bits, a lone surrogate, a
-    key that is not a string).
+    """``json.dumps(document, indent=2, ensure_ascii=False)`` by the fast codec, or
+    ``None`` where the standard library must write it: a value that is not plain JSON
+    (a NaN or infinity; a set, a date-time or bytes, which ``json_text`` writes as
+    ``str(value)``), or one the codec leaves to it (``auditor.jsoncodec.fast_dumps``:
+    a float it spells otherwise, an integer beyond 64 bits, a lone surrogate)."""
+    from auditor.jsoncodec import fast_dumps
 
-    The floats are checked one by one, not by looking for float-like text in the
-    output: a uuid such as ``…9e-1f…`` is text that looks like an exponent.
-    """
-    import orjson
-
-    floats = _floats_of_plain(document)
-    if floats is None or any(orjson.dumps(f) != repr(f).encode() for f in floats):
+    if not _plain(document):
         return None
-    try:
-        return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode("utf-8")
-    except TypeError:
-        return None
+    data = fast_dumps(document, indent=2, finite=True)
+    return None if data is None else data.decode("utf-8")
 
 
 _PLAIN = frozenset({str, int, bool, type(None)})
 
 
-def _floats_of_plain(value: Any) -> list[float] | None:
-    """The floats in ``value`` when it holds only JSON's own types (dicts, lists,
-    tuples, strings, whole numbers, finite floats, booleans, ``None``), else ``None``;
-    walked without recursion."""
-    floats: list[float] = []
+def _plain(value: Any) -> bool:
+    """Whether ``value`` holds only JSON's own types (dicts, lists, tuples, strings,
+    whole numbers, finite floats, booleans, ``None``); walked without recursion."""
     stack = [value]
     pop, push = stack.pop, stack.extend
     while stack:
@@ -233,11 +223,9 @@ def _floats_of_plain(value: Any) -> list[float] | None:
             push(item.values())
         elif kind is list or kind is tuple:
             push(item)
-        elif kind is float and item - item == 0.0:  # NaN and ±inf give NaN
-            floats.append(item)
-        else:
-            return None
-    return floats
+        elif kind is not float or item - item != 0.0:  # NaN and ±inf give NaN
+            return False
+    return True
 
 
 def _finite(value: Any) -> Any:
