@@ -191,7 +191,9 @@ class ApiClient(AbstractContextManager["ApiClient"]):
         self.retry = retry if retry is not None else RetryPolicy()
         self.base_url = settings.base_url.rstrip("/")
         self.url = self.base_url + ENDPOINT
-        _check_base_url(self.base_url)
+        self.given = settings.base_url_from
+        """Where the base URL came from (the flag, its env var, ``file:line``), for hints."""
+        _check_base_url(self.base_url, self.given)
         register_secret(settings.api_key)
         if settings.api_key and api_key_problem(settings.api_key):  # the CLI checked already
             raise ConfigError(
@@ -328,7 +330,7 @@ class ApiClient(AbstractContextManager["ApiClient"]):
         self._cancel.clear()
         checker = _RecordCheck(self.url, datetime.now(timezone.utc))
         first = self.fetch_page(1)
-        _check_pagination(first, self.url)
+        _check_pagination(first, self.url, self.given)
         _check_full(first, first, self.url)
         yield FetchedPage(1, checker.page(first), first.finite)
         again: list[_Page] = []
@@ -399,13 +401,15 @@ class ApiClient(AbstractContextManager["ApiClient"]):
                 answer = self._get(number, what)
             except requests.exceptions.SSLError as exc:
                 raise FetchError(
-                    f"TLS error talking to {self.base_url}: {_reason(exc)}; check --base-url "
-                    "and the server's certificate"
+                    f"TLS error talking to {self.base_url}: {_reason(exc)}; "
+                    f"{_check(self.given)} and the server's certificate"
                 ) from None
             except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema) as exc:
-                raise ConfigError(f"--base-url {self.base_url!r} is not usable: {exc}") from None
+                raise ConfigError(
+                    f"the base URL {self.base_url!r} ({self.given}) is not usable: {exc}"
+                ) from None
             except requests.exceptions.TooManyRedirects:
-                raise FetchError(f"{what}: too many redirects; check --base-url") from None
+                raise FetchError(f"{what}: too many redirects; {_check(self.given)}") from None
             except requests.exceptions.ReadTimeout:
                 last_status = None
                 last_problem = "timeout"
@@ -433,7 +437,7 @@ class ApiClient(AbstractContextManager["ApiClient"]):
             else:
                 status = answer.status
                 if status == 200:
-                    page = _parse_page(number, answer.body, what)
+                    page = _parse_page(number, answer.body, what, self.given)
                     _log.info(
                         "page %d: %d records, %d ms%s",
                         number,
@@ -488,7 +492,7 @@ class ApiClient(AbstractContextManager["ApiClient"]):
                 target = self._session.get_redirect_target(response)
                 if target is not None:
                     target = urljoin(response.url, target)
-                    _check_redirect(number, response.url, target)
+                    _check_redirect(number, response.url, target, self.given)
                     url, params = target, None
                     continue
                 return _Answer(
@@ -497,7 +501,7 @@ class ApiClient(AbstractContextManager["ApiClient"]):
                     retry_after=response.headers.get("Retry-After"),
                     body=self._read_body(response, what, deadline),
                 )
-        raise FetchError(f"{what}: more than {MAX_REDIRECTS} redirects; check --base-url")
+        raise FetchError(f"{what}: more than {MAX_REDIRECTS} redirects; {_check(self.given)}")
 
     def _read_body(self, response: requests.Response, what: str, deadline: float) -> bytes:
         """The body, decompressed, refused above ``max_page_bytes``, read by ``deadline``."""
@@ -506,7 +510,7 @@ class ApiClient(AbstractContextManager["ApiClient"]):
         if length.isdigit() and int(length) > limit:
             raise FetchError(
                 f"{what}: the answer is {int(length):,} bytes (Content-Length), more than "
-                f"the {_size(limit)} a page may hold; check --base-url"
+                f"the {_size(limit)} a page may hold; {_check(self.given)}"
             )
         chunks: list[bytes] = []
         size = 0
@@ -516,7 +520,9 @@ class ApiClient(AbstractContextManager["ApiClient"]):
                 chunk = response.raw.read1(_CHUNK, decode_content=True)
                 size += len(chunk)
                 if size > limit:
-                    raise FetchError(f"{what}: {_more_than(limit)} decompressed; check --base-url")
+                    raise FetchError(
+                        f"{what}: {_more_than(limit)} decompressed; {_check(self.given)}"
+                    )
                 if not chunk:
                     break
                 chunks.append(chunk)
@@ -588,7 +594,7 @@ class ApiClient(AbstractContextManager["ApiClient"]):
             )
         return FetchError(
             f"cannot connect to {self.base_url}: {problem} ({times}); "
-            "check --base-url and the network"
+            f"{_check(self.given)} and the network"
         )
 
     def _final_error(self, number: int, status: int, message: str) -> FetchError:
@@ -604,7 +610,7 @@ class ApiClient(AbstractContextManager["ApiClient"]):
             )
         if status == 404:
             return FetchError(
-                f"{self.url} not found (404): check --base-url (it should end in /api, "
+                f"{self.url} not found (404): {_check(self.given)} (it should end in /api, "
                 "e.g. https://portal.intellixent.ai/api)"
             )
         if status == 422:
@@ -613,7 +619,8 @@ class ApiClient(AbstractContextManager["ApiClient"]):
                 f"this API may not accept per_page={PER_PAGE}"
             )
         return FetchError(
-            f"page {number} of {self.url}: the API answered {status} ({message}); check --base-url"
+            f"page {number} of {self.url}: the API answered {status} ({message}); "
+            f"{_check(self.given)}"
         )
 
     def _how_to_set_key(self) -> str:
@@ -684,18 +691,18 @@ def fetch_listing(settings: ApiSettings, *, retry: RetryPolicy | None = None) ->
 # -- checks -------------------------------------------------------------------------------------
 
 
-def _check_base_url(base_url: str) -> None:
+def _check_base_url(base_url: str, given: str) -> None:
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(
-            f"--base-url must be an http(s) URL like https://portal.intellixent.ai/api "
+            f"{_named(given)} must be an http(s) URL like https://portal.intellixent.ai/api "
             f"(got {base_url!r})"
         )
     if parts.scheme == "http" and not (parts.hostname or "").startswith(_LOOPBACK):
         _log.warning("sending the API key over plain http to %s; use https", parts.hostname)
 
 
-def _parse_page(number: int, body: bytes, what: str) -> _Page:
+def _parse_page(number: int, body: bytes, what: str, given: str = "--base-url") -> _Page:
     try:
         document, finite = jsoncodec.decode(body)
     except UnicodeDecodeError:
@@ -706,7 +713,7 @@ def _parse_page(number: int, body: bytes, what: str) -> _Page:
         else:
             detail = f"it starts {body[:40].decode('utf-8', 'replace').strip()!r}"
         raise IncompleteListingError(
-            f"{what} is not valid JSON ({detail}); try again, and check --base-url"
+            f"{what} is not valid JSON ({detail}); try again, and {_check(given)}"
         ) from None
     except RecursionError:  # json's scanner recurses once per level
         raise IncompleteListingError(
@@ -719,7 +726,7 @@ def _parse_page(number: int, body: bytes, what: str) -> _Page:
     if not isinstance(document, Mapping):
         raise IncompleteListingError(
             f"{what} is not a listing (a JSON {type(document).__name__}, not an object); "
-            "check --base-url"
+            f"{_check(given)}"
         )
     data = document.get("data")
     if not isinstance(data, list):
@@ -730,7 +737,7 @@ def _parse_page(number: int, body: bytes, what: str) -> _Page:
     _check_objects(body, document, data, what)
     fields = {}
     for name in ("total", "last_page", "per_page"):
-        fields[name] = _whole_number(document.get(name), name, what)
+        fields[name] = _whole_number(document.get(name), name, what, given)
     current = document.get("current_page")
     return _Page(
         number=number,
@@ -738,7 +745,9 @@ def _parse_page(number: int, body: bytes, what: str) -> _Page:
         total=fields["total"],
         last_page=fields["last_page"],
         per_page=fields["per_page"],
-        current_page=_whole_number(current, "current_page", what) if current is not None else None,
+        current_page=(
+            _whole_number(current, "current_page", what, given) if current is not None else None
+        ),
         finite=finite,
     )
 
@@ -852,7 +861,7 @@ def _find_repeated_key(body: bytes, data: list[Any], what: str) -> None:
     )
 
 
-def _whole_number(value: Any, name: str, what: str) -> int:
+def _whole_number(value: Any, name: str, what: str, given: str = "--base-url") -> int:
     """Laravel serves numbers, but ``per_page`` can come back as the string it was sent."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
@@ -861,11 +870,11 @@ def _whole_number(value: Any, name: str, what: str) -> int:
     got = "missing" if value is None else repr(value)
     raise IncompleteListingError(
         f"incomplete listing: {what} has no usable '{name}' ({got}); "
-        "is --base-url an Intellixent API?"
+        f"is {_named(given)} an Intellixent API?"
     )
 
 
-def _check_pagination(first: _Page, url: str) -> None:
+def _check_pagination(first: _Page, url: str, given: str = "--base-url") -> None:
     if first.current_page is not None and first.current_page != 1:
         raise IncompleteListingError(
             f"incomplete listing: asked {url} for page 1 and got page {first.current_page}"
@@ -875,7 +884,7 @@ def _check_pagination(first: _Page, url: str) -> None:
     if first.total > MAX_ASSISTANTS:
         raise IncompleteListingError(
             f"incomplete listing: page 1 of {url} says total {first.total}; auditor reads at "
-            f"most {MAX_ASSISTANTS:,} assistants per account; check --base-url"
+            f"most {MAX_ASSISTANTS:,} assistants per account; {_check(given)}"
         )
     needed = max(1, math.ceil(first.total / first.per_page))
     if first.last_page != needed:
@@ -1240,7 +1249,7 @@ def _origin(url: str) -> str:
     return f"{scheme}://{host}:{port if port is not None else '?'}"
 
 
-def _check_redirect(number: int, source: str, target: str) -> None:
+def _check_redirect(number: int, source: str, target: str, given: str = "--base-url") -> None:
     """A redirect may stay on the origin it came from, and nothing else (``FetchError``)."""
     before, after = _origin(source), _origin(target)
     if before == after:
@@ -1249,9 +1258,18 @@ def _check_redirect(number: int, source: str, target: str) -> None:
     kind = "from https to plain http" if downgrade else "to another origin"
     raise FetchError(
         f"page {number}: the API at {before} redirected {kind}, {after}; not followed, as "
-        "a compliance read must come from the API it names: set --base-url to the "
-        "API's own https address"
+        f"a compliance read must come from the API it names: set "
+        f"{_named(given)} to the API's own https address"
     )
+
+
+def _named(given: str) -> str:
+    """The base URL as a message names it: the flag, or where the URL came from."""
+    return given if given == "--base-url" else f"the base URL ({given})"
+
+
+def _check(given: str) -> str:
+    return f"check {_named(given)}"
 
 
 def _more_than(limit: int) -> str:

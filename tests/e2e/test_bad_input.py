@@ -450,3 +450,18 @@ def test_a_bare_command_group_still_shows_its_help() -> None:
     result = CliRunner().invoke(cli, [], prog_name="auditor")
     assert "Commands:" in result.output
     assert "error:" not in result.output
+
+
+def test_a_wrong_base_url_from_the_config_file_is_named_by_its_line(
+    sandbox: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 404 says where to fix the address: the config file's line, not a flag the user
+    never gave."""
+    config = tmp_path / "auditor.yaml"
+    config.write_text(f"base_url: {sandbox.root_url}\n", encoding="utf-8")
+    monkeypatch.setenv("INTELLIXENT_API_KEY", sandbox.api_key)
+    result = invoke("--config", str(config), "fetch", "-o", str(tmp_path / "snap.json"))
+    assert result.exit_code == 3, result.output
+    assert f"check the base URL ({config}:1)" in result.stderr, result.stderr
+    assert "--base-url" not in result.stderr
+    assert not (tmp_path / "snap.json").exists()
