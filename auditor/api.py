@@ -292,14 +292,6 @@ class ApiClient(AbstractContextManager["ApiClient"]):
                 time.sleep(1 - time.time() % 1)
         raise AssertionError("unreachable")
 
-    def stream(self, take: Callable[[int, list[Record]], None], *, progress: bool = False) -> str:
-        """``take(page_number, records)`` for each page of ``pages()``; returns
-        ``fetched_at``. (The callback form of ``pages``, for callers not yet moved.)"""
-        with self.pages(progress=progress) as pages:
-            for page in pages:
-                take(page.number, page.records)
-        return pages.fetched_at
-
     def pages(self, *, progress: bool = False) -> PageStream:
         """One read of the listing: iterate it for each page's records as the page arrives.
 
@@ -1013,7 +1005,7 @@ class _RecordCheck:
 
     def unchanged(self, again: list[_Page]) -> None:
         """Every page has been checked: raise ``FleetChangedError`` if anything shows
-        that the fleet changed while it was read (see ``ApiClient.stream``)."""
+        that the fleet changed while it was read (see ``ApiClient.pages``)."""
         why = self._changed or _out_of_order(self._edges)
         for page in again:
             ids = [_identity(r.get("id")) if isinstance(r, Mapping) else None for r in page.data]

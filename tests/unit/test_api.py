@@ -372,12 +372,20 @@ def test_no_proxy_from_the_environment_is_honoured(
 # -- stream: pages handed over as they arrive ----------------------------------------------------
 
 
+def take_pages(client: ApiClient, take: Callable[[int, list[Any]], None]) -> str:
+    """``take(number, records)`` for each page of one ``pages()`` read; its ``fetched_at``."""
+    with client.pages() as pages:
+        for page in pages:
+            take(page.number, page.records)
+    return pages.fetched_at
+
+
 def stream_pages(
     sandbox: RunningSandbox, concurrency: int = 4
 ) -> tuple[list[tuple[int, list[Any]]], str]:
     pages: list[tuple[int, list[Any]]] = []
     with ApiClient(settings_for(sandbox, concurrency=concurrency), FAST) as client:
-        fetched_at = client.stream(lambda number, records: pages.append((number, records)))
+        fetched_at = take_pages(client, lambda number, records: pages.append((number, records)))
     return pages, fetched_at
 
 
@@ -429,7 +437,7 @@ def test_an_incomplete_listing_raises_after_the_pages_handed_over(
         ApiClient(settings_for(sandbox, concurrency=1), FAST) as client,
         pytest.raises(IncompleteListingError) as from_stream,
     ):
-        client.stream(lambda number, records: handed.append(number))
+        take_pages(client, lambda number, records: handed.append(number))
     # fetch reads a listing again when it may have shifted (a uuid on two pages): the same
     # error, and how many times it read
     assert str(from_fetch.value).startswith(str(from_stream.value))
@@ -453,7 +461,7 @@ def test_an_error_in_take_stops_the_stream(make_sandbox: MakeSandbox) -> None:
         ApiClient(settings_for(sandbox, concurrency=2), FAST) as client,
         pytest.raises(RuntimeError, match="the disk is full"),
     ):
-        client.stream(take)
+        take_pages(client, take)
     assert len(handed) == 3
     assert sandbox.request_count < 20  # the other pages were not all fetched
     served = sandbox.request_count
@@ -511,7 +519,7 @@ def test_a_slow_take_holds_few_pages_back(make_sandbox: MakeSandbox) -> None:
         time.sleep(0.005)
 
     with ApiClient(settings_for(sandbox, concurrency=concurrency), FAST) as client:
-        client.stream(take)
+        take_pages(client, take)
     assert len(ahead) == 25
     assert max(ahead) <= 3 * concurrency
     assert max(ahead) >= 1  # the workers did read ahead
