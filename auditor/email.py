@@ -204,7 +204,8 @@ def deliver_report(report: Report, settings: EmailSettings) -> str | None:
         raise DeliveryError(
             redact(
                 f"SMTP server {where} refused the recipients {_refusals(refused)}; "
-                f"the mail went to {', '.join(delivered) or 'nobody'} only; check --email-to"
+                f"the mail went to {', '.join(delivered) or 'nobody'} only; "
+                f"{_check(settings, 'email_to')}"
             )
         )
     return f"emailed the report to {', '.join(recipients)} via {where}"
@@ -287,12 +288,32 @@ _STAGES = {
 }
 
 
-_REFUSALS: tuple[tuple[type[smtplib.SMTPResponseException], str, str], ...] = (
-    (smtplib.SMTPSenderRefused, "refused the sender", "check --email-from"),
-    (smtplib.SMTPDataError, "refused the message", "ask its administrator why"),
-    (smtplib.SMTPConnectError, "turned the connection away", "check --smtp-host/--smtp-port"),
+_REFUSALS: tuple[tuple[type[smtplib.SMTPResponseException], str, tuple[str, ...]], ...] = (
+    (smtplib.SMTPSenderRefused, "refused the sender", ("email_from",)),
+    (smtplib.SMTPDataError, "refused the message", ()),
+    (smtplib.SMTPConnectError, "turned the connection away", ("smtp_host", "smtp_port")),
 )
-"""Replies that refuse one thing: what the server did, what to check."""
+"""Replies that refuse one thing: what the server did, the settings to check (none: ask
+the server's administrator)."""
+
+
+def _check(settings: EmailSettings, *names: str) -> str:
+    """``check --smtp-host/--smtp-port``, naming instead where each value was given when
+    that was not a flag (``check email.smtp_host (auditor.yaml:4)``, ``check
+    AUDITOR_SMTP_HOST``)."""
+    from auditor.settings_table import BY_NAME
+
+    shown = []
+    for name in names:
+        row = BY_NAME[name]
+        where = settings.given_at.get(name, "")
+        if not where or where.startswith("-"):
+            shown.append(row.flags[0].split("/")[0])
+        elif where == row.env:
+            shown.append(where)
+        else:
+            shown.append(f"{row.shown} ({where})")
+    return "check " + "/".join(shown)
 
 
 def _explain(exc: BaseException, stage: str, where: str, settings: EmailSettings) -> str:
@@ -305,20 +326,20 @@ def _explain(exc: BaseException, stage: str, where: str, settings: EmailSettings
         if stage == "connect" and not settings.ssl:
             return (
                 f"SMTP server {where} sent no greeting within {TIMEOUT:g} s; if it expects "
-                "TLS from the start (usually port 465) use --smtp-ssl, else check "
-                "--smtp-host/--smtp-port"
+                "TLS from the start (usually port 465) use --smtp-ssl, else "
+                f"{_check(settings, 'smtp_host', 'smtp_port')}"
             )
         exc = exc.__context__
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         return (
             f"SMTP server {where} rejected the login for {settings.smtp_user} "
-            f"({_reply(exc.smtp_code, exc.smtp_error)}); check --smtp-user and "
+            f"({_reply(exc.smtp_code, exc.smtp_error)}); {_check(settings, 'smtp_user')} and "
             "AUDITOR_SMTP_PASSWORD"
         )
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return (
             f"SMTP server {where} refused the recipients {_refusals(exc.recipients)}; "
-            "check --email-to"
+            f"{_check(settings, 'email_to')}"
         )
     if isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code == 530:
         return (
@@ -326,8 +347,9 @@ def _explain(exc: BaseException, stage: str, where: str, settings: EmailSettings
             f"({_reply(exc.smtp_code, exc.smtp_error)}); add --smtp-starttls (or --smtp-ssl) "
             "and/or --smtp-user as its reply says"
         )
-    for kind, what, advice in _REFUSALS:
+    for kind, what, names in _REFUSALS:
         if isinstance(exc, kind):
+            advice = _check(settings, *names) if names else "ask its administrator why"
             if isinstance(exc, smtplib.SMTPSenderRefused):
                 what = f"{what} {_text(exc.sender)}"
             return f"SMTP server {where} {what} ({_reply(exc.smtp_code, exc.smtp_error)}); {advice}"
@@ -352,7 +374,10 @@ def _explain(exc: BaseException, stage: str, where: str, settings: EmailSettings
     if isinstance(exc, ssl.SSLError):
         if isinstance(exc, ssl.SSLCertVerificationError):
             detail = exc.verify_message or str(exc)
-            advice = f"check --smtp-host matches its certificate, or trust its CA with {CAFILE_ENV}"
+            advice = (
+                f"{_check(settings, 'smtp_host')} matches its certificate, or trust its CA "
+                f"with {CAFILE_ENV}"
+            )
         else:
             detail = exc.reason or str(exc)
             advice = (
@@ -364,14 +389,17 @@ def _explain(exc: BaseException, stage: str, where: str, settings: EmailSettings
         return f"sending mail through SMTP server {where} failed: {_one_line(str(exc))}"
     reason = _os_reason(exc)
     if stage == "connect":
-        return f"cannot connect to SMTP server {where}: {reason}; check --smtp-host/--smtp-port"
+        return (
+            f"cannot connect to SMTP server {where}: {reason}; "
+            f"{_check(settings, 'smtp_host', 'smtp_port')}"
+        )
     return f"lost the connection to SMTP server {where} while {doing}: {reason}"
 
 
 def _hint_for_hangup(settings: EmailSettings) -> str:
     if settings.ssl:
         return "check that it expects TLS from the start (--smtp-ssl), or use --smtp-starttls"
-    return "check --smtp-port, --smtp-starttls / --smtp-ssl and the server's log"
+    return f"{_check(settings, 'smtp_port')}, --smtp-starttls / --smtp-ssl and the server's log"
 
 
 def _os_reason(exc: BaseException) -> str:

@@ -757,6 +757,7 @@ def test_a_mail_failure_never_hides_a_tripped_gate(sandbox: RunningSandbox, tmp_
     lines = result.stderr.splitlines()
     assert any(line.startswith("gate failed: ") for line in lines)
     assert f"error: cannot connect to SMTP server 127.0.0.1:{port}: " in result.stderr
+    assert "check --smtp-host/--smtp-port" in result.stderr  # given as flags
 
 
 def test_a_mail_failure_never_hides_an_unread_account(
@@ -779,6 +780,10 @@ def test_a_mail_failure_never_hides_an_unread_account(
     assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["errors"]
     assert "error: account south: the API rejected the key" in result.stderr
     assert f"error: cannot connect to SMTP server 127.0.0.1:{port}: " in result.stderr
+    # the host and port came from the file: the hint says where, not which flag
+    assert "check email.smtp_host (auditor.yaml:2)/email.smtp_port (auditor.yaml:2)" in (
+        result.stderr
+    )
 
 
 def test_diff_leaves_the_nightly_reports_and_email_of_the_config_file_alone(
