@@ -21,6 +21,7 @@ the same round, and the ratio is what to read (this is a noisy shared 2-core mac
 
     python benchmarks/bench_commands.py                      # 10,000 assistants
     python benchmarks/bench_commands.py --sizes 10000,100000 --repeat 3
+    python benchmarks/bench_commands.py --sizes "" --large 1000000   # 1M, with a baseline
 
 Results go to ``benchmarks/results/commands.json``; targets are issue 19's.
 """
@@ -32,6 +33,7 @@ import importlib.util
 import json
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import textwrap
@@ -327,6 +329,46 @@ def bench_size(size: int, run: Runner, latency_ms: float) -> list[dict[str, Any]
     return rows
 
 
+MAKE_SNAPSHOT = """\
+import sys
+from auditor.model import Listing
+from auditor.sandbox.data import generate_fleet
+from auditor.snapshot import write_snapshot
+fleet = generate_fleet(int(sys.argv[2]))
+listing = Listing("http://127.0.0.1/api", "2026-12-01T03:00:00Z", {r["uuid"]: r for r in fleet})
+write_snapshot(listing, __import__("pathlib").Path(sys.argv[1]))
+"""
+
+
+def bench_large_input(size: int, run: Runner) -> list[dict[str, Any]]:
+    """``audit --input`` of a generated ``size``-assistant snapshot with itself as the
+    baseline (four rules, a JSON report), once, against the orjson + ifs floor, once."""
+    rows: list[dict[str, Any]] = []
+    table = Table(["assistants", "command", "seconds", "peak MB", "against", "ratio"])
+    tmp = run.folder
+    snap = tmp / f"snap-{size}.json"
+    subprocess.run([*run.script("make_snapshot", MAKE_SNAPSHOT), str(snap), str(size)], check=True)
+    policy = tmp / "four.yaml"
+    policy.write_text(FOUR_RULES, encoding="utf-8")
+    big = {**run.env, "AUDITOR_MAX_FILE_BYTES": str(64 << 30)}  # the 2 GiB default is less
+    report = str(tmp / "big.json")
+    command = [*AUDITOR, "audit", "-q", "--input", str(snap), "--baseline", str(snap),
+               "--policy", str(policy), "--format", "json", "-o", report]  # fmt: skip
+    code, seconds, peak = _measured(command, big, quiet=True)
+    if code not in (0, 1):
+        raise SystemExit(f"exit {code} from: {' '.join(command)}")
+    ifs = run.script("plain_ifs", PLAIN_IFS)
+    floor_s, floor_mb = run.best(
+        [*ifs, str(snap), str(tmp / "ifs.json"), "orjson"], (0,), once=True
+    )
+    _row(table, rows, size, "orjson + ifs", seconds=floor_s, peak_mb=floor_mb, floor="")
+    _row(table, rows, size, "audit --input --baseline, 4 rules, json", seconds=seconds,
+         peak_mb=peak, floor="orjson + ifs", ratio=seconds / floor_s)  # fmt: skip
+    snap.unlink()
+    table.print()
+    return rows
+
+
 def _changed_copy(source: Path, target: Path, fraction: float) -> Path:
     document = json.loads(source.read_text(encoding="utf-8"))
     uuids = sorted(document["assistants"])
@@ -381,6 +423,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="run `python -m auditor` (so PYTHONPATH=OTHER_TREE times another revision)",
     )
     parser.add_argument("--name", default="commands", help="results/<NAME>.json")
+    parser.add_argument(
+        "--large",
+        type=int,
+        default=0,
+        help="also audit --input a generated snapshot of this many assistants with itself "
+        "as the baseline, once (1000000: issue 19's 40 s / 300 MB target; ~3 GB of disk)",
+    )
     args = parser.parse_args(argv)
     if args.module:
         AUDITOR[:] = [PYTHON, "-m", "auditor"]
@@ -394,6 +443,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         startup = bench_startup(run)
         rows = [row for size in sizes for row in bench_size(size, run, args.latency_ms)]
+        if args.large:
+            rows += bench_large_input(args.large, run)
     path = write_results(
         args.name,
         {"repeat": args.repeat, "latency_ms": args.latency_ms, "startup": startup, "runs": rows},
