@@ -7,6 +7,13 @@ scanner, so what it reads is exactly what ``json.loads`` reads. Each value comes
 its place in the file (byte offset and length) and its bytes as they are there, so a
 caller can hash a record without encoding it again, or read it back later.
 
+Pretty-printed JSON (what auditor writes, or ``json.dumps(indent=…)``) closes an object
+value on a line of its own, indented as the line of its key: the reader takes the text up
+to the first such line as the value's candidate extent and decodes it with the fast
+codec (``auditor.jsoncodec``). A candidate that decodes is the value (an object's text
+ends at its own closing brace, so no longer text starting there is valid); one that does
+not, or any other layout, goes to the scanner as before.
+
 Memory stays at about one chunk of text plus the value being read. Anything the reader
 does not follow (text that is not UTF-8, malformed JSON, a value the scanner refuses)
 raises ``CannotFollow``: the caller then reads the file whole the usual way, which gives
@@ -21,10 +28,14 @@ import re
 from collections.abc import Callable
 from typing import Any, NamedTuple, Protocol
 
+from auditor import jsoncodec
+
 CHUNK = 1 << 20
 """Characters read at a time (tests make it a few, so tokens straddle chunk borders)."""
 _DECODER = json.JSONDecoder()
 _SPACE = re.compile(r"[ \t\n\r]*")
+_INDENT_SEEN = 256
+"""How far back from a key its line's start is looked for (deeper indents: no fast path)."""
 
 Span = tuple[int, int]
 """Where a value's JSON text sits in its file: byte offset and length."""
@@ -66,6 +77,7 @@ class ObjectReader:
         self._eof = False
         self._mark = 0  # a position in _text whose byte offset in the file is known:
         self._mark_byte = 0  # text is encoded once to find offsets, never searched back
+        self._closing: str | None = None  # "\n" + the last key's indent + "}", if on a line
 
     def _fill(self) -> bool:
         """Append the next chunk; False at the end of the file."""
@@ -125,6 +137,7 @@ class ObjectReader:
             self._pos = 0
         if self._skip() != '"':
             raise CannotFollow
+        self._closing = self._closing_line(self._pos)
         key, self._pos = self._decoded(_DECODER.raw_decode)  # a JSON string
         self.expect(":")
         if not isinstance(key, str):
@@ -133,9 +146,14 @@ class ObjectReader:
 
     def value(self) -> Member:
         """The next value, decoded as ``json.loads`` would, with its place and bytes."""
-        if not self._skip():
+        char = self._skip()
+        if not char:
             raise CannotFollow
         start = self._pos
+        if char == "{" and self._closing is not None:
+            member = self._object_on_lines(start, self._closing)
+            if member is not None:
+                return member
         while True:
             value, end = self._decoded(_DECODER.raw_decode)
             # a number cut by the end of a chunk parses too: read on, then decode it again
@@ -145,6 +163,36 @@ class ObjectReader:
         self._advance(start)
         first = self._mark_byte
         raw = self._advance(end)
+        return Member(value, (first, len(raw)), raw)
+
+    def _closing_line(self, at: int) -> str | None:
+        """How an object value of the key at ``at`` ends when it is laid out on lines:
+        a line holding only ``}`` at the key's indent (``None``: the key is not the first
+        thing on its line)."""
+        text = self._text
+        line = text.rfind("\n", max(0, at - _INDENT_SEEN), at)
+        if line < 0 or text[line + 1 : at].strip(" \t"):
+            return None
+        return text[line:at] + "}"
+
+    def _object_on_lines(self, start: int, closing: str) -> Member | None:
+        """The object at ``start`` if its text ends at the first ``closing`` line and
+        the fast codec reads it (``None``: leave it to the scanner)."""
+        looked = start
+        while (end := self._text.find(closing, looked)) < 0:
+            looked = max(start, len(self._text) - len(closing))
+            if not self._fill():
+                return None
+        end += len(closing)
+        self._advance(start)
+        raw = self._text[start:end].encode("utf-8")
+        try:
+            value = jsoncodec.loads(raw)
+        except (ValueError, RecursionError):  # not the end after all, or not valid
+            return None
+        self._pos = self._mark = end
+        first = self._mark_byte
+        self._mark_byte += len(raw)
         return Member(value, (first, len(raw)), raw)
 
     def _decoded(self, scan: Callable[[str, int], tuple[Any, int]]) -> tuple[Any, int]:

@@ -429,10 +429,14 @@ def _check_header(document: Mapping[str, Any], where: str, assistants: Any) -> N
         )
 
 
-def _check_record(uuid: str, record: Any, where: str) -> None:
+def _check_record(uuid: str, record: Any, where: str, raw: bytes | None = None) -> None:
+    """``raw``: the record's text, when known; the depth is only walked when it holds
+    more brackets than ``MAX_DEPTH`` (each level opens one, and strings only add)."""
     if not isinstance(record, Mapping):
         raise SnapshotError(f"snapshot {where}: assistant {uuid!r} is not an object")
-    if too_deep(record, MAX_DEPTH):  # nothing downstream need fear a RecursionError
+    if (raw is None or raw.count(b"{") + raw.count(b"[") > MAX_DEPTH) and too_deep(
+        record, MAX_DEPTH
+    ):  # nothing downstream need fear a RecursionError
         raise SnapshotError(_too_deep_message(where, uuid))
     if str(record.get("uuid")) != uuid:
         raise SnapshotError(
@@ -596,7 +600,7 @@ class SnapshotReader:
                 value = untag(value)
             if problem is None:
                 try:
-                    _check_record(uuid, value, where)
+                    _check_record(uuid, value, where, raw)
                 except SnapshotError as exc:
                     problem = exc  # said after the header's checks, as read_snapshot does
                     continue

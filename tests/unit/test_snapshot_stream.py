@@ -435,6 +435,21 @@ LAYOUT_RECORDS = {
 }
 
 
+NESTED_CLOSE = r"""{"account": "north", "assistants": {
+    "u-2": {"uuid": "u-2", "id": 2, "x": [1, 2.5, -0.0, null], "\u00e9": "\ud834\udd1e"},
+    "u-1": {"id": 1, "uuid": "u-1", "nested": {"b": {"c": [
+    ]}
+    }, "a": {
+    }
+    },
+    "u-3": {"uuid": "u-3", "name": "\ud800", "s": "\n    }"
+    }
+  }, "count": 3, "fetched_at": "2026-11-25T03:00:00Z", "schema_version": 1,
+  "source": "SOURCE", "tool_version": "0.1.0"}""".replace("SOURCE", SOURCE)
+"""A record whose first line holding only ``}`` at its indent closes a nested value
+(the reader must not take the text up to there), and one with ``}`` in a string."""
+
+
 def layout(order: list[str], *, dumps: Callable[[Any], str] = json.dumps) -> bytes:
     fields: dict[str, Any] = {
         "schema_version": 1,
@@ -509,6 +524,23 @@ LAYOUTS: list[tuple[str, bytes, bool]] = [
             b'"count": 3', b'"count": 99, "count": 3', 1
         ),
         False,
+    ),
+    (
+        "a nested object closed on a line at its record's indent",
+        layout(["account", "assistants", *AUDITOR_ORDER], dumps=lambda d: NESTED_CLOSE),
+        True,
+    ),
+    (
+        "records indented by 4 and 8, nested values at the record's indent",
+        layout(
+            ["account", "assistants", *AUDITOR_ORDER],
+            dumps=lambda d: (
+                json.dumps(d, indent=4)
+                .replace('\n            "', '\n        "')
+                .replace("\n            }", "\n        }")
+            ),
+        ),
+        True,
     ),
     (
         "escaped key names",
@@ -597,3 +629,33 @@ def test_an_integer_too_long_to_convert_is_a_snapshot_error_not_a_crash(tmp_path
         message = error_of(read, path)
         assert message.startswith(f"snapshot {path} is not usable JSON (Exceeds the limit")
         assert "set_int_max_str_digits" not in message
+
+
+@pytest.mark.parametrize("levels", [64, 65])
+def test_a_record_deeper_than_max_depth_is_refused_as_read_snapshot_refuses_it(
+    tmp_path: Path, levels: int
+) -> None:
+    """The depth is walked only when a record's text holds more brackets than
+    ``MAX_DEPTH``: one at the limit passes, one level more is the error."""
+    fleet = generate_fleet(3, seed=2)
+    nested: Any = []
+    for _ in range(levels - 2):  # the record is a level, and so is each list
+        nested = [nested]
+    fleet[1]["deep"] = nested
+    listing = Listing(SOURCE, "2026-11-25T03:00:00Z", {r["uuid"]: r for r in fleet})
+    path = tmp_path / "deep.json"
+    write_snapshot(listing, path)
+    if levels <= snapshot.MAX_DEPTH:
+        assert_streams_like_read(path, streamed=True)
+    else:
+        assert error_of(lambda p: stream(p), path) == error_of(read_snapshot, path)
+        assert "nests deeper than 64 levels" in error_of(read_snapshot, path)
+
+
+def test_brackets_inside_strings_only_cost_a_walk(tmp_path: Path) -> None:
+    fleet = generate_fleet(2, seed=2)
+    fleet[0]["name"] = "[{" * 100
+    listing = Listing(SOURCE, "2026-11-25T03:00:00Z", {r["uuid"]: r for r in fleet})
+    path = tmp_path / "brackets.json"
+    write_snapshot(listing, path)
+    assert_streams_like_read(path, streamed=True)
