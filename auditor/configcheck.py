@@ -10,6 +10,7 @@ whose extension names another format. Every problem is ``file:line: message``.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -88,11 +89,13 @@ def check_document(
         if error.validator == "additionalProperties":
             known = sorted(error.schema.get("properties", {}))
             for extra in sorted(set(error.instance) - set(known), key=str):
+                close = difflib.get_close_matches(str(extra), known, n=1, cutoff=0.6)
+                hint = f"did you mean {close[0]!r}? " if close else ""
                 problems.append(
                     (
                         line_of((*keys, extra)),
                         f"unknown key {'.'.join([*map(str, keys), str(extra)])!r} "
-                        f"(known: {', '.join(known)})",
+                        f"({hint}known: {', '.join(known)})",
                     )
                 )
             continue

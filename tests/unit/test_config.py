@@ -136,6 +136,7 @@ def test_a_broken_config_is_exit_2_with_one_line_per_problem(
     result = CliRunner().invoke(cli, ["config", "show"])
     assert result.exit_code == 2
     assert result.output.strip().startswith("error: auditor.yaml:1: unknown key 'timout'")
+    assert "did you mean 'timeout'?" in result.output
     assert "Traceback" not in result.output
 
 
