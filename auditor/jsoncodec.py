@@ -146,20 +146,27 @@ def unusable(exc: ValueError) -> str:
     return str(exc).split(";")[0]
 
 
+_LEAVES = frozenset({str, int, bool, type(None)})
+"""Types that hold no float: left out as each container is walked, never pushed."""
+
+
 def has_non_finite(value: Any) -> bool:
     """Whether a NaN or an infinity is anywhere in ``value`` (dicts and lists walked
     without recursion)."""
     stack = [value]
+    pop, extend, leaves = stack.pop, stack.extend, _LEAVES
     while stack:
-        item = stack.pop()
+        item = pop()
         kind = type(item)
-        if kind is float:
+        if kind is dict:
+            items: Any = item.values()
+        elif kind is list or kind is tuple:
+            items = item
+        elif kind is float or isinstance(item, float):
             if item - item != 0.0:  # NaN and ±inf give NaN
                 return True
-        elif kind is dict:
-            stack.extend(item.values())
-        elif kind is list or kind is tuple:
-            stack.extend(item)
-        elif isinstance(item, float) and item - item != 0.0:
-            return True
+            continue
+        else:
+            continue
+        extend([member for member in items if type(member) not in leaves])
     return False

@@ -107,3 +107,19 @@ def test_errors_are_jsons(text: str):
     with pytest.raises(json.JSONDecodeError) as got:
         jsoncodec.loads(text)
     assert (got.value.msg, got.value.pos) == (expected.value.msg, expected.value.pos)
+
+
+def _non_finite_anywhere(value: Any) -> bool:
+    """The plain recursive reading of ``has_non_finite``."""
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if type(value) is dict:
+        return any(_non_finite_anywhere(v) for v in value.values())
+    if type(value) in (list, tuple):
+        return any(_non_finite_anywhere(v) for v in value)
+    return False
+
+
+@given(JSON_LIKE | st.tuples(JSON_LIKE, st.floats()))
+def test_has_non_finite_finds_a_nan_or_infinity_wherever_it_is(value: Any):
+    assert jsoncodec.has_non_finite(value) == _non_finite_anywhere(value)
