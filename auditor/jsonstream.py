@@ -34,6 +34,8 @@ CHUNK = 1 << 20
 """Characters read at a time (tests make it a few, so tokens straddle chunk borders)."""
 _DECODER = json.JSONDecoder()
 _SPACE = re.compile(r"[ \t\n\r]*")
+_PLAIN_KEY = re.compile(r'([ \t\n\r]*)"([^"\\\x00-\x1f]*)"[ \t\n\r]*:')
+"""White space, a key with no escapes (its text is its value), and the colon after it."""
 _INDENT_SEEN = 256
 """How far back from a key its line's start is looked for (deeper indents: no fast path)."""
 
@@ -135,6 +137,14 @@ class ObjectReader:
             self._text = self._text[self._pos :]
             self._mark -= self._pos
             self._pos = 0
+        plain = _PLAIN_KEY.match(self._text, self._pos)
+        if plain is not None:
+            self._pos = plain.end()
+            space = plain.group(1)
+            line = space.rfind("\n")
+            at = plain.start(2) - 1
+            self._closing = space[line:] + "}" if line >= 0 else self._closing_line(at)
+            return plain.group(2)
         if self._skip() != '"':
             raise CannotFollow
         self._closing = self._closing_line(self._pos)
