@@ -36,6 +36,11 @@ _DECODER = json.JSONDecoder()
 _SPACE = re.compile(r"[ \t\n\r]*")
 _PLAIN_KEY = re.compile(r'([ \t\n\r]*)"([^"\\\x00-\x1f]*)"[ \t\n\r]*:')
 """White space, a key with no escapes (its text is its value), and the colon after it."""
+_ON_LINES_AHEAD = 1 << 20
+"""Characters of a value looked through for its closing line before leaving it to the
+scanner (a bigger value is read right, only not by the fast codec)."""
+_ON_LINES_MISSES = 16
+"""Values not found closed on a line of their own before a reader stops looking."""
 _INDENT_SEEN = 256
 """How far back from a key its line's start is looked for (deeper indents: no fast path)."""
 
@@ -79,6 +84,7 @@ class ObjectReader:
         self._eof = False
         self._mark = 0  # a position in _text whose byte offset in the file is known:
         self._mark_byte = 0  # text is encoded once to find offsets, never searched back
+        self._misses = 0  # values not found closed on a line (see _object_on_lines)
         self._closing: str | None = None  # "\n" + the last key's indent + "}", if on a line
 
     def _fill(self) -> bool:
@@ -187,11 +193,18 @@ class ObjectReader:
 
     def _object_on_lines(self, start: int, closing: str) -> Member | None:
         """The object at ``start`` if its text ends at the first ``closing`` line and
-        the fast codec reads it (``None``: leave it to the scanner)."""
+        the fast codec reads the text up to there (``None``: leave it to the scanner).
+
+        The text looked through stays within ``_ON_LINES_AHEAD`` of ``start``, and after
+        ``_ON_LINES_MISSES`` misses the reader stops trying, so a layout whose values do
+        not close on lines of their own costs neither memory nor time."""
+        if self._misses >= _ON_LINES_MISSES:
+            return None
         looked = start
         while (end := self._text.find(closing, looked)) < 0:
             looked = max(start, len(self._text) - len(closing))
-            if not self._fill():
+            if len(self._text) - start > _ON_LINES_AHEAD or not self._fill():
+                self._misses += 1
                 return None
         end += len(closing)
         self._advance(start)
@@ -199,6 +212,7 @@ class ObjectReader:
         try:
             value = jsoncodec.loads(raw)
         except (ValueError, RecursionError):  # not the end after all, or not valid
+            self._misses += 1
             return None
         self._pos = self._mark = end
         first = self._mark_byte

@@ -543,6 +543,14 @@ LAYOUTS: list[tuple[str, bytes, bool]] = [
         True,
     ),
     (
+        "one record a line, each key at the start of its line",
+        layout(
+            ["account", "assistants", *AUDITOR_ORDER],
+            dumps=lambda d: json.dumps(d).replace(', "u-', ',\n"u-').replace('{"u-', '{\n"u-'),
+        ),
+        True,
+    ),
+    (
         "escaped key names",
         layout(["account", "assistants", *AUDITOR_ORDER]).replace(
             b'"assistants"', b'"assist\\u0061nts"'
