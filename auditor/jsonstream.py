@@ -10,9 +10,9 @@ caller can hash a record without encoding it again, or read it back later.
 Pretty-printed JSON (what auditor writes, or ``json.dumps(indent=…)``) closes an object
 value on a line of its own, indented as the line of its key: the reader takes the text up
 to the first such line as the value's candidate extent and decodes it with the fast
-codec (``auditor.jsoncodec``). A candidate that decodes is the value (an object's text
-ends at its own closing brace, so no longer text starting there is valid); one that does
-not, or any other layout, goes to the scanner as before.
+codec (``auditor.jsoncodec``). A candidate that decodes is the value (text that starts
+at a ``{`` and is one whole JSON object ends at that brace's own match, wherever the
+file goes on); one that does not, or any other layout, goes to the scanner as before.
 
 Memory stays at about one chunk of text plus the value being read. Anything the reader
 does not follow (text that is not UTF-8, malformed JSON, a value the scanner refuses)
