@@ -26,7 +26,7 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -470,10 +470,6 @@ def header_account(document: Mapping[str, Any]) -> str | None:
 
 # -- reading record by record --------------------------------------------------------------
 
-Take = Callable[[str, Record, "Span | None"], None]
-"""Receives each ``(uuid, record, span)`` of ``stream_snapshot`` (the callback form of
-``SnapshotReader``, for callers not yet moved)."""
-
 
 class SnapshotRecord(NamedTuple):
     """One record of a snapshot as ``SnapshotReader`` reads it."""
@@ -622,25 +618,6 @@ class SnapshotReader:
 def _header_value(reader: ObjectReader) -> Any:
     value, _, raw = reader.value()
     return untag(value) if _TAGGED_BYTES in raw else value
-
-
-def stream_snapshot(path: Path, start: Callable[[Mapping[str, Any]], Take]) -> Listing:
-    """The callback form of ``SnapshotReader``: every record goes to the ``Take`` that
-    ``start(header)`` returns; returns the header (``assistants`` empty). ``start`` is
-    called again, with every field, when the file has to be read whole after all."""
-    with SnapshotReader(path) as snapshot:
-        take = start(dict(snapshot.header))
-        try:
-            for uuid, record, span, _ in snapshot:
-                take(uuid, record, span)
-        except ReadWhole as whole:
-            listing = whole.listing
-            fields = {"source": listing.source, "fetched_at": listing.fetched_at}
-            take = start({**fields, "account": listing.account} if listing.account else fields)
-            for uuid, record in listing.assistants.items():
-                take(uuid, record, None)
-            return Listing(listing.source, listing.fetched_at, {}, listing.account)
-        return snapshot.listing
 
 
 def read_record(path: Path, span: Span) -> Any:

@@ -23,7 +23,8 @@ from click.testing import CliRunner, Result
 from auditor.cli import cli
 from auditor.model import Listing
 from auditor.sandbox.server import RunningSandbox
-from auditor.snapshot import read_snapshot, stream_snapshot, write_snapshot
+from auditor.snapshot import read_snapshot, write_snapshot
+from tests.snapshot_stream import stream_snapshot
 from tests.unit.report.test_github import parse as parse_commands
 
 INVISIBLE = "\u200b\ufeff\u00ad\U000e0041\U000e007f\u202a\u202e\u2066\u2069\u2060"

@@ -30,15 +30,14 @@ from auditor.snapshot import (
     ReadWhole,
     SnapshotReader,
     Span,
-    Take,
     dumps_snapshot,
     encode_record,
     previous_path,
     read_record,
     read_snapshot,
-    stream_snapshot,
     write_snapshot,
 )
+from tests.snapshot_stream import Take, stream_snapshot
 from tests.unit import test_snapshot_properties as snapshot_properties
 from tests.unit.test_snapshot import DAMAGE, SOURCE
 from tests.unit.test_snapshot_properties import TEXT
