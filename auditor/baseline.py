@@ -69,22 +69,15 @@ class BaselineIndex:
     ``selected`` (``--filter``) drops the records it does not select, as if they were
     not in the file. Records of a file read whole (see ``SnapshotReader``) are kept
     whole instead.
-
-    ``also`` sees the records as they stream past (for the audit to check the policies
-    on the baseline in the same read): it is called when the records begin (again, if
-    the file has to be read whole after all) and returns what each kept record is
-    given to. Built ``in_background``, both are called on that thread.
     """
 
     def __init__(
         self,
         path: Path,
         selected: Callable[[Record], bool] | None = None,
-        also: Callable[[], Callable[[str, Record], None]] | None = None,
     ) -> None:
         self.path = path
         self._selected = selected
-        self._also = also
         self._entries: dict[str, bytes] = {}
         self._whole: dict[str, Record] = {}
         with SnapshotReader(path) as snapshot:
@@ -101,12 +94,9 @@ class BaselineIndex:
     def _index(self, snapshot: Iterable[tuple[str, Record, Span | None, bytes | None]]) -> None:
         entries, whole, selected = self._entries, self._whole, self._selected
         pack = _ENTRY.pack
-        also = self._also() if self._also is not None else None
         for uuid, record, span, raw in snapshot:
             if selected is not None and not selected(record):
                 continue
-            if also is not None:
-                also(uuid, record)
             if span is None or raw is None:
                 whole[uuid] = record
                 entries[uuid] = pack(fingerprint(record), 0, 0)
