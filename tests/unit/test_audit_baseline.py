@@ -15,7 +15,7 @@ import pytest
 
 from auditor.audit import AccountAudit, CheckedBaseline
 from auditor.model import Listing
-from auditor.policy import Evaluator, load_policies
+from auditor.policy import Evaluation, Evaluator, load_policies
 from auditor.sandbox.data import generate_fleet, simulate_drift
 from auditor.secretscan import mask_secrets
 from auditor.settings import DriftSettings
@@ -35,6 +35,19 @@ def _every_record_checked(
     scan = evaluator.scan(account)
     scan.add([(u, mask_secrets(r)) for u, r in read_snapshot(path).assistants.items()])
     return {v.identity: earlier_of(v) for v in evaluator.result([scan]).violations}
+
+
+def _audited_in_one_page(
+    evaluator: Evaluator, baseline: CheckedBaseline, tonight: list[Any]
+) -> tuple[AccountAudit, Evaluation]:
+    """Tonight's records audited as one page against ``baseline``, drift finished (so
+    the records it reads back have been checked)."""
+    audit = AccountAudit(evaluator, None, (baseline, DriftSettings()), None, by_id=True)
+    audit.add(1, tonight)
+    assert audit.drift is not None
+    assert audit.approved is not None
+    audit.drift.result()
+    return audit, evaluator.result([audit.scan])
 
 
 def _as_audited(
@@ -95,13 +108,8 @@ def test_an_unchanged_fleet_reads_no_baseline_record_back(tmp_path: Path) -> Non
             read.append(uuid)
             return super().record(uuid)
 
-    baseline = Counting(path, None)
-    audit = AccountAudit(evaluator, None, (baseline, DriftSettings()), None, by_id=True)
-    audit.add(1, tonight)
-    assert audit.drift is not None
+    audit, found = _audited_in_one_page(evaluator, Counting(path, None), tonight)
     assert audit.approved is not None
-    audit.drift.result()
-    found = evaluator.result([audit.scan])
     assert audit.approved.result() == {}
     assert all(audit.approved.unchanged(v.assistant) for v in found.violations)
     assert {v.identity for v in found.violations} == set(
@@ -122,13 +130,8 @@ def test_new_standing_and_fixed_are_those_against_every_record_checked(
     before = _every_record_checked(evaluator, path, None)
     gone = next(iter(before))[1]  # an assistant with a finding, removed tonight
     tonight = [r for r in _night(fleet, seed) if r["uuid"] != gone]
-    baseline = CheckedBaseline(path, None)
-    audit = AccountAudit(evaluator, None, (baseline, DriftSettings()), None, by_id=True)
-    audit.add(1, tonight)
-    assert audit.drift is not None
+    audit, found = _audited_in_one_page(evaluator, CheckedBaseline(path, None), tonight)
     assert audit.approved is not None
-    audit.drift.result()
-    found = evaluator.result([audit.scan])
     rules = [r.id for r in found.rules]
     args = (found.violations, found.waived, found.assistants, rules)
     every = compare(*args, {None: before})
