@@ -8,9 +8,10 @@ looks at the records; findings and drift go into one ``Report``; the renderers a
 mailer only ever see that report.
 
 The fleet streams through: each page (or each batch of ``--input`` records) is masked,
-checked against the rules and compared with the baseline's fingerprints as it arrives,
-and then let go. What stays is a reference per assistant, the findings and the drift,
-so memory does not grow with the records. An account whose listing turns out
+checked against the rules and compared with the baseline's fingerprints as it arrives
+(an ``--input`` file is walked beside its baseline instead, both in uuid order, and
+compared by their text), and then let go. What stays is a reference per assistant, the
+findings and the drift, so memory does not grow with the records. An account whose listing turns out
 incomplete is dropped whole, findings included.
 
 The baseline's own findings (for new, standing and fixed, SPEC §8) are not found by
@@ -32,7 +33,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from auditor.baseline import BaselineIndex, baseline_file
 from auditor.errors import EXIT_FETCH, EXIT_GATE, EXIT_OK, ConfigError, FetchError
@@ -41,12 +42,14 @@ from auditor.settings import ApiSettings, AuditSettings, DriftSettings, GateSett
 from auditor.verdict import decide_gate, new_report, plural, utc_now
 
 if TYPE_CHECKING:
+    from auditor.drift import SortedRecords
     from auditor.frameworks import Framework
     from auditor.history import History
     from auditor.policy import Evaluation, Evaluator, PolicySet
     from auditor.status import Earlier, Identity
 
 _log = logging.getLogger("auditor")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,7 @@ class AccountAudit:
         self,
         evaluator: Evaluator,
         account: str | None,
-        baseline: tuple[CheckedBaseline, DriftSettings] | None,
+        baseline: tuple[Approved, DriftSettings] | None,
         selected: Callable[[Record], bool] | None,
         *,
         by_id: bool,
@@ -92,26 +95,40 @@ class AccountAudit:
 
         self.account = account
         self.scan = evaluator.scan(account, by_id=by_id)
-        self.baseline = baseline[0] if baseline is not None else None
+        self.baseline_source: str | None = None
+        """Where the baseline was fetched from, once known (a walked one: once walked)."""
+        if baseline is not None and isinstance(baseline[0], BaselineIndex):
+            self.baseline_source = baseline[0].source
         self.drift = DriftScan(*baseline, account) if baseline is not None else None
         self.approved = ApprovedFindings(evaluator, account, baseline[0]) if baseline else None
         """The baseline's findings, when there is one (its read-back records go here)."""
-        if baseline is not None:
-            baseline[0].read_back = self.approved  # this audit's, not an abandoned read's
+        if baseline is not None and self.approved is not None:
+            baseline[0].read_back = self.approved.add  # this audit's, not an abandoned read's
         self._selected = selected
         self.source = ""
         self.fetched_at = ""
 
-    def add(self, page: int, records: Sequence[Record]) -> None:
-        """Mask one page of records, check it and compare it with the baseline."""
+    def add(
+        self, page: int, records: Sequence[Record], texts: Sequence[bytes | None] | None = None
+    ) -> None:
+        """Mask one page of records, check it and compare it with the baseline
+        (``texts``: the records' JSON text, for records read from a snapshot file)."""
         from auditor.secretscan import mask_secrets
 
-        masked = [_keyed(mask_secrets(r), r) for r in records]
-        self.scan.add(masked, page)
-        if self.drift is not None:
-            selected = self._selected
+        masked = [mask_secrets(r) for r in records]
+        keyed = list(map(_keyed, masked, records))
+        self.scan.add(keyed, page)
+        if self.drift is None:
+            return
+        selected = self._selected
+        if selected is not None:
+            self.drift.add([(k, r) for k, r in keyed if selected(r)])
+        elif texts is None:
+            self.drift.add(keyed)
+        else:  # a masked record's text is not the file's: no text for it
             self.drift.add(
-                masked if selected is None else [(k, r) for k, r in masked if selected(r)]
+                keyed,
+                [t if m is r else None for m, r, t in zip(masked, records, texts, strict=True)],
             )
 
 
@@ -132,13 +149,19 @@ class CheckedBaseline(BaselineIndex):
 
     def __init__(self, path: Path, selected: Callable[[Record], bool] | None) -> None:
         super().__init__(path, selected)  # --filter: drift of the selected only
-        self.read_back: ApprovedFindings | None = None
+        self.read_back: Callable[[str, Record], None] | None = None
 
     def record(self, uuid: str) -> Record:
         record = super().record(uuid)
         if self.read_back is not None:
-            self.read_back.add(uuid, record)
+            self.read_back(uuid, record)
         return record
+
+
+if TYPE_CHECKING:
+    Approved = CheckedBaseline | SortedRecords
+"""The baseline of an audit: held as fingerprints, or (``--input``, both files in uuid
+order) walked beside the input; either hands drift's read-back records to ``read_back``."""
 
 
 class ApprovedFindings:
@@ -146,7 +169,9 @@ class ApprovedFindings:
     SPEC §8) by identity, from the records that differ from tonight's and from tonight's
     findings for the rest."""
 
-    def __init__(self, evaluator: Evaluator, account: str | None, index: BaselineIndex) -> None:
+    def __init__(
+        self, evaluator: Evaluator, account: str | None, index: BaselineIndex | SortedRecords
+    ) -> None:
         self._evaluator = evaluator
         self._account = account
         self._index = index
@@ -215,15 +240,20 @@ def run_audit(settings: AuditSettings) -> AuditOutcome:
 
         history = open_history(settings.history)
     selected = parse_filters(settings.filters) if settings.filters else None
-    baselines = _read_baselines(settings, selected) if settings.baseline is not None else None
+    beside = settings.input is not None and settings.baseline is not None and selected is None
+    baselines = None
+    if settings.baseline is not None and not beside:
+        baselines = _read_baselines(settings, selected)
     drift_settings = DriftSettings(
         ignore_fields=_union(settings.drift.ignore_fields, policy_set.drift_ignore_fields),
         unordered_lists=_union(settings.drift.unordered_lists, policy_set.drift_unordered_lists),
         scoped=(*settings.drift.scoped, *policy_set.drift_scoped),
     )
 
-    def begin_audit(account: str | None, *, by_id: bool) -> AccountAudit:
-        baseline = _baseline_for(baselines, account)
+    def begin_audit(
+        account: str | None, *, by_id: bool, baseline: Approved | None = None
+    ) -> AccountAudit:
+        baseline = baseline or _baseline_for(baselines, account)
         against = (baseline, drift_settings) if baseline is not None else None
         return AccountAudit(evaluator, account, against, selected, by_id=by_id)
 
@@ -284,14 +314,14 @@ def _build(
         drifts: list[Drift] = []
         approved = {}
         for audit in audits:
-            if audit.drift is None or audit.baseline is None or audit.approved is None:
+            if audit.drift is None or audit.baseline_source is None or audit.approved is None:
                 continue
-            if audit.baseline.source != audit.source:
+            drifts.append(audit.drift.result())  # reads the removed records back
+            if audit.baseline_source != audit.source:
                 warnings.append(
-                    f"the baseline{_of(audit.account)} was fetched from {audit.baseline.source}, "
+                    f"the baseline{_of(audit.account)} was fetched from {audit.baseline_source}, "
                     f"the fleet from {audit.source}: drift compares different sources"
                 )
-            drifts.append(audit.drift.result())  # reads the removed records back
             approved[audit.account] = audit.approved
         drift = merge_drifts(drifts)
     read = tuple(audit.account for audit in audits)
@@ -386,7 +416,7 @@ BeginAudit = Callable[..., AccountAudit]
 def _read_fleet(settings: AuditSettings, begin_audit: BeginAudit) -> FleetRead:
     """Every account (or the ``--input`` file) read and audited, page by page."""
     if settings.input is not None:
-        return FleetRead((_read_input(settings.input, begin_audit),), ())
+        return FleetRead((_audit_input(settings, begin_audit),), ())
     accounts = settings.accounts
     if len(accounts) == 1:
         return FleetRead((_audit_account(accounts[0], begin_audit),), ())
@@ -434,6 +464,36 @@ def _audit_account(account: ApiSettings, begin_audit: BeginAudit) -> AccountAudi
     return audit
 
 
+def _audit_input(settings: AuditSettings, begin_audit: BeginAudit) -> AccountAudit:
+    """The ``--input`` snapshot audited, with its baseline, if any.
+
+    Without ``--filter``, a baseline file is walked beside the input (both are in uuid
+    order as auditor writes them): no index of it is built, and a record whose text is
+    the input's is never decoded. Anything that walk cannot take (a file in another
+    order or layout, or a damaged one) is read again with the baseline indexed first,
+    which takes any order and names what is wrong.
+    """
+    assert settings.input is not None
+    if settings.baseline is None or settings.filters:
+        return _read_input(settings.input, begin_audit)
+    from auditor.drift import OutOfOrder, SortedRecords
+    from auditor.errors import SnapshotError
+    from auditor.snapshot import ReadWhole, SnapshotReader, header_account
+
+    path = _existing_baseline(settings.baseline, None)
+    try:
+        with SnapshotReader(path, decode=False) as approved:
+            walked = SortedRecords(approved, header_account(approved.header), approved.decoded)
+            audit = _read_input(settings.input, partial(begin_audit, baseline=walked))
+            walked.rest()  # read to the end: the file's own checks come last
+            audit.baseline_source = approved.listing.source
+            return audit
+    except (OutOfOrder, ReadWhole, SnapshotError):
+        pass
+    checked = CheckedBaseline(path, None)
+    return _read_input(settings.input, partial(begin_audit, baseline=checked))
+
+
 def _read_input(path: Path, begin_audit: BeginAudit) -> AccountAudit:
     """The ``--input`` snapshot, audited a batch of records at a time (in file order)."""
     from auditor.snapshot import ReadWhole, SnapshotReader, header_account
@@ -441,21 +501,21 @@ def _read_input(path: Path, begin_audit: BeginAudit) -> AccountAudit:
     with SnapshotReader(path) as snapshot:
         audit = begin_audit(header_account(snapshot.header), by_id=False)
         try:
-            for batch in _batches(entry.record for entry in snapshot):
-                audit.add(0, batch)
+            for batch in _batches(snapshot):
+                audit.add(0, [e.record for e in batch], [e.raw for e in batch])
             listing = snapshot.listing
         except ReadWhole as whole:  # an odd layout, found out late: the file read whole
             listing = whole.listing
             audit = begin_audit(listing.account, by_id=False)
-            for batch in _batches(listing.assistants.values()):
-                audit.add(0, batch)
+            for records in _batches(listing.assistants.values()):
+                audit.add(0, records)
     audit.source, audit.fetched_at = listing.source, listing.fetched_at
     return audit
 
 
-def _batches(records: Iterable[Record]) -> Iterator[list[Record]]:
-    """``records`` in lists of ``_BATCH``."""
-    remaining = iter(records)
+def _batches(items: Iterable[T]) -> Iterator[list[T]]:
+    """``items`` in lists of ``_BATCH``."""
+    remaining = iter(items)
     while batch := list(islice(remaining, _BATCH)):
         yield batch
 
@@ -473,18 +533,20 @@ def _read_baselines(
             f"per account, and {baseline} is a file; approve into a folder: "
             f"auditor snapshot approve -o {baseline.with_suffix('')}/"
         )
-    found: dict[str | None, CheckedBaseline] = {}
-    for name in names:
-        path = baseline_file(baseline, name)
-        if not path.exists():
-            account = f" for account {name}" if name else ""
-            approve = f" --account {name}" if name else ""
-            raise ConfigError(
-                f"no baseline{account} at {path}; approve one first: "
-                f"auditor snapshot approve{approve} -o {path}"
-            )
-        found[name] = CheckedBaseline(path, selected)
-    return found
+    return {name: CheckedBaseline(_existing_baseline(baseline, name), selected) for name in names}
+
+
+def _existing_baseline(baseline: Path, account: str | None) -> Path:
+    """The file of ``account``'s baseline (``ConfigError`` when there is none)."""
+    path = baseline_file(baseline, account)
+    if not path.exists():
+        named = f" for account {account}" if account else ""
+        approve = f" --account {account}" if account else ""
+        raise ConfigError(
+            f"no baseline{named} at {path}; approve one first: "
+            f"auditor snapshot approve{approve} -o {path}"
+        )
+    return path
 
 
 def _baseline_for(

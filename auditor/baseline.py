@@ -56,10 +56,11 @@ def fingerprint(record: Any, *, finite: bool = False) -> bytes:
         text = encode_record(record, finite=finite)
     except (TypeError, ValueError):  # not JSON: never equal to a file's record
         text = b"\x00" + _CANONICAL.encode(record).encode("ascii")
-    return _digest(text)
+    return text_fingerprint(text)
 
 
-def _digest(text: bytes) -> bytes:
+def text_fingerprint(text: bytes) -> bytes:
+    """The fingerprint of a record's JSON text as a snapshot file holds it."""
     return blake2b(text, digest_size=16).digest()
 
 
@@ -101,7 +102,7 @@ class BaselineIndex:
                 whole[uuid] = record
                 entries[uuid] = pack(fingerprint(record), 0, 0)
             else:
-                entries[uuid] = pack(_digest(raw), *span)
+                entries[uuid] = pack(text_fingerprint(raw), *span)
 
     def _index_whole(self, records: Mapping[str, Record]) -> None:
         self._entries.clear()
@@ -130,7 +131,7 @@ class BaselineIndex:
         record: Any = None
         try:
             raw = read_span(self.path, (offset, length))
-            if _digest(raw) == digest:
+            if text_fingerprint(raw) == digest:
                 record = decode_record(raw)
         except (OSError, ValueError, SnapshotError):  # gone, or no longer a regular file
             record = None

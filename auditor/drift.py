@@ -42,10 +42,12 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import operator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import zip_longest
 from typing import Any
 
-from auditor.baseline import BaselineIndex, fingerprint
+from auditor.baseline import BaselineIndex, fingerprint, text_fingerprint
 from auditor.model import (
     AssistantChanges,
     AssistantRef,
@@ -57,6 +59,7 @@ from auditor.model import (
     is_orderable_number,
 )
 from auditor.settings import DriftSettings
+from auditor.snapshot import SnapshotRecord
 
 DEFAULTS = DriftSettings()
 """``updated_at`` ignored, ``tools`` unordered."""
@@ -166,10 +169,13 @@ class DriftScan:
         self._added: list[AssistantRef] = []
         self._changed: list[AssistantChanges] = []
 
-    def add(self, items: Iterable[tuple[str, Record]]) -> None:
+    def add(self, items: Iterable[tuple[str, Record]], texts: Iterable[bytes | None] = ()) -> None:
+        """Compare ``(key, record)`` pairs; ``texts``, where given, holds each record's
+        JSON text as a snapshot file holds it (a record read from one, as read): an
+        approved record of the same text is the same record, with nothing encoded."""
         take, account = self._approved.take, self._account
-        for key, record in items:
-            before = take(key, record)
+        for (key, record), raw in zip_longest(items, texts):
+            before = take(key, record, raw)
             if before is None:
                 continue  # the same record: no deep comparison at all
             if before is ADDED:
@@ -198,13 +204,16 @@ class _IndexSide:
         self._index = index
         self._unseen = set(index)
 
-    def take(self, key: str, record: Record) -> Record | None:
-        """``ADDED``, ``None`` when ``record`` is the approved one, else the approved one."""
+    def take(self, key: str, record: Record, raw: bytes | None = None) -> Record | None:
+        """``ADDED``, ``None`` when ``record`` (whose text is ``raw``, if known) is the
+        approved one, else the approved one."""
         approved = self._index.fingerprint(key)
         if approved is None:
             return ADDED
         self._unseen.discard(key)
-        if fingerprint(record) == approved:
+        if (raw is not None and text_fingerprint(raw) == approved) or fingerprint(
+            record
+        ) == approved:
             return None  # the same JSON text: no reading back
         before = self._index.record(key)
         return None if _identical(before, record) else before
@@ -221,7 +230,7 @@ class _ListingSide:
         self._records = listing.assistants
         self._unseen = set(listing.assistants)
 
-    def take(self, key: str, record: Record) -> Record | None:
+    def take(self, key: str, record: Record, raw: bytes | None = None) -> Record | None:
         before = self._records.get(key, ADDED)
         if before is ADDED:
             return ADDED
@@ -237,41 +246,73 @@ class OutOfOrder(Exception):
 
 
 class SortedRecords:
-    """The approved records as a reader yields them, in uuid order, taken side by side
-    with a fleet in uuid order. Either side out of order raises ``OutOfOrder``; of the
-    approved records passed over, only who they were (id, uuid, name) is kept."""
+    """The approved records as a snapshot reader yields them, in uuid order, taken side
+    by side with a fleet in uuid order (both as auditor writes them).
 
-    def __init__(self, records: Iterable[tuple[str, Record]], account: str | None) -> None:
+    One record of each side is in memory. The reader may leave records undecoded
+    (``SnapshotReader(decode=False)``): an approved record whose text is byte for byte
+    tonight's is then the same record and is never decoded; the others are decoded by
+    ``decoded`` (which raises ``SnapshotError`` for one that does not decode or check).
+    Either side out of order raises ``OutOfOrder``. Of the approved records passed over
+    (removed), only who they were (id, uuid, name) is kept; ``read_back``, when set, is
+    given every approved record that was decoded, as ``CheckedBaseline`` is.
+    """
+
+    def __init__(
+        self,
+        entries: Iterable[SnapshotRecord],
+        account: str | None,
+        decoded: Callable[[SnapshotRecord], Record] = operator.attrgetter("record"),
+    ) -> None:
         self.account = account
-        self._records = iter(records)
+        self.read_back: Callable[[str, Record], None] | None = None
+        self._entries = iter(entries)
+        self._decoded = decoded
         self._passed: list[Record] = []
+        self._added: set[str] = set()
         self._last: str | None = None  # the last uuid taken
-        self._next: tuple[str, Record] | None = None
+        self._next: SnapshotRecord | None = None
         self._advance()
 
     def _advance(self) -> None:
-        previous = self._next[0] if self._next is not None else None
-        self._next = next(self._records, None)
-        if self._next is not None and previous is not None and self._next[0] <= previous:
+        previous = self._next.uuid if self._next is not None else None
+        self._next = next(self._entries, None)
+        if self._next is not None and previous is not None and self._next.uuid <= previous:
             raise OutOfOrder
 
-    def take(self, key: str, record: Record) -> Record | None:
+    def _record(self, entry: SnapshotRecord) -> Record:
+        record = self._decoded(entry)
+        if self.read_back is not None:
+            self.read_back(entry.uuid, record)
+        return record
+
+    def take(self, key: str, record: Record, raw: bytes | None = None) -> Record | None:
+        """``ADDED``, ``None`` when ``record`` (whose text is ``raw``, if known) is the
+        approved one, else the approved one."""
         if self._last is not None and key <= self._last:
             raise OutOfOrder
         self._last = key
-        while self._next is not None and self._next[0] < key:
-            self._passed.append(_who(self._next[1]))
+        while self._next is not None and self._next.uuid < key:
+            self._passed.append(_who(self._record(self._next)))
             self._advance()
-        if self._next is None or self._next[0] != key:
+        entry = self._next
+        if entry is None or entry.uuid != key:
+            self._added.add(key)
             return ADDED
-        before = self._next[1]
         self._advance()
+        if raw is not None and raw == entry.raw:
+            return None  # the same text: the same record, not even decoded
+        before = self._record(entry)
         return None if _identical(before, record) else before
+
+    def __contains__(self, uuid: object) -> bool:
+        """For a uuid taken: whether the approved side holds it."""
+        return uuid not in self._added
 
     def rest(self) -> Iterator[Record]:
         """The approved records never taken (the reader is read to its end)."""
         while self._next is not None:
-            self._passed.append(_who(self._next[1]))
+            self._passed.append(_who(self._record(self._next)))
             self._advance()
         return iter(self._passed)
 

@@ -160,14 +160,20 @@ class ObjectReader:
             raise CannotFollow
         return key
 
-    def value(self) -> Member:
-        """The next value, decoded as ``json.loads`` would, with its place and bytes."""
+    def value(self, *, decode: bool = True) -> Member:
+        """The next value, decoded as ``json.loads`` would, with its place and bytes.
+
+        ``decode=False``: an object closed on a line of its own is not decoded (its
+        ``value`` is ``None``); its text is cut at that line, which for a file auditor
+        wrote is the object's end, and the caller decodes the bytes if it needs them
+        (a cut in the wrong place shows then, as text that does not decode, or later,
+        as the next key not following)."""
         char = self._skip()
         if not char:
             raise CannotFollow
         start = self._pos
         if char == "{" and self._closing is not None:
-            member = self._object_on_lines(start, self._closing)
+            member = self._object_on_lines(start, self._closing, decode)
             if member is not None:
                 return member
         while True:
@@ -191,7 +197,7 @@ class ObjectReader:
             return None
         return text[line:at] + "}"
 
-    def _object_on_lines(self, start: int, closing: str) -> Member | None:
+    def _object_on_lines(self, start: int, closing: str, decode: bool = True) -> Member | None:
         """The object at ``start`` if its text ends at the first ``closing`` line and
         the fast codec reads the text up to there (``None``: leave it to the scanner).
 
@@ -209,8 +215,10 @@ class ObjectReader:
         end += len(closing)
         self._advance(start)
         raw = self._text[start:end].encode("utf-8")
+        value = None
         try:
-            value = jsoncodec.loads(raw)
+            if decode:
+                value = jsoncodec.loads(raw)
         except (ValueError, RecursionError):  # not the end after all, or not valid
             self._misses += 1
             return None

@@ -26,9 +26,11 @@ import math
 import os
 import re
 import tempfile
+from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from auditor import jsoncodec
@@ -471,11 +473,16 @@ def header_account(document: Mapping[str, Any]) -> str | None:
 # -- reading record by record --------------------------------------------------------------
 
 
+UNDECODED: Record = MappingProxyType({})
+"""The ``record`` of a ``SnapshotRecord`` the reader did not decode (``decode=False``)."""
+
+
 class SnapshotRecord(NamedTuple):
     """One record of a snapshot as ``SnapshotReader`` reads it."""
 
     uuid: str
     record: Record
+    """The record (``UNDECODED``: not decoded, see ``SnapshotReader(decode=False)``)."""
     span: Span | None
     """Where its text sits in the file (``None``: the file was read whole)."""
     raw: bytes | None = None
@@ -509,8 +516,12 @@ class SnapshotReader:
     out, iterating raises ``ReadWhole`` with the whole listing.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, decode: bool = True) -> None:
         self.path = path
+        self._decode = decode
+        """``False``: records laid out as auditor writes them come undecoded (``record``
+        is ``None``, ``raw`` their text) and unchecked; ``decoded`` decodes and checks
+        one. The others, and a file read whole, come decoded."""
         self.header: dict[str, Any] = {}
         """The fields before the records (in a file auditor wrote: ``account``, if any);
         every field when the file was read whole."""
@@ -582,16 +593,18 @@ class SnapshotReader:
             raise ReadWhole(self._whole) from None
 
     def _records(self) -> Iterator[SnapshotRecord]:
-        reader, header, where = self._reader, self.header, str(self.path)
+        reader, header, where, decode = self._reader, self.header, str(self.path), self._decode
         assert reader is not None
-        seen: set[str] = set()
+        seen = _SeenKeys()
         problem: SnapshotError | None = None
-        while reader.more("}", first=not seen):
+        while reader.more("}", first=not seen.count):
             uuid = _untag_key(reader.key())
-            if uuid in seen:
+            if not seen.first(uuid):
                 raise CannotFollow
-            seen.add(uuid)
-            value, span, raw = reader.value()
+            value, span, raw = reader.value(decode=decode)
+            if value is None and not decode:
+                yield SnapshotRecord(uuid, UNDECODED, span, raw)
+                continue
             if _TAGGED_BYTES in raw:
                 value = untag(value)
             if problem is None:
@@ -609,10 +622,55 @@ class SnapshotReader:
             fields[key] = _header_value(reader)
         reader.end()
         self.close()
-        _check_header(fields, where, len(seen))
+        _check_header(fields, where, seen.count)
         if problem is not None:
             raise problem
         self._listing = _listing(fields, where, {})
+
+    def decoded(self, entry: SnapshotRecord) -> Record:
+        """``entry``'s record, decoded and checked as the reader checks the records it
+        decodes (``SnapshotError`` if it is not a record this file may hold)."""
+        if entry.record is not UNDECODED or entry.raw is None:
+            return entry.record
+        try:
+            record = decode_record(entry.raw)
+        except (ValueError, RecursionError):
+            raise SnapshotError(
+                f"snapshot {self.path}: assistant {entry.uuid!r} is not valid JSON"
+            ) from None
+        _check_record(entry.uuid, record, str(self.path), entry.raw)
+        return record
+
+
+class _SeenKeys:
+    """The keys of ``assistants`` read so far, to find one given twice, in little
+    memory: while they come in order (as auditor writes them) none can come again, and
+    only their hashes are kept (8 bytes each); from the first out of order on, the
+    hashes are a set. A hash seen before (a key twice, or two keys that collide)
+    answers ``False``: the file is read whole, which decides."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._last: str | None = None
+        self._hashes: array[int] | None = array("q")
+        self._set: set[int] | None = None
+
+    def first(self, key: str) -> bool:
+        """Whether ``key`` may not have been seen before (then it is, from now on)."""
+        self.count += 1
+        digest = hash(key)
+        if self._set is None:
+            assert self._hashes is not None
+            if self._last is None or key > self._last:
+                self._last = key
+                self._hashes.append(digest)
+                return True
+            self._set = set(self._hashes)
+            self._hashes = None
+        if digest in self._set:
+            return False
+        self._set.add(digest)
+        return True
 
 
 def _header_value(reader: ObjectReader) -> Any:

@@ -13,14 +13,15 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
 from auditor.commands.deliver import finish
-from auditor.errors import EXIT_GATE, EXIT_OK
-from auditor.model import AssistantRef, Drift, Record
+from auditor.errors import EXIT_GATE, EXIT_OK, SnapshotError
+from auditor.model import AssistantRef, Drift
 from auditor.settings import DiffSettings, DriftSettings, GateSettings
 from auditor.verdict import decide_gate, new_report
 
 if TYPE_CHECKING:
     from auditor.baseline import BaselineIndex
     from auditor.drift import SortedRecords
+    from auditor.snapshot import SnapshotRecord
 
 
 def run(settings: DiffSettings) -> int:
@@ -74,13 +75,15 @@ def _side_by_side(settings: DiffSettings) -> tuple[str, AfterSide] | None:
     from auditor.drift import OutOfOrder, SortedRecords
     from auditor.snapshot import ReadWhole, SnapshotReader, header_account
 
-    with SnapshotReader(settings.before) as old, SnapshotReader(settings.after) as new:
-        approved = SortedRecords(((r.uuid, r.record) for r in old), header_account(old.header))
-        records = ((r.uuid, r.record) for r in new)
+    with (
+        SnapshotReader(settings.before, decode=False) as old,
+        SnapshotReader(settings.after) as new,
+    ):
         try:
-            found = _scan(records, approved, settings.drift, header_account(new.header))
-        except (OutOfOrder, ReadWhole):
-            return None
+            approved = SortedRecords(old, header_account(old.header), old.decoded)
+            found = _scan(new, approved, settings.drift, header_account(new.header))
+        except (OutOfOrder, ReadWhole, SnapshotError):
+            return None  # read the other way, which takes any order and says what is wrong
         return old.listing.source, AfterSide(new.listing.source, *found)
 
 
@@ -88,32 +91,34 @@ def _against_index(settings: DiffSettings) -> tuple[str, AfterSide]:
     """The before file as a ``BaselineIndex``, the after file pulled past it in any
     order (a file that must be read whole is scanned from its listing)."""
     from auditor.baseline import BaselineIndex
-    from auditor.snapshot import ReadWhole, SnapshotReader, header_account
+    from auditor.snapshot import ReadWhole, SnapshotReader, SnapshotRecord, header_account
 
     before = BaselineIndex(settings.before)
     with SnapshotReader(settings.after) as snapshot:
         account = header_account(snapshot.header)
-        records = ((r.uuid, r.record) for r in snapshot)
         try:
-            found = _scan(records, before, settings.drift, account)
+            found = _scan(snapshot, before, settings.drift, account)
         except ReadWhole as whole:
             listing = whole.listing
-            found = _scan(listing.assistants.items(), before, settings.drift, listing.account)
+            records = (SnapshotRecord(u, r, None) for u, r in listing.assistants.items())
+            found = _scan(records, before, settings.drift, listing.account)
             return before.source, AfterSide(listing.source, *found)
         return before.source, AfterSide(snapshot.listing.source, *found)
 
 
 def _scan(
-    records: Iterable[tuple[str, Record]],
+    records: Iterable[SnapshotRecord],
     before: BaselineIndex | SortedRecords,
     drift: DriftSettings,
     account: str | None,
 ) -> tuple[Drift, tuple[AssistantRef, ...]]:
+    """The drift of the after file's ``records`` (their text, where read, spares
+    encoding or decoding the unchanged), and who they are."""
     from auditor.drift import DriftScan
 
     scan = DriftScan(before, drift, account)
     assistants: list[AssistantRef] = []
-    for uuid, record in records:
-        assistants.append(AssistantRef.of(record, account))
-        scan.add(((uuid, record),))
+    for entry in records:
+        assistants.append(AssistantRef.of(entry.record, account))
+        scan.add(((entry.uuid, entry.record),), (entry.raw,))
     return scan.result(), tuple(assistants)

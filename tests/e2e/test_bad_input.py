@@ -152,7 +152,10 @@ DAMAGE = {
 
 
 @pytest.mark.parametrize("kind", list(DAMAGE))
-@pytest.mark.parametrize("command", ["audit --baseline", "audit --input", "diff", "approve --from"])
+@pytest.mark.parametrize(
+    "command",
+    ["audit --baseline", "audit --input", "audit --input --baseline", "diff", "approve --from"],
+)
 def test_a_damaged_snapshot_is_exit_2_and_touches_nothing(
     sandbox: RunningSandbox, workdir: Path, kind: str, command: str
 ) -> None:
@@ -164,6 +167,10 @@ def test_a_damaged_snapshot_is_exit_2_and_touches_nothing(
     args = {
         "audit --baseline": ["audit", "--baseline", str(bad), "--format", "json", "-o", report],
         "audit --input": ["audit", "--input", str(bad), "--format", "json", "-o", report],
+        "audit --input --baseline": [
+            *("audit", "--input", str(good), "--baseline", str(bad)),
+            *("--format", "json", "-o", report),
+        ],
         "diff": ["diff", str(good), str(bad), "--format", "json", "-o", report],
         "approve --from": ["snapshot", "approve", "--from", str(bad), "-o", str(good)],
     }[command]
@@ -174,6 +181,50 @@ def test_a_damaged_snapshot_is_exit_2_and_touches_nothing(
     assert good.read_bytes() == approved
     assert (workdir / "report.json").read_bytes() == STALE_REPORT
     assert sorted(p.name for p in workdir.iterdir()) == ["bad.json", "good.json", "report.json"]
+
+
+def test_a_baseline_record_broken_in_place_is_exit_2_with_where(
+    sandbox: RunningSandbox, workdir: Path
+) -> None:
+    """``audit --input --baseline`` walks the baseline beside the input and decodes only
+    the records whose text differs: one that does not decode is said as precisely as
+    when the whole baseline is read first."""
+    good = workdir / "good.json"
+    text = snapshot_of(sandbox, good).decode()
+    last = text.rindex('"max_duration": ')
+    bad = workdir / "bad.json"
+    bad.write_text(text[:last] + '"max_duration": 6 00' + text[last + 19 :], encoding="utf-8")
+    report = str(workdir / "report.json")
+    result = invoke("audit", "--input", str(good), "--baseline", str(bad), "-o", report)
+    line = text[:last].count("\n") + 1
+    one_error_line(result, rf"snapshot {re.escape(str(bad))} is not valid JSON \(line {line}, ")
+    assert (workdir / "report.json").read_bytes() == STALE_REPORT
+
+
+def test_a_baseline_in_another_order_gives_the_same_drift(
+    sandbox: RunningSandbox, workdir: Path
+) -> None:
+    """A baseline edited by hand (records in another order, other spacing) cannot be
+    walked beside the input: it is indexed instead, with the same answer."""
+    good = workdir / "good.json"
+    document = json.loads(snapshot_of(sandbox, good))
+    records = document["assistants"]
+    changed = next(iter(records))
+    records[changed]["max_duration"] = 4321
+    document["assistants"] = dict(reversed(records.items()))
+    edited = workdir / "edited.json"
+    edited.write_text(json.dumps(document, indent=4), encoding="utf-8")
+    for baseline in (edited, good):
+        result = invoke(
+            *("audit", "--input", str(good), "--baseline", str(baseline)),
+            *("--format", "json", "-o", str(workdir / "report.json")),
+        )
+        assert result.exit_code == 0, result.output
+        drift = json.loads((workdir / "report.json").read_text(encoding="utf-8"))["drift"]
+        if baseline == edited:
+            assert [c["assistant"]["uuid"] for c in drift["changed"]] == [changed]
+        else:
+            assert drift["changed"] == []
 
 
 def test_a_baseline_from_another_source_is_a_warning_not_an_error(

@@ -14,12 +14,19 @@ from typing import Any
 import pytest
 
 from auditor.audit import AccountAudit, CheckedBaseline
+from auditor.drift import DriftScan, SortedRecords
 from auditor.model import Listing
 from auditor.policy import Evaluation, Evaluator, load_policies
 from auditor.sandbox.data import generate_fleet, simulate_drift
 from auditor.secretscan import mask_secrets
 from auditor.settings import DriftSettings
-from auditor.snapshot import mask_listing, read_snapshot, write_snapshot
+from auditor.snapshot import (
+    SnapshotReader,
+    SnapshotRecord,
+    mask_listing,
+    read_snapshot,
+    write_snapshot,
+)
 from auditor.status import Earlier, Identity, earlier_of
 
 
@@ -57,10 +64,32 @@ def _as_audited(
     audit = AccountAudit(evaluator, account, (baseline, DriftSettings()), None, by_id=True)
     for number, start in enumerate(range(0, len(tonight), 7), start=1):
         audit.add(number, tonight[start : start + 7])
-    found = evaluator.result([audit.scan])
     assert audit.drift is not None
-    assert audit.approved is not None
     audit.drift.result()
+    return _findings(evaluator, audit)
+
+
+def _as_walked(
+    evaluator: Evaluator, path: Path, tonight: list[dict[str, Any]], account: str | None
+) -> dict[Identity, Earlier]:
+    """``_as_audited`` as ``audit --input tonight --baseline path`` does it: both files
+    walked side by side, the baseline's records decoded only where their text differs."""
+    night = _write(path.with_name("tonight.json"), tonight)
+    with SnapshotReader(path, decode=False) as approved, SnapshotReader(night) as records:
+        walked = SortedRecords(approved, account, approved.decoded)
+        audit = AccountAudit(evaluator, account, (walked, DriftSettings()), None, by_id=False)
+        entries = list(records)
+        for start in range(0, len(entries), 7):
+            page = entries[start : start + 7]
+            audit.add(0, [e.record for e in page], [e.raw for e in page])
+        assert audit.drift is not None
+        audit.drift.result()
+    return _findings(evaluator, audit)
+
+
+def _findings(evaluator: Evaluator, audit: AccountAudit) -> dict[Identity, Earlier]:
+    found = evaluator.result([audit.scan])
+    assert audit.approved is not None
     approved = audit.approved
     # the records read back are checked; the others' findings are tonight's
     tonights = {
@@ -94,6 +123,34 @@ def test_the_baselines_findings_are_those_of_every_record_checked(
     expected = _every_record_checked(evaluator, path, account)
     assert expected  # the sandbox fleet breaks rules: something to compare
     assert _as_audited(evaluator, path, _night(fleet, seed), account) == expected
+    assert _as_walked(evaluator, path, _night(fleet, seed), account) == expected
+
+
+def test_a_walked_baseline_decodes_only_the_records_that_differ(tmp_path: Path) -> None:
+    fleet = generate_fleet(30)
+    path = _write(tmp_path / "base.json", fleet)
+    tonight = [dict(r) for r in read_snapshot(path).assistants.values()]
+    tonight[3]["max_duration"] = 4321
+    del tonight[7]
+    night = _write(tmp_path / "tonight.json", tonight)
+    decoded: list[str] = []
+    with SnapshotReader(path, decode=False) as approved, SnapshotReader(night) as records:
+
+        def decode(entry: SnapshotRecord) -> Any:
+            decoded.append(entry.uuid)
+            return approved.decoded(entry)
+
+        scan = DriftScan(SortedRecords(approved, None, decode), DriftSettings(), None)
+        for entry in records:
+            scan.add([(entry.uuid, entry.record)], [entry.raw])
+        drift = scan.result()
+    assert sorted(decoded) == sorted([tonight[3]["uuid"], fleet_uuid(path, 7)])
+    assert [c.assistant.uuid for c in drift.changed] == [tonight[3]["uuid"]]
+    assert [a.uuid for a in drift.removed] == [fleet_uuid(path, 7)]
+
+
+def fleet_uuid(path: Path, index: int) -> str:
+    return list(read_snapshot(path).assistants)[index]
 
 
 def test_an_unchanged_fleet_reads_no_baseline_record_back(tmp_path: Path) -> None:

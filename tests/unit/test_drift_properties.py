@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from auditor.baseline import BaselineIndex
 from auditor.drift import DriftScan, OutOfOrder, SortedRecords, diff_listings
 from auditor.model import ChangeKind, Drift, Listing
 from auditor.settings import DriftSettings
-from auditor.snapshot import mask_listing, write_snapshot
+from auditor.snapshot import SnapshotRecord, mask_listing, write_snapshot
 from tests.unit.drift_helpers import record_changes
 
 CHARS = st.characters() | st.sampled_from(["\ud800", "\udfff", "\x00", "\n", "."])
@@ -344,7 +345,7 @@ def test_both_sides_walked_in_uuid_order_give_diff_listings(
     after side in pages, gives what ``diff_listings`` gives; who a removed assistant
     was is all it keeps of it."""
     before, after = sides
-    approved = SortedRecords(sorted(before.assistants.items()), before.account)
+    approved = SortedRecords(_entries(sorted(before.assistants.items())), before.account)
     scan = DriftScan(approved, drift, after.account)
     for page in data.draw(pages(sorted(after.assistants.items()))):
         scan.add(page)
@@ -365,9 +366,14 @@ def test_a_side_out_of_uuid_order_is_said_not_guessed(
     before: list[tuple[str, dict[str, Any]]], after: list[tuple[str, dict[str, Any]]]
 ) -> None:
     def walk() -> Drift:
-        scan = DriftScan(SortedRecords(before, None), DriftSettings(), None)
+        scan = DriftScan(SortedRecords(_entries(before), None), DriftSettings(), None)
         scan.add(after)
         return scan.result()
 
     with pytest.raises(OutOfOrder):
         walk()
+
+
+def _entries(pairs: Iterable[tuple[str, Any]]) -> list[SnapshotRecord]:
+    """``(uuid, record)`` pairs as a snapshot reader gives them from a file read whole."""
+    return [SnapshotRecord(uuid, record, None) for uuid, record in pairs]
