@@ -666,3 +666,20 @@ def test_brackets_inside_strings_only_cost_a_walk(tmp_path: Path) -> None:
     path = tmp_path / "brackets.json"
     write_snapshot(listing, path)
     assert_streams_like_read(path, streamed=True)
+
+
+@pytest.mark.parametrize(
+    ("keys", "answers"),
+    [
+        (["a", "b", "c"], [True, True, True]),  # in order: only hashes kept, none can repeat
+        (["a", "c", "b", "c"], [True, True, True, False]),  # out of order, then again
+        (["b", "a", "b"], [True, True, False]),
+        (["a", "b", "a"], [True, True, False]),  # the first out of order is a repeat
+    ],
+)
+def test_keys_seen_before_are_found_in_any_order(keys: list[str], answers: list[bool]) -> None:
+    from auditor.snapshot import _SeenKeys
+
+    seen = _SeenKeys()
+    assert [seen.first(key) for key in keys] == answers
+    assert seen.count == len(keys)
