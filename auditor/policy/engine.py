@@ -171,6 +171,15 @@ class Scan:
                 self._add_each(chunk, assistants)
             collect_young()
 
+    def add_checked(
+        self, assistants: Sequence[AssistantRef], found: Sequence[Violation], page: int = 0
+    ) -> None:
+        """What another process's scan of the same rules found for a batch of records
+        (``auditor.parallel``): as if ``add`` had checked them here."""
+        self.seen += len(assistants)
+        self._pages.setdefault(page, []).extend(assistants)
+        self.found.extend(found)
+
     def _add_plain(self, records: list[Any], assistants: list[AssistantRef]) -> bool:
         """The common case, a chunk at a time: dicts with a string uuid and name, and no
         ``--filter``. Their references are built and the fast pass run by ``map``, while
