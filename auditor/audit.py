@@ -42,10 +42,12 @@ from auditor.settings import ApiSettings, AuditSettings, DriftSettings, GateSett
 from auditor.verdict import decide_gate, new_report, plural, utc_now
 
 if TYPE_CHECKING:
-    from auditor.drift import SortedRecords
+    from auditor.drift import Matched, SortedRecords
     from auditor.frameworks import Framework
     from auditor.history import History
+    from auditor.parallel import Checked, CheckSpec
     from auditor.policy import Evaluation, Evaluator, PolicySet
+    from auditor.snapshot import SnapshotRecord
     from auditor.status import Earlier, Identity
 
 _log = logging.getLogger("auditor")
@@ -72,6 +74,8 @@ class AuditOutcome:
 _BATCH = 100
 """Records masked and checked at a time (a page of the API): what the rules ask about a
 record is asked while its masking is still remembered (``auditor.secretscan``)."""
+_PARALLEL_BATCH = 1000
+"""Records a worker is given at a time (a few megabytes of text)."""
 
 
 class AccountAudit:
@@ -130,6 +134,43 @@ class AccountAudit:
                 keyed,
                 [t if m is r else None for m, r, t in zip(masked, records, texts, strict=True)],
             )
+
+    def to_check(
+        self, entries: Sequence[SnapshotRecord]
+    ) -> tuple[list[tuple[str, bytes]], frozenset[int], list[Matched] | None]:
+        """A batch of records known by their text, for ``auditor.parallel``'s workers:
+        ``(uuid, text)`` pairs, the indexes whose masked record must come back (those
+        whose text is not the baseline's), and the baseline matches (``add_checked``)."""
+        from auditor.parallel import Unparallel
+
+        texts = []
+        for entry in entries:
+            if entry.raw is None:
+                raise Unparallel("the file was read whole")
+            texts.append((entry.uuid, entry.raw))
+        if self.drift is None:
+            return texts, frozenset(), None
+        matched = self.drift.match([u for u, _ in texts], [t for _, t in texts])
+        return texts, frozenset(i for i, m in enumerate(matched) if not m.same), matched
+
+    def add_checked(self, checked: Checked, matched: list[Matched] | None) -> None:
+        """A batch as the workers checked it (``to_check`` made it)."""
+        from auditor.parallel import Unparallel
+
+        self.scan.add_checked(checked.assistants, checked.found)
+        if self.drift is None or matched is None:
+            return
+        for index, record in checked.records.items():
+            if _keyed(record, record)[0] != matched[index].key:
+                raise Unparallel("a uuid was masked")  # drift keys it by its masked form
+        self.drift.settle(matched, checked.records)
+
+
+def masked_pair(record: Record) -> tuple[str, Record]:
+    """``(masked uuid, masked record)`` of a record as read."""
+    from auditor.secretscan import mask_secrets
+
+    return _keyed(mask_secrets(record), record)
 
 
 def _keyed(masked: Record, record: Record) -> tuple[str, Record]:
@@ -225,13 +266,12 @@ def run_audit(settings: AuditSettings) -> AuditOutcome:
     from auditor.policy import Evaluator, load_policies, parse_filters
 
     frameworks = _frameworks(settings)  # an unknown id: exit 2 before reading anything
-    policy_set = load_policies(settings.policies or ((COMPLIANCE_PACK,) if frameworks else ()))
+    policy_paths = settings.policies or ((COMPLIANCE_PACK,) if frameworks else ())
+    policy_set = load_policies(policy_paths)
     # unknown rule ids and bad --filter expressions: exit 2 now, before any request
+    select = _framework_select(settings, policy_set, frameworks)
     evaluator = Evaluator(
-        policy_set,
-        select=_framework_select(settings, policy_set, frameworks),
-        ignore=settings.ignore,
-        filters=settings.filters,
+        policy_set, select=select, ignore=settings.ignore, filters=settings.filters
     )
     _check_rules_for_gate(settings.gate, evaluator)
     history = None
@@ -260,7 +300,14 @@ def run_audit(settings: AuditSettings) -> AuditOutcome:
     # No pause of the cyclic GC here (fetch_listing has one): what stays of a page is a
     # few small objects per assistant, so collections stay cheap, and garbage in a cycle
     # (a retried request's exception, say) is collected instead of piling up.
-    fleet = _read_fleet(settings, begin_audit)
+    if settings.input is not None:
+        from auditor.parallel import CheckSpec
+
+        rules = tuple(rule.info for rule in evaluator.rules)
+        spec = CheckSpec(policy_paths, select, settings.ignore, evaluator.today, None, rules)
+        fleet = FleetRead((_audit_input(settings, begin_audit, spec),), ())
+    else:
+        fleet = _read_fleet(settings, begin_audit)
     return _build(settings, evaluator, fleet, history)
 
 
@@ -414,9 +461,7 @@ BeginAudit = Callable[..., AccountAudit]
 
 
 def _read_fleet(settings: AuditSettings, begin_audit: BeginAudit) -> FleetRead:
-    """Every account (or the ``--input`` file) read and audited, page by page."""
-    if settings.input is not None:
-        return FleetRead((_audit_input(settings, begin_audit),), ())
+    """Every account read and audited, page by page."""
     accounts = settings.accounts
     if len(accounts) == 1:
         return FleetRead((_audit_account(accounts[0], begin_audit),), ())
@@ -464,7 +509,7 @@ def _audit_account(account: ApiSettings, begin_audit: BeginAudit) -> AccountAudi
     return audit
 
 
-def _audit_input(settings: AuditSettings, begin_audit: BeginAudit) -> AccountAudit:
+def _audit_input(settings: AuditSettings, begin_audit: BeginAudit, spec: CheckSpec) -> AccountAudit:
     """The ``--input`` snapshot audited, with its baseline, if any.
 
     Without ``--filter``, a baseline file is walked beside the input (both are in uuid
@@ -474,8 +519,9 @@ def _audit_input(settings: AuditSettings, begin_audit: BeginAudit) -> AccountAud
     which takes any order and names what is wrong.
     """
     assert settings.input is not None
+    read = partial(_read_input, settings.input, workers=_workers(settings, spec))
     if settings.baseline is None or settings.filters:
-        return _read_input(settings.input, begin_audit)
+        return read(begin_audit)
     from auditor.drift import OutOfOrder, SortedRecords
     from auditor.errors import SnapshotError
     from auditor.snapshot import ReadWhole, SnapshotReader, header_account
@@ -484,19 +530,43 @@ def _audit_input(settings: AuditSettings, begin_audit: BeginAudit) -> AccountAud
     try:
         with SnapshotReader(path, decode=False) as approved:
             walked = SortedRecords(approved, header_account(approved.header), approved.decoded)
-            audit = _read_input(settings.input, partial(begin_audit, baseline=walked))
+            audit = read(partial(begin_audit, baseline=walked))
             walked.rest()  # read to the end: the file's own checks come last
             audit.baseline_source = approved.listing.source
             return audit
     except (OutOfOrder, ReadWhole, SnapshotError):
         pass
     checked = CheckedBaseline(path, None)
-    return _read_input(settings.input, partial(begin_audit, baseline=checked))
+    return read(partial(begin_audit, baseline=checked), workers=None)
 
 
-def _read_input(path: Path, begin_audit: BeginAudit) -> AccountAudit:
-    """The ``--input`` snapshot, audited a batch of records at a time (in file order)."""
+def _workers(settings: AuditSettings, spec: CheckSpec) -> tuple[CheckSpec, int] | None:
+    """The workers for the ``--input`` file, if it is worth any (``--jobs``)."""
+    from auditor.parallel import PARALLEL_BYTES, workers
+
+    assert settings.input is not None
+    jobs = workers(settings.jobs)
+    try:
+        big = settings.input.stat().st_size >= PARALLEL_BYTES
+    except OSError:
+        big = False  # the reader says what is wrong with it
+    return (spec, jobs) if jobs > 1 and big and not settings.filters else None
+
+
+def _read_input(
+    path: Path, begin_audit: BeginAudit, workers: tuple[CheckSpec, int] | None = None
+) -> AccountAudit:
+    """The ``--input`` snapshot, audited a batch of records at a time (in file order),
+    by ``workers`` when given (in one process if they give up)."""
     from auditor.snapshot import ReadWhole, SnapshotReader, header_account
+
+    if workers is not None:
+        from auditor.parallel import Unparallel
+
+        try:
+            return _read_in_parallel(path, begin_audit, *workers)
+        except Unparallel as why:
+            _log.info("%s is read again in one process: %s", path, why)
 
     with SnapshotReader(path) as snapshot:
         audit = begin_audit(header_account(snapshot.header), by_id=False)
@@ -513,10 +583,32 @@ def _read_input(path: Path, begin_audit: BeginAudit) -> AccountAudit:
     return audit
 
 
-def _batches(items: Iterable[T]) -> Iterator[list[T]]:
-    """``items`` in lists of ``_BATCH``."""
+def _read_in_parallel(
+    path: Path, begin_audit: BeginAudit, spec: CheckSpec, jobs: int
+) -> AccountAudit:
+    """``_read_input`` with the records checked by ``jobs`` worker processes."""
+    from auditor.parallel import CheckPool, Unparallel
+    from auditor.snapshot import ReadWhole, SnapshotReader, header_account
+
+    with SnapshotReader(path, decode=False) as snapshot:
+        account = header_account(snapshot.header)
+        audit = begin_audit(account, by_id=False)
+        with CheckPool(spec._replace(account=account), jobs) as pool:
+            try:
+                batches = map(audit.to_check, _batches(snapshot, _PARALLEL_BATCH))
+                for checked, matched in pool.checked(batches):
+                    audit.add_checked(checked, matched)
+                listing = snapshot.listing
+            except ReadWhole:
+                raise Unparallel("the file is laid out in another way") from None
+    audit.source, audit.fetched_at = listing.source, listing.fetched_at
+    return audit
+
+
+def _batches(items: Iterable[T], size: int = 0) -> Iterator[list[T]]:
+    """``items`` in lists of ``size`` (``_BATCH``)."""
     remaining = iter(items)
-    while batch := list(islice(remaining, _BATCH)):
+    while batch := list(islice(remaining, size or _BATCH)):
         yield batch
 
 

@@ -45,7 +45,7 @@ import json
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import zip_longest
-from typing import Any
+from typing import Any, NamedTuple
 
 from auditor.baseline import BaselineIndex, fingerprint, text_fingerprint
 from auditor.model import (
@@ -173,19 +173,48 @@ class DriftScan:
         """Compare ``(key, record)`` pairs; ``texts``, where given, holds each record's
         JSON text as a snapshot file holds it (a record read from one, as read): an
         approved record of the same text is the same record, with nothing encoded."""
-        take, account = self._approved.take, self._account
+        take = self._approved.take
         for (key, record), raw in zip_longest(items, texts):
-            before = take(key, record, raw)
-            if before is None:
-                continue  # the same record: no deep comparison at all
-            if before is ADDED:
-                self._added.append(AssistantRef.of(record, account))
-                continue
-            changes = _changes(before, record, self._ignore, self._unordered)
-            ref = AssistantRef.of(record, account)
-            changes = self._scoped.keep(ref, changes)
-            if changes:
-                self._changed.append(AssistantChanges(ref, changes))
+            self._compared(record, take(key, record, raw))
+
+    def match(self, keys: Sequence[str], texts: Sequence[bytes]) -> list[Matched]:
+        """``add`` in two steps, for records known first by their text (checked by
+        ``auditor.parallel``'s workers): the approved record of each key, and whether
+        its text is the same (then the record itself is not needed). Then ``settle``.
+        Only for an approved side walked beside the fleet (``SortedRecords``)."""
+        approved = self._approved
+        assert isinstance(approved, SortedRecords)
+        found = []
+        for key, text in zip(keys, texts, strict=True):
+            entry = approved.match(key)
+            found.append(Matched(key, entry, entry is not ADDED and entry.raw == text))
+        return found
+
+    def settle(self, matched: Sequence[Matched], records: Mapping[int, Record]) -> None:
+        """The second step of ``add``: ``records`` holds the (masked) record of every
+        match not ``same``, and of each one masking changed (its text is not the file's)."""
+        approved = self._approved
+        assert isinstance(approved, SortedRecords)
+        for index, match in enumerate(matched):
+            record = records.get(index)
+            if record is None:
+                assert match.same
+                continue  # the same text, and nothing masked: the same record
+            self._compared(record, approved.settle(match.approved, record, None))
+
+    def _compared(self, record: Record, before: Record | None) -> None:
+        """``record`` noted against ``before``, its approved record (``None``: the same;
+        ``ADDED``: none)."""
+        if before is None:
+            return  # the same record: no deep comparison at all
+        if before is ADDED:
+            self._added.append(AssistantRef.of(record, self._account))
+            return
+        changes = _changes(before, record, self._ignore, self._unordered)
+        ref = AssistantRef.of(record, self._account)
+        changes = self._scoped.keep(ref, changes)
+        if changes:
+            self._changed.append(AssistantChanges(ref, changes))
 
     def result(self) -> Drift:
         """Added, removed and changed assistants, each in id order."""
@@ -241,6 +270,16 @@ class _ListingSide:
         return map(self._records.__getitem__, self._unseen)
 
 
+class Matched(NamedTuple):
+    """A record known by its text, matched with its approved entry (``DriftScan.match``)."""
+
+    key: str
+    approved: SnapshotRecord | Any
+    """The approved entry (``ADDED``: none)."""
+    same: bool
+    """Its text is the record's text."""
+
+
 class OutOfOrder(Exception):
     """A side of a ``SortedRecords`` walk is not in uuid order: walk it another way."""
 
@@ -289,6 +328,11 @@ class SortedRecords:
     def take(self, key: str, record: Record, raw: bytes | None = None) -> Record | None:
         """``ADDED``, ``None`` when ``record`` (whose text is ``raw``, if known) is the
         approved one, else the approved one."""
+        return self.settle(self.match(key), record, raw)
+
+    def match(self, key: str) -> SnapshotRecord | Any:
+        """The approved entry of ``key`` (``ADDED``: none), the approved records before it
+        passed over (removed)."""
         if self._last is not None and key <= self._last:
             raise OutOfOrder
         self._last = key
@@ -300,6 +344,12 @@ class SortedRecords:
             self._added.add(key)
             return ADDED
         self._advance()
+        return entry
+
+    def settle(self, entry: Any, record: Record, raw: bytes | None) -> Record | None:
+        """``take``'s answer for an approved ``entry`` (from ``match``)."""
+        if entry is ADDED:
+            return ADDED
         if raw is not None and raw == entry.raw:
             return None  # the same text: the same record, not even decoded
         before = self._record(entry)

@@ -386,6 +386,7 @@ def build_audit_settings(
         ignore=split_list(_get(options, "ignore") or ()),
         frameworks=split_list(_get(options, "frameworks") or ()),
         filters=tuple(_get(options, "filters") or ()),
+        jobs=int(_get(options, "jobs") or 0),
         drift=_drift_settings(options),
         email=_email_settings(options),
         notify=_notify_settings(options),

@@ -162,6 +162,8 @@ class AuditSettings:
     frameworks: tuple[str, ...] = ()
     """``--framework``: check only the rules mapped to these (and score them)."""
     filters: tuple[str, ...] = ()
+    jobs: int = default_of("jobs")
+    """Worker processes for a large ``--input`` file (0: one per core)."""
     drift: DriftSettings = DriftSettings()
     email: EmailSettings = EmailSettings()
     notify: NotifySettings = NotifySettings()

@@ -267,6 +267,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("baseline", ("--baseline",), key=("baseline",), type="path", metavar="FILE",
         commands=AUDIT, shown="baseline",
         help="Approved snapshot (or folder of per-account snapshots) to diff against."),
+    Setting("jobs", ("--jobs",), env="AUDITOR_JOBS", key=("jobs",), type="int", low=0, high=64,
+        default=0, metavar="N", commands=AUDIT, shown="jobs",
+        help="Worker processes checking an --input snapshot of 32 MiB or more "
+            "(0: one per core, at most 8; 1: none)", help_default=True),
     Setting("history", ("--history",), env="AUDITOR_HISTORY", key=("history",), type="path",
         metavar="FILE", commands=(*AUDIT, "history"), shown="history", help_env=False,
         help={

@@ -396,7 +396,7 @@ def listing_from_document(document: Any, where: str) -> Listing:
     assert isinstance(assistants, Mapping)
     records: dict[str, Record] = {}
     for uuid, record in assistants.items():
-        _check_record(uuid, record, where)
+        check_record(uuid, record, where)
         records[uuid] = record
     return _listing(document, where, records)
 
@@ -431,7 +431,7 @@ def _check_header(document: Mapping[str, Any], where: str, assistants: Any) -> N
         )
 
 
-def _check_record(uuid: str, record: Any, where: str, raw: bytes | None = None) -> None:
+def check_record(uuid: str, record: Any, where: str, raw: bytes | None = None) -> None:
     """``raw``: the record's text, when known; the depth is only walked when it holds
     more brackets than ``MAX_DEPTH`` (each level opens one, and strings only add)."""
     if not isinstance(record, Mapping):
@@ -609,7 +609,7 @@ class SnapshotReader:
                 value = untag(value)
             if problem is None:
                 try:
-                    _check_record(uuid, value, where, raw)
+                    check_record(uuid, value, where, raw)
                 except SnapshotError as exc:
                     problem = exc  # said after the header's checks, as read_snapshot does
                     continue
@@ -638,7 +638,7 @@ class SnapshotReader:
             raise SnapshotError(
                 f"snapshot {self.path}: assistant {entry.uuid!r} is not valid JSON"
             ) from None
-        _check_record(entry.uuid, record, str(self.path), entry.raw)
+        check_record(entry.uuid, record, str(self.path), entry.raw)
         return record
 
 

@@ -1,0 +1,153 @@
+"""The records of a large ``--input`` snapshot checked by worker processes.
+
+Decoding, masking and checking a record is pure CPU work, a few dozen microseconds
+each, and the records do not depend on one another: a snapshot of a big fleet is
+checked faster by one process per core. The main process reads the file (its text
+only, no record decoded: ``SnapshotReader(decode=False)``), walks the baseline beside
+it, and hands batches of record text to the workers; each worker decodes, checks and
+masks its batch as the reader would, runs the rules, and sends back who the assistants
+are and what they broke, plus the masked record of every assistant whose text the
+main process could not match on the baseline (the changed, the added, the masked).
+Results are taken in file order, so the report is the one a single process writes.
+
+Workers are started with ``spawn`` (the same on every platform, and safe beside the
+threads a parent may have) and build their own rules from the same policy files; a
+worker whose rules come out different (a file edited meanwhile) is refused. At most
+``_AHEAD`` batches per worker are in flight, so memory stays a few megabytes of text
+per worker. Anything a worker cannot take (a record that does not decode or check, a
+worker that dies) ends the parallel read with ``Unparallel``: the caller reads the
+file again in one process, which names what is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from datetime import date
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from auditor.model import AssistantRef, Record, RuleInfo, Violation
+
+MAX_JOBS = 8
+"""The most workers ``jobs=0`` (one per core) starts."""
+PARALLEL_BYTES = 32 << 20
+"""The least ``--input`` file size worth workers: below it, starting them costs more
+than they save (a worker takes a few tenths of a second to import and compile)."""
+_AHEAD = 2
+"""Batches in flight per worker."""
+
+
+class Unparallel(Exception):
+    """The parallel read gave up: read the file in one process."""
+
+
+class CheckSpec(NamedTuple):
+    """What a worker needs to build the very rules of the main process."""
+
+    policies: tuple[Path, ...]
+    select: tuple[str, ...]
+    ignore: tuple[str, ...]
+    today: date
+    account: str | None
+    rules: tuple[RuleInfo, ...]
+    """The rules the main process checks: a worker whose rules differ is refused."""
+
+
+class Checked(NamedTuple):
+    """One batch as a worker checked it."""
+
+    assistants: list[AssistantRef]
+    found: list[Violation]
+    records: dict[int, Record]
+    """The masked record at each index asked for, and at each index masking changed."""
+
+
+def workers(jobs: int) -> int:
+    """The number of workers ``--jobs`` asks for (``0``: one per core, at most 8)."""
+    return jobs if jobs > 0 else min(os.cpu_count() or 1, MAX_JOBS)
+
+
+class CheckPool:
+    """Worker processes checking batches of records, results in the order given."""
+
+    def __init__(self, spec: CheckSpec, jobs: int) -> None:
+        import multiprocessing
+
+        self._jobs = jobs
+        self._pool = ProcessPoolExecutor(
+            jobs, multiprocessing.get_context("spawn"), initializer=_start, initargs=(spec,)
+        )
+
+    def __enter__(self) -> CheckPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def checked(
+        self, batches: Iterable[tuple[Sequence[tuple[str, bytes]], frozenset[int], Any]]
+    ) -> Iterator[tuple[Checked, Any]]:
+        """Each batch ``(records, wanted, tag)``, checked: ``records`` is ``(uuid, text)``
+        pairs, ``wanted`` the indexes whose masked record is to come back, ``tag``
+        comes back with the result as it was given."""
+        pending: deque[tuple[Future[Checked], Any]] = deque()
+        try:
+            for records, wanted, tag in batches:
+                pending.append((self._pool.submit(_check, records, wanted), tag))
+                if len(pending) >= self._jobs * _AHEAD:
+                    yield _result(pending.popleft())
+            while pending:
+                yield _result(pending.popleft())
+        finally:
+            for future, _ in pending:
+                future.cancel()
+
+
+def _result(pending: tuple[Future[Checked], Any]) -> tuple[Checked, Any]:
+    future, tag = pending
+    try:
+        return future.result(), tag
+    except Exception as exc:  # a record the reader would refuse, a worker gone: one process
+        raise Unparallel(str(exc)) from exc
+
+
+_evaluator: Any = None
+_account: str | None = None
+
+
+def _start(spec: CheckSpec) -> None:
+    """A worker's start: Ctrl-C is the main process's to handle; the rules compiled."""
+    global _evaluator, _account
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from auditor.policy import Evaluator, load_policies
+
+    evaluator = Evaluator(
+        load_policies(spec.policies), select=spec.select, ignore=spec.ignore, today=spec.today
+    )
+    if tuple(rule.info for rule in evaluator.rules) != spec.rules:
+        raise RuntimeError("the policy files changed while the audit was starting")
+    _evaluator, _account = evaluator, spec.account
+
+
+def _check(records: Sequence[tuple[str, bytes]], wanted: frozenset[int]) -> Checked:
+    """Decode, check and mask ``records`` as ``SnapshotReader`` and the audit do, then run
+    the rules over them."""
+    from auditor.audit import masked_pair
+    from auditor.snapshot import check_record, decode_record
+
+    keyed: list[tuple[str, Record]] = []
+    back: dict[int, Record] = {}
+    for index, (uuid, text) in enumerate(records):
+        record = decode_record(text)  # ValueError: not the cut the reader thought
+        check_record(uuid, record, "", text)
+        pair = masked_pair(record)
+        keyed.append(pair)
+        if index in wanted or pair[1] is not record:
+            back[index] = pair[1]
+    scan = _evaluator.scan(_account)
+    scan.add(keyed)
+    return Checked(list(scan.assistants), scan.found, back)
