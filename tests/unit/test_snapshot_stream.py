@@ -578,26 +578,16 @@ def test_odd_but_valid_layouts_give_what_read_snapshot_gives(
 
 def test_a_number_cut_in_its_exponent_is_read_right_whatever_the_chunk(tmp_path: Path) -> None:
     """``1.25e-3`` cut after ``1.25e`` parses as ``1.25`` followed by junk: the reader
-    then falls back (``start`` again), it never takes the wrong number."""
+    reads on and scans it again, it never takes the wrong number (nor falls back)."""
     path = tmp_path / "odd.json"
     content = layout(["account", "assistants", *AUDITOR_ORDER]).replace(
         b'"schema_version": 1', b'"schema_version": 1, "zz": 1.25e-3, "zy": -1E+300', 1
     )
     path.write_bytes(content)
-    fallbacks = 0
-    for size in range(1, 40):
+    for size in [*range(1, 40), 4096]:
         with chunk_size(size):
-            expected = read_snapshot(path)
-            header, recorder = stream(path)
-        assert header == Listing(expected.source, expected.fetched_at, {}, expected.account)
-        assert exact([r for _, r, _ in recorder.records]) == exact(
-            list(expected.assistants.values())
-        )
-        assert recorder.headers[-1]["account"] == "north"
-        fallbacks += len(recorder.headers) - 1
-    assert fallbacks > 0  # the cut was met, and handled
-    with chunk_size(4096):
-        assert_streams_like_read(path, streamed=True)
+            recorder = assert_streams_like_read(path, streamed=True)
+        assert recorder.headers == [{"account": "north"}]
 
 
 def test_layouts_the_reader_follows_are_followed_at_every_chunk_size(tmp_path: Path) -> None:
