@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple, TypeVar
@@ -76,6 +76,21 @@ def in_id_order(items: list[T], id_of: Callable[[T], Any]) -> list[T]:
     if all(type(i) is int for i in ids):
         return [item for _, item in sorted(zip(ids, items, strict=True), key=_first)]
     return items
+
+
+def assistants_per_account(assistants: Iterable[AssistantRef]) -> dict[str | None, int]:
+    """How many of ``assistants`` each account has, in first-seen order.
+
+    The sequences ``auditor.refs`` makes count them as references are added and answer
+    without reading a million back (``per_account``); any other is counted here.
+    """
+    counted = getattr(assistants, "per_account", None)
+    if callable(counted):
+        return dict(counted())
+    counts: dict[str | None, int] = {}
+    for ref in assistants:
+        counts[ref.account] = counts.get(ref.account, 0) + 1
+    return counts
 
 
 def is_orderable_number(value: Any) -> bool:
@@ -507,8 +522,9 @@ class Report:
     """When, ISO 8601 in UTC (``2026-11-24T03:00:00Z``)."""
     source: str
     """Where the fleet came from: a base URL, several (comma separated), or a file."""
-    assistants: tuple[AssistantRef, ...]
-    """Every assistant that was checked (after ``--filter``)."""
+    assistants: Sequence[AssistantRef]
+    """Every assistant that was checked (after ``--filter``): a tuple, or for an audit an
+    ``auditor.refs.OrderedRefs`` (compact, read back each time it is iterated)."""
     rules: tuple[RuleInfo, ...]
     """Every rule that was checked (after ``--select`` / ``--ignore``)."""
     violations: tuple[Violation, ...]
@@ -540,10 +556,7 @@ class Report:
     @property
     def accounts(self) -> tuple[str, ...]:
         """Account names in first-seen order (empty for a single unnamed account)."""
-        seen: dict[str, None] = {}
-        for a in self.assistants:
-            if a.account is not None:
-                seen.setdefault(a.account, None)
+        seen = {name: None for name in assistants_per_account(self.assistants) if name is not None}
         for e in self.errors:
             if e.account is not None:
                 seen.setdefault(e.account, None)
@@ -575,11 +588,15 @@ class Report:
         }
         if self.drift is not None and self.drift.ignored:
             data["drift_ignored"] = self.drift.ignored
-        if self.accounts:
-            data["by_account"] = {name: self._account_summary(name) for name in self.accounts}
+        accounts = self.accounts
+        if accounts:
+            counts = assistants_per_account(self.assistants)
+            data["by_account"] = {
+                name: self._account_summary(name, counts.get(name, 0)) for name in accounts
+            }
         return data
 
-    def _account_summary(self, name: str) -> dict[str, Any]:
+    def _account_summary(self, name: str, assistants: int) -> dict[str, Any]:
         error = next((e.message for e in self.errors if e.account == name), None)
         drift: dict[str, int] | None = None
         if self.drift is not None and error is None:  # an unread account's drift is unknown
@@ -589,7 +606,7 @@ class Report:
                 "changed": sum(1 for c in self.drift.changed if c.assistant.account == name),
             }
         return {
-            "assistants": sum(1 for a in self.assistants if a.account == name),
+            "assistants": assistants,
             "violations": sum(1 for v in self.violations if v.assistant.account == name),
             "waived": sum(1 for v in self.waived if v.assistant.account == name),
             "drift": drift,

@@ -24,7 +24,6 @@ from auditor.model import (
     Record,
     RuleInfo,
     Violation,
-    in_id_order,
     is_orderable_number,
 )
 from auditor.policy.conditions import Failure, RequireCheck
@@ -33,14 +32,16 @@ from auditor.policy.filters import filter_paths, parse_filters
 from auditor.policy.paths import MISSING
 from auditor.policy.rules import CompiledRule, PolicySet
 from auditor.policy.waivers import Waiver, find_waiver
+from auditor.refs import AssistantRefs, OrderedRefs
 
 
 @dataclass(frozen=True)
 class Evaluation:
     """What the policies found in the listings."""
 
-    assistants: tuple[AssistantRef, ...]
-    """Every assistant checked (after ``--filter``), tagged with its listing's account."""
+    assistants: Sequence[AssistantRef]
+    """Every assistant checked (after ``--filter``), tagged with its listing's account:
+    from a scan, an ``OrderedRefs`` (compact, read back as it is iterated)."""
     rules: tuple[RuleInfo, ...]
     """Every rule checked (after ``--select`` / ``--ignore``)."""
     violations: tuple[Violation, ...]
@@ -124,8 +125,8 @@ _new_ref: Callable[[tuple[Any, ...]], AssistantRef] = partial(tuple.__new__, Ass
 ``__new__`` a NamedTuple has: one call per assistant, half the cost."""
 
 
-def _ref_id(ref: AssistantRef) -> Any:
-    return ref.id
+def _page_number(page: tuple[int, range]) -> int:
+    return page[0]
 
 
 class CompiledRules(NamedTuple):
@@ -145,7 +146,9 @@ class Scan:
 
     ``evaluate`` feeds a whole listing at once; an audit feeds each page as it arrives
     and lets the records go, so a fleet never has to sit in memory to be checked. Pages
-    may come in any order: ``assistants`` puts them back in listing order.
+    may come in any order: ``assistants`` puts them back in listing order. What stays
+    of an assistant is its reference, in an ``AssistantRefs`` (about 8 bytes of memory,
+    16 with ``by_id``, once there are tens of thousands).
     """
 
     def __init__(self, evaluator: Evaluator, account: str | None, *, by_id: bool) -> None:
@@ -159,17 +162,20 @@ class Scan:
         """``--filter`` fields no record fed so far has."""
         self.known_fields: tuple[str, ...] = ()
         self._evaluator = evaluator
-        self._pages: dict[int, list[AssistantRef]] = {}
+        self._refs = AssistantRefs(track_ids=by_id)
+        self._pages: list[tuple[int, range]] = []
+        """Each call's page number, and where its references are in ``_refs``."""
 
     def add(self, items: Iterable[tuple[Any, Any]], page: int = 0) -> None:
         """Check ``(key, record)`` pairs; ``page`` orders them among other calls."""
-        assistants = self._pages.setdefault(page, [])
+        start = len(self._refs)
         pairs = iter(items)
         while chunk := list(islice(pairs, CHUNK)):
             self.seen += len(chunk)
-            if not self._add_plain(list(map(_second, chunk)), assistants):
-                self._add_each(chunk, assistants)
+            if not self._add_plain(list(map(_second, chunk))):
+                self._add_each(chunk)
             collect_young()
+        self._pages.append((page, range(start, len(self._refs))))
 
     def add_checked(
         self, assistants: Sequence[AssistantRef], found: Sequence[Violation], page: int = 0
@@ -177,10 +183,12 @@ class Scan:
         """What another process's scan of the same rules found for a batch of records
         (``auditor.parallel``): as if ``add`` had checked them here."""
         self.seen += len(assistants)
-        self._pages.setdefault(page, []).extend(assistants)
+        start = len(self._refs)
+        self._refs.extend(list(assistants))
+        self._pages.append((page, range(start, len(self._refs))))
         self.found.extend(found)
 
-    def _add_plain(self, records: list[Any], assistants: list[AssistantRef]) -> bool:
+    def _add_plain(self, records: list[Any]) -> bool:
         """The common case, a chunk at a time: dicts with a string uuid and name, and no
         ``--filter``. Their references are built and the fast pass run by ``map``, while
         the chunk is in the CPU's cache (faster than record by record).
@@ -194,15 +202,16 @@ class Scan:
             return False
         ids = map(dict.get, records, repeat("id"))
         refs = list(map(_new_ref, zip(ids, uuids, names, repeat(self.account))))
-        assistants += refs
+        self._refs.extend(refs)
         broken = list(map(compiled.run, records))
         for index in compress(range(len(records)), broken):
             self._explain(records[index], broken[index], refs[index])
         return True
 
-    def _add_each(self, chunk: list[tuple[Any, Any]], assistants: list[AssistantRef]) -> None:
+    def _add_each(self, chunk: list[tuple[Any, Any]]) -> None:
         """Any records, one by one: not dicts, odd uuids or names, ``--filter``."""
         run, keep = self._evaluator.compiled.run, self._evaluator.compiled.keep
+        kept: list[AssistantRef] = []
         for key, raw in chunk:
             record = _as_record(raw)
             if self.absent:
@@ -210,10 +219,11 @@ class Scan:
             if keep is not None and not keep(record):
                 continue
             ref = _ref_of(record, self.account, key)
-            assistants.append(ref)
+            kept.append(ref)
             broken = run(record)
             if broken:
                 self._explain(record, broken, ref)
+        self._refs.extend(kept)
 
     def _note_fields(self, record: dict[str, Any]) -> None:
         """Strike off the ``--filter`` fields this record has (until none is left)."""
@@ -237,10 +247,11 @@ class Scan:
             self.found.append(violation_of(rule, failure, ref, note))
 
     @property
-    def assistants(self) -> list[AssistantRef]:
-        """Every assistant kept, in page order (then by id, with ``by_id``)."""
-        refs = list(chain.from_iterable(self._pages[page] for page in sorted(self._pages)))
-        return in_id_order(refs, _ref_id) if self.by_id else refs
+    def assistants(self) -> OrderedRefs:
+        """Every assistant kept, in page order (then by id, with ``by_id``, as
+        ``auditor.model.in_id_order`` orders them); a page fed twice keeps the order fed."""
+        pages = sorted(self._pages, key=_page_number)
+        return self._refs.view([places for _, places in pages], by_id=self.by_id)
 
 
 class Evaluator:
@@ -280,7 +291,7 @@ class Evaluator:
         violations, waived = self._waive(found, used) if self.waivers else (list(found), [])
         violations.sort(key=_sort_key)
         waived.sort(key=_sort_key)
-        assistants = tuple(chain.from_iterable(scan.assistants for scan in scans))
+        assistants = OrderedRefs.joined(scan.assistants for scan in scans)
         seen = sum(scan.seen for scan in scans)
         absent = set.intersection(*(scan.absent for scan in scans)) if scans else set()
         known = next((scan.known_fields for scan in scans if scan.known_fields), ())
