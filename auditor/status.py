@@ -89,26 +89,48 @@ def compare(
         out.append(violation._replace(status=status, first_seen=since))
     if not earlier:
         return Compared(tuple(out), None)
-    kept = {ref.key for ref in assistants}
-    waived_now = {v.identity for v in waived}
     in_force = set(rules)
+    missing = [
+        (account, identity, past)
+        for account, findings in earlier.items()
+        for identity, past in findings.items()
+        if identity not in present
+    ]
+    kept = _still_here(
+        assistants, {(a, p.gone.assistant.uuid) for a, _, p in missing if p.gone.rule in in_force}
+    )
+    waived_now = {v.identity for v in waived}
     fixed: list[FixedFinding] = []
-    for account, findings in earlier.items():
-        for identity, past in findings.items():
-            if identity in present:
-                continue
-            gone = past.gone
-            if gone.rule not in in_force:
-                why = "not_checked"
-            elif (account, gone.assistant.uuid) not in kept:
-                why = "removed"
-            elif identity in waived_now:
-                why = "waived"
-            else:
-                why = "fixed"
-            fixed.append(replace(gone, assistant=gone.assistant._replace(account=account), why=why))
+    for account, identity, past in missing:
+        gone = past.gone
+        if gone.rule not in in_force:
+            why = "not_checked"
+        elif (account, gone.assistant.uuid) not in kept:
+            why = "removed"
+        elif identity in waived_now:
+            why = "waived"
+        else:
+            why = "fixed"
+        fixed.append(replace(gone, assistant=gone.assistant._replace(account=account), why=why))
     fixed.sort(key=_fixed_order)
     return Compared(tuple(out), tuple(fixed))
+
+
+def _still_here(
+    assistants: Iterable[AssistantRef], keys: set[tuple[str | None, str]]
+) -> set[tuple[str | None, str]]:
+    """Which of ``keys`` (account, uuid) are among ``assistants``: one pass, stopped once
+    all are found, holding only those keys (not one per assistant of the fleet)."""
+    found: set[tuple[str | None, str]] = set()
+    if not keys:
+        return found
+    uuids = {uuid for _, uuid in keys}
+    for ref in assistants:
+        if ref.uuid in uuids and ref.key in keys:
+            found.add(ref.key)
+            if len(found) == len(keys):
+                break
+    return found
 
 
 def _fixed_order(f: FixedFinding) -> tuple[object, ...]:
