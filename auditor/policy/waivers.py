@@ -10,7 +10,7 @@ an expired one stops waiving, and the finding says which waiver expired.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -82,8 +82,10 @@ class Waiver:
 
     def covers(self, rule_id: str, ref: AssistantRef) -> bool:
         """Does this waiver name this rule and this assistant (in this account)?"""
-        if rule_id not in self.rule_ids:
-            return False
+        return rule_id in self.rule_ids and self.names(ref)
+
+    def names(self, ref: AssistantRef) -> bool:
+        """Does this waiver name this assistant (in this account), whatever the rule?"""
         if self.account is not None and ref.account != self.account:
             return False
         return any(s.matches(ref) for s in self.assistants)
@@ -129,19 +131,30 @@ def review(
     ``whole_fleet``: the assistants are every one of the fleet (no ``--filter``); only
     then can a waiver be called stale.
     """
+    live = [w for w in waivers if not w.expired(today)]  # an expired one is a warning
+    matched = _matching(live, assistants) if whole_fleet else set()
     notes: list[WaiverNote] = []
-    for waiver in waivers:
-        if waiver.expired(today):
-            continue  # said already: an expired waiver is a warning and stops waiving
+    for waiver in live:
         if waiver.expires is not None and (waiver.expires - today).days <= EXPIRING_SOON_DAYS:
             notes.append(_note("expiring_soon", waiver))
-        if whole_fleet and not any(
-            (waiver.account is None or ref.account == waiver.account)
-            and any(s.matches(ref) for s in waiver.assistants)
-            for ref in assistants
-        ):
+        if whole_fleet and id(waiver) not in matched:
             notes.append(_note("stale", waiver))
     return tuple(notes)
+
+
+def _matching(waivers: Sequence[Waiver], assistants: Iterable[AssistantRef]) -> set[int]:
+    """The ids of the ``waivers`` that name one of ``assistants``: one pass over them
+    (which may be read back from a file), stopped once every waiver has matched."""
+    matched: set[int] = set()
+    pending = list(waivers)
+    for ref in assistants:
+        if not pending:
+            break
+        hits = [w for w in pending if w.names(ref)]
+        if hits:
+            matched.update(map(id, hits))
+            pending = [w for w in pending if id(w) not in matched]
+    return matched
 
 
 def _note(kind: str, waiver: Waiver) -> WaiverNote:
