@@ -9,7 +9,7 @@ diffed as ``audit --baseline`` does it, the before file held as fingerprints
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from auditor.commands.deliver import finish
@@ -65,8 +65,8 @@ class AfterSide(NamedTuple):
     source: str
     drift: Drift
     """Its drift from the before file."""
-    assistants: tuple[AssistantRef, ...]
-    """Every assistant it holds, in the file's order."""
+    assistants: Sequence[AssistantRef]
+    """Every assistant it holds, in the file's order (compact: ``auditor.refs``)."""
 
 
 def _side_by_side(settings: DiffSettings) -> tuple[str, AfterSide] | None:
@@ -111,14 +111,24 @@ def _scan(
     before: BaselineIndex | SortedRecords,
     drift: DriftSettings,
     account: str | None,
-) -> tuple[Drift, tuple[AssistantRef, ...]]:
+) -> tuple[Drift, Sequence[AssistantRef]]:
     """The drift of the after file's ``records`` (their text, where read, spares
     encoding or decoding the unchanged), and who they are."""
     from auditor.drift import DriftScan
+    from auditor.refs import AssistantRefs
 
     scan = DriftScan(before, drift, account)
-    assistants: list[AssistantRef] = []
+    assistants = AssistantRefs()
+    batch: list[AssistantRef] = []
     for entry in records:
-        assistants.append(AssistantRef.of(entry.record, account))
+        batch.append(AssistantRef.of(entry.record, account))
         scan.add(((entry.uuid, entry.record),), (entry.raw,))
-    return scan.result(), tuple(assistants)
+        if len(batch) == _BATCH:
+            assistants.extend(batch)
+            batch = []
+    assistants.extend(batch)
+    return scan.result(), assistants.view()
+
+
+_BATCH = 256
+"""References handed to ``AssistantRefs`` at a time."""
