@@ -184,7 +184,7 @@ class Scan:
         (``auditor.parallel``): as if ``add`` had checked them here."""
         self.seen += len(assistants)
         start = len(self._refs)
-        self._refs.extend(list(assistants))
+        self._refs.extend(assistants)
         self._pages.append((page, range(start, len(self._refs))))
         self.found.extend(found)
 
