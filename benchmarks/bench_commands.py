@@ -253,17 +253,21 @@ def bench_size(size: int, run: Runner, latency_ms: float) -> list[dict[str, Any]
         floors["c7n value filters"] = run.best([*c7n, str(snap), str(tmp / "c7n.json")], ok=(0,))
     for name, (floor_s, floor_mb) in floors.items():
         _row(table, rows, size, name, seconds=floor_s, peak_mb=floor_mb, floor="")
+    # one process, for the record (--jobs 0, the default, starts a worker per core for a
+    # file of 32 MiB or more: the line above)
+    one_s, one_mb = run.best([*audit_input, "--jobs", "1", "--format", "json", "-o", report])
     for name, (floor_s, _) in floors.items():
-        _row(
-            table,
-            rows,
-            size,
-            "audit --input, 4 rules, json",
-            seconds=seconds,
-            peak_mb=peak,
-            floor=name,
-            ratio=seconds / floor_s,
-        )
+        for what, (took, mb) in (("", (seconds, peak)), (", --jobs 1", (one_s, one_mb))):
+            _row(
+                table,
+                rows,
+                size,
+                f"audit --input, 4 rules, json{what}",
+                seconds=took,
+                peak_mb=mb,
+                floor=name,
+                ratio=took / floor_s,
+            )
     every = []
     for fmt, ext in (("text", "txt"), ("json", "json"), ("markdown", "md"), ("html", "html")):
         every += ["--format", fmt, "-o", str(tmp / f"all.{ext}")]
@@ -355,16 +359,29 @@ def bench_large_input(size: int, run: Runner) -> list[dict[str, Any]]:
     report = str(tmp / "big.json")
     command = [*AUDITOR, "audit", "-q", "--input", str(snap), "--baseline", str(snap),
                "--policy", str(policy), "--format", "json", "-o", report]  # fmt: skip
-    code, seconds, peak = _measured(command, big, quiet=True)
-    if code not in (0, 1):
-        raise SystemExit(f"exit {code} from: {' '.join(command)}")
+    measured = {}
+    for jobs in ("0", "1"):  # a worker per core (the default), and one process
+        code, seconds, peak = _measured([*command, "--jobs", jobs], big, quiet=True)
+        if code not in (0, 1):
+            raise SystemExit(f"exit {code} from: {' '.join(command)}")
+        measured[jobs] = seconds, peak
     ifs = run.script("plain_ifs", PLAIN_IFS)
     floor_s, floor_mb = run.best(
         [*ifs, str(snap), str(tmp / "ifs.json"), "orjson"], (0,), once=True
     )
     _row(table, rows, size, "orjson + ifs", seconds=floor_s, peak_mb=floor_mb, floor="")
-    _row(table, rows, size, "audit --input --baseline, 4 rules, json", seconds=seconds,
-         peak_mb=peak, floor="orjson + ifs", ratio=seconds / floor_s)  # fmt: skip
+    for jobs, what in (("0", ""), ("1", ", --jobs 1")):
+        seconds, peak = measured[jobs]
+        _row(
+            table,
+            rows,
+            size,
+            f"audit --input --baseline, 4 rules, json{what}",
+            seconds=seconds,
+            peak_mb=peak,
+            floor="orjson + ifs",
+            ratio=seconds / floor_s,
+        )
     snap.unlink()
     table.print()
     return rows
