@@ -288,6 +288,8 @@ def mask_secrets(value: Any, salt: bytes | None = None) -> Any:
 
 
 _TEXT_OR_NESTED = (str, dict, list)
+_NEVER_SECRET = frozenset({int, float, bool, type(None)})
+"""The exact types of most values of a record, none a secret even under a secret key."""
 
 
 _INLINE_CHARS = _REMEMBERED_CHARS[0]
@@ -318,6 +320,8 @@ def _mask_nested(value: dict[Any, Any] | list[Any], salt: bytes | None) -> Any:
     for key, item in value.items() if isinstance(value, dict) else enumerate(value):
         kind = type(item)
         masked: Any
+        if kind in _NEVER_SECRET:
+            continue  # most of a record, passed over with a single look
         if kind is str:
             secret = verdicts.get(key)
             if secret is None:
