@@ -11,8 +11,8 @@ The fleet streams through: each page (or each batch of ``--input`` records) is m
 checked against the rules and compared with the baseline's fingerprints as it arrives
 (an ``--input`` file is walked beside its baseline instead, both in uuid order, and
 compared by their text), and then let go. What stays is a reference per assistant, the
-findings and the drift, so memory does not grow with the records. An account whose listing turns out
-incomplete is dropped whole, findings included.
+findings and the drift, so memory does not grow with the records. An account whose
+listing turns out incomplete is dropped whole, findings included.
 
 The baseline's own findings (for new, standing and fixed, SPEC §8) are not found by
 checking every baseline record again: a baseline record with the fingerprint of
@@ -293,7 +293,8 @@ def run_audit(settings: AuditSettings) -> AuditOutcome:
     def begin_audit(
         account: str | None, *, by_id: bool, baseline: Approved | None = None
     ) -> AccountAudit:
-        baseline = baseline or _baseline_for(baselines, account)
+        if baseline is None:  # not `or`: an empty baseline index is falsy
+            baseline = _baseline_for(baselines, account)
         against = (baseline, drift_settings) if baseline is not None else None
         return AccountAudit(evaluator, account, against, selected, by_id=by_id)
 

@@ -227,6 +227,24 @@ def test_a_baseline_in_another_order_gives_the_same_drift(
             assert drift["changed"] == []
 
 
+def test_an_empty_baseline_has_every_assistant_added(
+    sandbox: RunningSandbox, workdir: Path
+) -> None:
+    good = workdir / "good.json"
+    snapshot_of(sandbox, good)
+    empty = workdir / "empty.json"
+    write_snapshot(Listing(sandbox.base_url, "2026-11-24T03:00:00Z", {}), empty)
+    report = workdir / "report.json"
+    for how in ([], ["--filter", "type!=nothing"]):  # walked beside the input; indexed
+        result = invoke(
+            *("audit", "--input", str(good), "--baseline", str(empty), *how),
+            *("--format", "json", "-o", str(report)),
+        )
+        assert result.exit_code == 0, result.output
+        drift = json.loads(report.read_text(encoding="utf-8"))["summary"]["drift"]
+        assert drift == {"added": len(sandbox.fleet), "removed": 0, "changed": 0}
+
+
 def test_a_baseline_from_another_source_is_a_warning_not_an_error(
     sandbox: RunningSandbox, workdir: Path
 ) -> None:
