@@ -31,9 +31,12 @@ implementation, fed the after side page by page, and the before side decides the
   the changed records, not the fleet;
 - a listing in memory (``diff_listings``, for anything holding both sides) is skipped by
   the exact comparison above: with both records at hand, fingerprinting both sides
-  would cost more than it saves.
+  would cost more than it saves;
+- two snapshot files in uuid order (``auditor diff``, ``audit --input`` with a baseline
+  file) are walked side by side: a record whose bytes are the approved record's bytes
+  is skipped without either being decoded, the others are compared as above.
 
-Both give the same ``Drift`` (a property test holds them to it).
+All give the same ``Drift`` (property tests hold them to it).
 ``benchmarks/bench_drift.py`` measures ``diff_listings`` against deepdiff.
 """
 
@@ -142,8 +145,10 @@ class DriftScan:
     - a ``Listing`` already in memory (the skip is the exact comparison, which costs
       less than fingerprinting both sides);
     - ``SortedRecords``: the approved file's records as they are read, in uuid order,
-      for a fleet that arrives in uuid order too (``auditor diff`` of two snapshots):
-      the two are walked side by side, one record of each in memory.
+      for a fleet that arrives in uuid order too (``auditor diff`` of two snapshots,
+      ``audit --input`` with a baseline file): the two are walked side by side, one
+      record of each in memory, and a record whose text is the approved one's is the
+      same (``add`` with ``texts``, or ``match`` then ``settle``).
 
     ``add`` takes the records (masked, after ``--filter``) in pages and keeps nothing
     of one that is unchanged; ``result`` gives the ``Drift``.
