@@ -157,7 +157,7 @@ class AccountAudit:
         """A batch as the workers checked it (``to_check`` made it)."""
         from auditor.parallel import Unparallel
 
-        self.scan.add_checked(checked.assistants, checked.found)
+        self.scan.add_checked(checked.assistants, checked.seen, checked.found)
         if self.drift is None or matched is None:
             return
         for index, record in checked.records.items():

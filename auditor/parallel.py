@@ -30,7 +30,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from auditor.model import AssistantRef, Record, RuleInfo, Violation
+from auditor.model import Record, RuleInfo, Violation
+from auditor.refs import EncodedRefs
 
 MAX_JOBS = 8
 """The most workers ``jobs=0`` (one per core) starts."""
@@ -60,7 +61,9 @@ class CheckSpec(NamedTuple):
 class Checked(NamedTuple):
     """One batch as a worker checked it."""
 
-    assistants: list[AssistantRef]
+    assistants: EncodedRefs
+    """Who they are, as the worker's scan encoded them (``Scan.add_checked``)."""
+    seen: int
     found: list[Violation]
     records: dict[int, Record]
     """The masked record at each index asked for, and at each index masking changed."""
@@ -150,4 +153,4 @@ def _check(records: Sequence[tuple[str, bytes]], wanted: frozenset[int]) -> Chec
             back[index] = pair[1]
     scan = _evaluator.scan(_account)
     scan.add(keyed)
-    return Checked(list(scan.assistants), scan.found, back)
+    return Checked(scan.encoded_assistants(), scan.seen, scan.found, back)

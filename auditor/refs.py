@@ -34,9 +34,9 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
-from itertools import accumulate, chain, count, islice, pairwise, tee
+from itertools import accumulate, chain, count, islice, pairwise, repeat, tee
 from operator import add, eq, itemgetter, le
-from typing import IO, Any, ClassVar, overload
+from typing import IO, Any, ClassVar, NamedTuple, overload
 
 import orjson
 
@@ -156,6 +156,44 @@ class AssistantRefs(_RefSequence):
             self._note_ids(list(map(_id_of, batch)))
         self._write(texts)
 
+    def encoded(self) -> EncodedRefs:
+        """The references as their texts, to be added elsewhere as they are (another
+        process's ``extend_encoded``: no reference decoded, pickled or encoded again)."""
+        text = bytes(self._text)
+        if self._file is not None:  # a batch of long names: read its file back
+            with self._lock:
+                self._file.flush()
+                self._file.seek(0)
+                text = self._file.read()
+        return EncodedRefs(
+            text,
+            self._ends.tobytes(),
+            {index: self._kept[index] for index in self._kept_at},
+            self._exact,
+            dict(self._counts),
+        )
+
+    def extend_encoded(self, refs: EncodedRefs) -> None:
+        """Add the references another ``AssistantRefs`` gave as ``encoded()``."""
+        if self._tracked:  # their ids are wanted: read them back the sure way
+            plain = AssistantRefs()
+            plain.extend_encoded(refs)
+            self.extend(list(plain))
+            return
+        ends = array("Q")
+        ends.frombytes(refs.ends)
+        if not ends:
+            return
+        first, base = len(self._ends), self._ends[-1] if self._ends else 0
+        self._ends.extend(map(add, ends, repeat(base)))
+        for index, ref in refs.kept.items():
+            self._kept[first + index] = ref
+            self._kept_at.append(first + index)
+        self._exact = self._exact and refs.exact
+        for name, number in refs.counts.items():
+            self._counts[name] = self._counts.get(name, 0) + number
+        self._append(refs.text)
+
     def view(self, ranges: Iterable[range] | None = None, *, by_id: bool = False) -> OrderedRefs:
         """The references at ``ranges`` (each of step 1; default: all), in that order, and
         then with ``by_id`` as ``auditor.model.in_id_order`` orders them: by id (a stable
@@ -231,6 +269,10 @@ class AssistantRefs(_RefSequence):
         # each text's end, after its comma: the sum of the lengths so far, plus one a text
         ends = map(add, accumulate(map(len, texts), initial=end), count())
         self._ends.extend(islice(ends, 1, None))
+        self._append(data)
+
+    def _append(self, data: bytes) -> None:
+        """Texts whose ends are noted already, to the memory or the file."""
         if self._file is None:
             self._text += data
             if len(self._text) > self._spill_bytes:
@@ -321,6 +363,18 @@ def _ascending(values: Iterable[Any]) -> bool:
 
 Part = tuple[AssistantRefs, Sequence[int]]
 """Where some references are: their store and their places in it (a range or an array)."""
+
+
+class EncodedRefs(NamedTuple):
+    """``AssistantRefs.encoded()``: references as their texts, to be sent to another
+    process as they are."""
+
+    text: bytes
+    ends: bytes
+    """Where each text ends, an ``array('Q')`` as bytes."""
+    kept: dict[int, AssistantRef]
+    exact: bool
+    counts: dict[str | None, int]
 
 
 class OrderedRefs(_RefSequence):

@@ -32,7 +32,7 @@ from auditor.policy.filters import filter_paths, parse_filters
 from auditor.policy.paths import MISSING
 from auditor.policy.rules import CompiledRule, PolicySet
 from auditor.policy.waivers import Waiver, find_waiver
-from auditor.refs import AssistantRefs, OrderedRefs
+from auditor.refs import AssistantRefs, EncodedRefs, OrderedRefs
 
 
 @dataclass(frozen=True)
@@ -178,15 +178,20 @@ class Scan:
         self._pages.append((page, range(start, len(self._refs))))
 
     def add_checked(
-        self, assistants: Sequence[AssistantRef], found: Sequence[Violation], page: int = 0
+        self, assistants: EncodedRefs, seen: int, found: Sequence[Violation], page: int = 0
     ) -> None:
         """What another process's scan of the same rules found for a batch of records
-        (``auditor.parallel``): as if ``add`` had checked them here."""
-        self.seen += len(assistants)
+        (``auditor.parallel``), its ``encoded_assistants()``: as if ``add`` had checked
+        them here."""
+        self.seen += seen
         start = len(self._refs)
-        self._refs.extend(assistants)
+        self._refs.extend_encoded(assistants)
         self._pages.append((page, range(start, len(self._refs))))
         self.found.extend(found)
+
+    def encoded_assistants(self) -> EncodedRefs:
+        """The assistants kept, in the order fed, for another process's ``add_checked``."""
+        return self._refs.encoded()
 
     def _add_plain(self, records: list[Any]) -> bool:
         """The common case, a chunk at a time: dicts with a string uuid and name, and no

@@ -38,7 +38,7 @@ def checked_in_workers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     add_checked = audit_module.AccountAudit.add_checked
 
     def counted(self: Any, checked: parallel.Checked, matched: Any) -> None:
-        batches.append(len(checked.assistants))
+        batches.append(checked.seen)
         add_checked(self, checked, matched)
 
     monkeypatch.setattr(audit_module.AccountAudit, "add_checked", counted)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import math
+import pickle
 import tracemalloc
 from collections.abc import Iterator
 from typing import Any
@@ -245,3 +246,26 @@ def test_memory_per_reference_is_bounded_once_spilled() -> None:
     assert held / size <= 40
     assert len(refs) == size
     assert (refs[0], refs[-1]) == (_served(0), _served(size - 1))
+
+
+@pytest.mark.parametrize("spill_bytes", [1 << 20, 64])
+@pytest.mark.parametrize("track_ids", [False, True])
+def test_encoded_references_added_elsewhere_are_the_same(spill_bytes: int, track_ids: bool) -> None:
+    """What a worker's scan hands over (``encoded``) and the main process adds
+    (``extend_encoded``) reads back as the very references, after those already there,
+    with the counts per account; odd values (kept as objects) included."""
+    first = [AssistantRef(1, "u-1", "one", "north"), AssistantRef(2, "u-2", None, None)]
+    sent = [
+        AssistantRef(3, "u-3", "drei ✓", "north"),
+        AssistantRef([3, 4], "u-4", "a list id", None),
+        AssistantRef(2**70, "u-5", "big", "south"),
+        AssistantRef(5, "u-6", "\ud800", None),
+    ]
+    worker = AssistantRefs(spill_bytes=spill_bytes)
+    worker.extend(sent[:2])
+    worker.extend(sent[2:])
+    main = AssistantRefs(first, track_ids=track_ids, spill_bytes=spill_bytes)
+    main.extend_encoded(pickle.loads(pickle.dumps(worker.encoded())))  # noqa: S301 (our own)
+    assert list(main) == first + sent
+    assert main.per_account() == {"north": 2, None: 3, "south": 1}
+    assert list(main.view(by_id=True)) == in_id_order(first + sent, lambda ref: ref.id)
