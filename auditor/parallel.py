@@ -100,7 +100,7 @@ class CheckPool:
         pending: deque[tuple[Future[Checked], Any]] = deque()
         try:
             for records, wanted, tag in batches:
-                pending.append((self._pool.submit(_check, records, wanted), tag))
+                pending.append((self._submit(records, wanted), tag))
                 if len(pending) >= self._jobs * _AHEAD:
                     yield _result(pending.popleft())
             while pending:
@@ -108,6 +108,14 @@ class CheckPool:
         finally:
             for future, _ in pending:
                 future.cancel()
+
+    def _submit(
+        self, records: Sequence[tuple[str, bytes]], wanted: frozenset[int]
+    ) -> Future[Checked]:
+        try:
+            return self._pool.submit(_check, records, wanted)
+        except Exception as exc:  # a pool broken already (a worker that could not start)
+            raise Unparallel(str(exc)) from exc
 
 
 def _result(pending: tuple[Future[Checked], Any]) -> tuple[Checked, Any]:

@@ -172,3 +172,34 @@ def _children(pid: int) -> list[int]:
         if fields.get("PPid", "").strip() == str(pid):
             found.append(int(status.parent.name))
     return found
+
+
+def test_workers_that_cannot_start_leave_the_audit_to_one_process(
+    tmp_path: Path,
+    night: tuple[Path, Path],
+    checked_in_workers: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each worker dies as it starts (as it would, say, run out of memory): the pool
+    breaks, and the file is read in one process, to the same report."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    def dying(self: parallel.CheckPool, spec: parallel.CheckSpec, jobs: int) -> None:
+        self._jobs = jobs
+        spawn = multiprocessing.get_context("spawn")
+        self._pool = ProcessPoolExecutor(jobs, spawn, initializer=os._exit, initargs=(3,))
+
+    monkeypatch.setattr(parallel.CheckPool, "__init__", dying)
+    baseline, tonight = night
+    reports = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"report-{jobs}.json"
+        result = _audit(
+            *("--input", str(tonight), "--baseline", str(baseline), "--jobs", jobs),
+            *("-o", str(out)),
+        )
+        assert "internal error" not in result.output
+        reports.append(_report(result, out))
+    assert not checked_in_workers
+    assert reports[1] == reports[0]
