@@ -148,13 +148,12 @@ def _check(records: Sequence[tuple[str, bytes]], wanted: frozenset[int]) -> Chec
     """Decode, check and mask ``records`` as ``SnapshotReader`` and the audit do, then run
     the rules over them."""
     from auditor.audit import masked_pair
-    from auditor.snapshot import check_record, decode_record
+    from auditor.snapshot import checked_record
 
     keyed: list[tuple[str, Record]] = []
     back: dict[int, Record] = {}
     for index, (uuid, text) in enumerate(records):
-        record = decode_record(text)  # ValueError: not the cut the reader thought
-        check_record(uuid, record, "", text)
+        record = checked_record(uuid, text, "")  # SnapshotError: one process says where
         pair = masked_pair(record)
         keyed.append(pair)
         if index in wanted or pair[1] is not record:

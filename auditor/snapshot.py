@@ -632,14 +632,18 @@ class SnapshotReader:
         decodes (``SnapshotError`` if it is not a record this file may hold)."""
         if entry.record is not UNDECODED or entry.raw is None:
             return entry.record
-        try:
-            record = decode_record(entry.raw)
-        except (ValueError, RecursionError):
-            raise SnapshotError(
-                f"snapshot {self.path}: assistant {entry.uuid!r} is not valid JSON"
-            ) from None
-        check_record(entry.uuid, record, str(self.path), entry.raw)
-        return record
+        return checked_record(entry.uuid, entry.raw, str(self.path))
+
+
+def checked_record(uuid: str, raw: bytes, where: str) -> Record:
+    """The record of ``uuid`` from its text, decoded and checked as ``SnapshotReader``
+    checks the records it decodes (``SnapshotError`` if this file may not hold it)."""
+    try:
+        record = decode_record(raw)
+    except (ValueError, RecursionError):
+        raise SnapshotError(f"snapshot {where}: assistant {uuid!r} is not valid JSON") from None
+    check_record(uuid, record, where, raw)
+    return record
 
 
 class _SeenKeys:
