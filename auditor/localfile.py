@@ -122,6 +122,9 @@ class BoundedFile(AbstractContextManager["BoundedFile"]):
     def seek(self, offset: int, whence: int = 0) -> int:
         return self._handle.seek(offset, whence)
 
+    def fileno(self) -> int:
+        return self._handle.fileno()
+
     def close(self) -> None:
         self._handle.close()
 

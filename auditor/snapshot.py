@@ -455,6 +455,13 @@ def _too_deep_message(where: str, uuid: str | None) -> str:
     )
 
 
+def checked_listing(fields: Mapping[str, Any], where: str, count: int) -> Listing:
+    """A snapshot's fields besides its records (``count`` of them read), checked as the
+    reader checks them, as a ``Listing`` with no records."""
+    _check_header(fields, where, count)
+    return _listing(fields, where, {})
+
+
 def _listing(document: Mapping[str, Any], where: str, records: Mapping[str, Record]) -> Listing:
     return Listing(
         source=document["source"],
@@ -622,10 +629,10 @@ class SnapshotReader:
             fields[key] = _header_value(reader)
         reader.end()
         self.close()
-        _check_header(fields, where, seen.count)
+        listing = checked_listing(fields, where, seen.count)
         if problem is not None:
             raise problem
-        self._listing = _listing(fields, where, {})
+        self._listing = listing
 
     def decoded(self, entry: SnapshotRecord) -> Record:
         """``entry``'s record, decoded and checked as the reader checks the records it
