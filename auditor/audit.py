@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from auditor.drift import Matched, SortedRecords
     from auditor.frameworks import Framework
     from auditor.history import History
-    from auditor.parallel import Checked, CheckSpec
+    from auditor.parallel import Checked, CheckSpec, Walked
     from auditor.policy import Evaluation, Evaluator, PolicySet
     from auditor.snapshot import SnapshotRecord
     from auditor.status import Earlier, Identity
@@ -76,6 +76,8 @@ _BATCH = 100
 record is asked while its masking is still remembered (``auditor.secretscan``)."""
 _PARALLEL_BATCH = 1000
 """Records a worker is given at a time (a few megabytes of text)."""
+_STRETCH_BYTES = 4 << 20
+"""About how much of each file a worker reads at a time (``auditor.slices``)."""
 
 
 class AccountAudit:
@@ -161,9 +163,25 @@ class AccountAudit:
         if self.drift is None or matched is None:
             return
         for index, record in checked.records.items():
-            if _keyed(record, record)[0] != matched[index].key:
+            if masked_key(record) != matched[index].key:
                 raise Unparallel("a uuid was masked")  # drift keys it by its masked form
         self.drift.settle(matched, checked.records)
+
+    def add_walked(self, walked: Walked) -> None:
+        """A stretch of the input as a worker read it beside the baseline (``walk``)."""
+        checked = walked.checked
+        self.scan.add_checked(checked.assistants, checked.seen, checked.found)
+        if self.drift is not None:
+            from auditor.drift import ADDED
+
+            records = checked.records
+            self.drift.walked(
+                (
+                    (masked_key(records[i]), records[i], ADDED if before is None else before)
+                    for i, before in walked.differing
+                ),
+                walked.passed,
+            )
 
 
 def masked_pair(record: Record) -> tuple[str, Record]:
@@ -171,6 +189,11 @@ def masked_pair(record: Record) -> tuple[str, Record]:
     from auditor.secretscan import mask_secrets
 
     return _keyed(mask_secrets(record), record)
+
+
+def masked_key(record: Record) -> str:
+    """The key drift knows a masked record by."""
+    return _keyed(record, record)[0]
 
 
 def _keyed(masked: Record, record: Record) -> tuple[str, Record]:
@@ -520,14 +543,26 @@ def _audit_input(settings: AuditSettings, begin_audit: BeginAudit, spec: CheckSp
     which takes any order and names what is wrong.
     """
     assert settings.input is not None
-    read = partial(_read_input, settings.input, workers=_workers(settings, spec))
-    if settings.baseline is None or settings.filters:
+    workers = _workers(settings, spec)
+    path = _existing_baseline(settings.baseline, None) if settings.baseline is not None else None
+    if workers is not None:
+        from auditor.parallel import Unparallel
+        from auditor.slices import Unsliced
+
+        try:
+            return _read_sliced(settings.input, path, begin_audit, *workers)
+        except Unsliced as why:  # another layout: the main process reads it for the workers
+            _log.info("%s is not cut in stretches: %s", settings.input, why)
+        except Unparallel as why:  # a record a worker could not take: one process says why
+            _log.info("%s is read again in one process: %s", settings.input, why)
+            workers = None
+    read = partial(_read_input, settings.input, workers=workers)
+    if path is None or settings.filters:
         return read(begin_audit)
     from auditor.drift import OutOfOrder, SortedRecords
     from auditor.errors import SnapshotError
     from auditor.snapshot import ReadWhole, SnapshotReader, header_account
 
-    path = _existing_baseline(settings.baseline, None)
     try:
         with SnapshotReader(path, decode=False) as approved:
             walked = SortedRecords(approved, header_account(approved.header), approved.decoded)
@@ -603,6 +638,37 @@ def _read_in_parallel(
             except ReadWhole:
                 raise Unparallel("the file is laid out in another way") from None
     audit.source, audit.fetched_at = listing.source, listing.fetched_at
+    return audit
+
+
+def _read_sliced(
+    path: Path, baseline: Path | None, begin_audit: BeginAudit, spec: CheckSpec, jobs: int
+) -> AccountAudit:
+    """``_audit_input`` by ``jobs`` workers that each read a stretch of uuids from both
+    files themselves (``auditor.slices``): the main process reads neither file."""
+    from auditor.drift import SortedRecords
+    from auditor.parallel import CheckPool
+    from auditor.slices import layout, ranges
+    from auditor.snapshot import header_account
+
+    fleet = layout(path)
+    approved = layout(baseline) if baseline is not None else None
+    stretches = ranges(fleet, approved, _STRETCH_BYTES)
+    account = header_account(fleet.fields)
+    walked = None
+    if approved is not None:
+        walked = SortedRecords((), header_account(approved.fields))
+    audit = begin_audit(account, by_id=False, baseline=walked)
+    count = approved_count = 0
+    with CheckPool(spec._replace(account=account), jobs) as pool:
+        for stretch in pool.walked(stretches):
+            audit.add_walked(stretch)
+            count += stretch.fleet_count
+            approved_count += stretch.approved_count
+    listing = fleet.listing(count)
+    audit.source, audit.fetched_at = listing.source, listing.fetched_at
+    if approved is not None:
+        audit.baseline_source = approved.listing(approved_count).source
     return audit
 
 

@@ -207,6 +207,22 @@ class DriftScan:
                 continue  # the same text, and nothing masked: the same record
             self._compared(record, approved.settle(match.approved, record, None))
 
+    def walked(
+        self,
+        differing: Iterable[tuple[str, Record, Record | Any]],
+        passed: Iterable[tuple[str, Record]],
+    ) -> None:
+        """Records another process walked beside the approved file (``auditor.parallel``):
+        ``passed``, the approved records that none of them is (decoded), and
+        ``differing``, each ``(key, record)`` whose text is not its approved record's
+        with that record, decoded (``ADDED``: none). The others are the same."""
+        approved = self._approved
+        assert isinstance(approved, SortedRecords)
+        for uuid, before in passed:
+            approved.passed(uuid, before)
+        for key, record, before in differing:
+            self._compared(record, approved.walked(key, record, before))
+
     def _compared(self, record: Record, before: Record | None) -> None:
         """``record`` noted against ``before``, its approved record (``None``: the same;
         ``ADDED``: none)."""
@@ -359,6 +375,22 @@ class SortedRecords:
             return None  # the same text: the same record, not even decoded
         before = self._record(entry)
         return None if _identical(before, record) else before
+
+    def walked(self, key: str, record: Record, approved: Record | Any) -> Record | None:
+        """``take`` for a record another process matched (``auditor.parallel``):
+        ``approved`` is its approved record, decoded (``ADDED``: none)."""
+        if approved is ADDED:
+            self._added.add(key)
+            return ADDED
+        if self.read_back is not None:
+            self.read_back(key, approved)
+        return None if _identical(approved, record) else approved
+
+    def passed(self, uuid: str, approved: Record) -> None:
+        """An approved record another process passed over (removed), decoded."""
+        if self.read_back is not None:
+            self.read_back(uuid, approved)
+        self._passed.append(_who(approved))
 
     def __contains__(self, uuid: object) -> bool:
         """For a uuid taken: whether the approved side holds it."""

@@ -24,14 +24,19 @@ from __future__ import annotations
 import os
 import signal
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from auditor.model import Record, RuleInfo, Violation
 from auditor.refs import EncodedRefs
+
+if TYPE_CHECKING:
+    from auditor.slices import Stretch
+
+T = TypeVar("T")
 
 MAX_JOBS = 8
 """The most workers ``jobs=0`` (one per core) starts."""
@@ -69,6 +74,21 @@ class Checked(NamedTuple):
     """The masked record at each index asked for, and at each index masking changed."""
 
 
+class Walked(NamedTuple):
+    """One stretch of uuids as a worker read it from both files (``walk``)."""
+
+    checked: Checked
+    """The input's records, checked; ``records`` holds every one in ``differing``."""
+    differing: list[tuple[int, Record | None]]
+    """Each record (its index) whose text is not its approved record's, or that masking
+    changed, with the approved record decoded (``None``: none)."""
+    passed: list[tuple[str, Record]]
+    """The approved records of the stretch that no record of the input is, decoded."""
+    fleet_count: int
+    approved_count: int
+    """How many records the stretch holds in the input and in the baseline."""
+
+
 def workers(jobs: int) -> int:
     """The number of workers ``--jobs`` asks for (``0``: one per core, at most 8)."""
     return jobs if jobs > 0 else min(os.cpu_count() or 1, MAX_JOBS)
@@ -97,10 +117,21 @@ class CheckPool:
         """Each batch ``(records, wanted, tag)``, checked: ``records`` is ``(uuid, text)``
         pairs, ``wanted`` the indexes whose masked record is to come back, ``tag``
         comes back with the result as it was given."""
-        pending: deque[tuple[Future[Checked], Any]] = deque()
+        return self._map(_check, ((tag, (records, wanted)) for records, wanted, tag in batches))
+
+    def walked(self, stretches: Iterable[Stretch]) -> Iterator[Walked]:
+        """Each stretch read from its files and checked by a worker (``walk``), in order."""
+        return (walked for walked, _ in self._map(walk, ((None, (s,)) for s in stretches)))
+
+    def _map(
+        self, task: Callable[..., T], calls: Iterable[tuple[Any, tuple[Any, ...]]]
+    ) -> Iterator[tuple[T, Any]]:
+        """``task(*args)`` for each ``(tag, args)`` in workers, a few ahead, each result
+        with its tag in the order given."""
+        pending: deque[tuple[Future[T], Any]] = deque()
         try:
-            for records, wanted, tag in batches:
-                pending.append((self._submit(records, wanted), tag))
+            for tag, args in calls:
+                pending.append((self._submit(task, *args), tag))
                 if len(pending) >= self._jobs * _AHEAD:
                     yield _result(pending.popleft())
             while pending:
@@ -109,16 +140,14 @@ class CheckPool:
             for future, _ in pending:
                 future.cancel()
 
-    def _submit(
-        self, records: Sequence[tuple[str, bytes]], wanted: frozenset[int]
-    ) -> Future[Checked]:
+    def _submit(self, task: Callable[..., T], *args: Any) -> Future[T]:
         try:
-            return self._pool.submit(_check, records, wanted)
+            return self._pool.submit(task, *args)
         except Exception as exc:  # a pool broken already (a worker that could not start)
             raise Unparallel(str(exc)) from exc
 
 
-def _result(pending: tuple[Future[Checked], Any]) -> tuple[Checked, Any]:
+def _result(pending: tuple[Future[T], Any]) -> tuple[T, Any]:
     future, tag = pending
     try:
         return future.result(), tag
@@ -161,3 +190,44 @@ def _check(records: Sequence[tuple[str, bytes]], wanted: frozenset[int]) -> Chec
     scan = _evaluator.scan(_account)
     scan.add(keyed)
     return Checked(scan.encoded_assistants(), scan.seen, scan.found, back)
+
+
+def walk(stretch: Stretch) -> Walked:
+    """A stretch of uuids read from the input and its baseline, walked side by side as
+    ``drift.SortedRecords`` walks them, and the input's records checked (``_check``)."""
+    from auditor.audit import masked_key
+    from auditor.slices import records
+    from auditor.snapshot import checked_record
+
+    fleet = records(stretch.input, stretch.low, stretch.high)
+    if stretch.baseline is None:
+        return Walked(_check(fleet, frozenset()), [], [], len(fleet), 0)
+    approved = records(stretch.baseline, stretch.low, stretch.high)
+    where = stretch.baseline.file.path
+    partners: list[tuple[str, bytes] | None] = []  # None: added
+    passed: list[tuple[str, Record]] = []
+    at = 0
+    for uuid, _ in fleet:
+        while at < len(approved) and approved[at][0] < uuid:
+            passed.append((approved[at][0], checked_record(*approved[at], where)))
+            at += 1
+        if at < len(approved) and approved[at][0] == uuid:
+            partners.append(approved[at])
+            at += 1
+        else:
+            partners.append(None)
+    passed += [(uuid, checked_record(uuid, text, where)) for uuid, text in approved[at:]]
+    wanted = frozenset(
+        i
+        for i, (pair, partner) in enumerate(zip(fleet, partners, strict=True))
+        if partner is None or partner[1] != pair[1]
+    )
+    checked = _check(fleet, wanted)
+    differing: list[tuple[int, Record | None]] = []
+    for index, record in checked.records.items():
+        if masked_key(record) != fleet[index][0]:
+            raise Unparallel("a uuid was masked")  # drift keys it by its masked form
+        partner = partners[index]
+        before = None if partner is None else checked_record(*partner, where)
+        differing.append((index, before))
+    return Walked(checked, differing, passed, len(fleet), len(approved))

@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from auditor import audit as audit_module
-from auditor import parallel
+from auditor import parallel, slices
 from auditor.cli import cli
 from auditor.model import Listing
 from auditor.sandbox.data import generate_fleet, simulate_drift
@@ -29,19 +29,38 @@ from auditor.snapshot import mask_listing, write_snapshot
 SECRET = "sk-proj-" + "A1b2C3d4" * 4
 
 
-@pytest.fixture
-def checked_in_workers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Any input is worth workers, 40 records a batch; the batches they checked."""
+@pytest.fixture(params=["stretches", "read by the main process"])
+def checked_in_workers(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> list[int]:
+    """Any input is worth workers, which read stretches of about 4 KB of each file
+    themselves, or (the second run) are handed 40 records at a time by the main process,
+    as for a file laid out in another way; the batches they checked."""
     monkeypatch.setattr(parallel, "PARALLEL_BYTES", 0)
     monkeypatch.setattr(audit_module, "_PARALLEL_BATCH", 40)
+    monkeypatch.setattr(audit_module, "_STRETCH_BYTES", 4096)
+    if request.param != "stretches":
+
+        def unsliced(path: Path) -> None:
+            raise slices.Unsliced("laid out in another way")
+
+        monkeypatch.setattr(slices, "layout", unsliced)
     batches: list[int] = []
-    add_checked = audit_module.AccountAudit.add_checked
+    add_checked, add_walked = (
+        audit_module.AccountAudit.add_checked,
+        audit_module.AccountAudit.add_walked,
+    )
 
     def counted(self: Any, checked: parallel.Checked, matched: Any) -> None:
         batches.append(checked.seen)
         add_checked(self, checked, matched)
 
+    def walked(self: Any, stretch: parallel.Walked) -> None:
+        batches.append(stretch.checked.seen)
+        add_walked(self, stretch)
+
     monkeypatch.setattr(audit_module.AccountAudit, "add_checked", counted)
+    monkeypatch.setattr(audit_module.AccountAudit, "add_walked", walked)
     return batches
 
 
