@@ -2,21 +2,27 @@
 
 Decoding, masking and checking a record is pure CPU work, a few dozen microseconds
 each, and the records do not depend on one another: a snapshot of a big fleet is
-checked faster by one process per core. The main process reads the file (its text
-only, no record decoded: ``SnapshotReader(decode=False)``), walks the baseline beside
-it, and hands batches of record text to the workers; each worker decodes, checks and
-masks its batch as the reader would, runs the rules, and sends back who the assistants
-are and what they broke, plus the masked record of every assistant whose text the
-main process could not match on the baseline (the changed, the added, the masked).
-Results are taken in file order, so the report is the one a single process writes.
+checked faster by one process per core. When the files are laid out as auditor writes
+them (``auditor.slices``), the main process cuts the input and its baseline at the same
+uuids into stretches of a few megabytes and each worker reads its stretch of both
+files itself, walks them side by side (``walk``), decodes, checks and masks the input's
+records as the reader would, runs the rules, and sends back who the assistants are and
+what they broke, with the masked record and the decoded approved record of each that
+changed, was added or masked, and the approved records no assistant is (removed): the
+main process reads neither file. Otherwise the main process reads the file (its text
+only: ``SnapshotReader(decode=False)``), walks the baseline beside it, and hands the
+workers batches of record text to check (``_check``), with the masked record of each
+assistant whose text it could not match on the baseline. Results are taken in file
+order, so the report is the one a single process writes.
 
 Workers are started with ``spawn`` (the same on every platform, and safe beside the
 threads a parent may have) and build their own rules from the same policy files; a
 worker whose rules come out different (a file edited meanwhile) is refused. At most
-``_AHEAD`` batches per worker are in flight, so memory stays a few megabytes of text
-per worker. Anything a worker cannot take (a record that does not decode or check, a
-worker that dies) ends the parallel read with ``Unparallel``: the caller reads the
-file again in one process, which names what is wrong.
+``_AHEAD`` batches or stretches per worker are in flight, so memory stays a few
+megabytes of text per worker. Anything a worker cannot take (a record that does not
+decode or check, a stretch not as it was cut, a worker that dies) ends the parallel
+read with ``Unparallel``: the caller reads the file again in one process, which names
+what is wrong.
 """
 
 from __future__ import annotations
