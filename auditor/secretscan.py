@@ -371,11 +371,13 @@ def _mask_text(value: str, salt: bytes | None) -> str:
     matches = _matches(value)
     if not matches:
         return value
+    secrets = [value[m.start : m.end] for m in matches]
+    if all(_MARKER.fullmatch(secret) for secret in secrets):
+        return value  # masked already (a snapshot's): the same object, as nothing changed
     salt = salt or _salt()
     parts: list[str] = []
     last = 0
-    for match in matches:
-        secret = value[match.start : match.end]
+    for match, secret in zip(matches, secrets, strict=True):
         parts.append(value[last : match.start])
         parts.append(secret if _MARKER.fullmatch(secret) else secret_marker(secret, salt))
         last = match.end

@@ -60,6 +60,20 @@ def test_a_record_with_a_secret_is_copied_and_the_original_left_alone() -> None:
     assert mask_secrets(masked) == masked  # markers stay markers
 
 
+def test_a_record_masked_already_comes_back_as_it_is() -> None:
+    """A snapshot's records hold markers, not secrets: masking them again changes
+    nothing, so it is the same object (drift and the workers take that as unmasked)."""
+    masked = mask_secrets({"prompt": f"use api_key={KEY}; also {KEY}", "n": 1})
+    assert KEY not in masked["prompt"]
+    assert mask_secrets(masked) is masked
+    assert mask_secrets(masked["prompt"]) is masked["prompt"]
+    partly = {"prompt": masked["prompt"] + f" and token={KEY}"}  # a marker, then a secret
+    again = mask_secrets(partly)
+    assert again is not partly
+    assert KEY not in again["prompt"]
+    assert again["prompt"].startswith(masked["prompt"])
+
+
 # -- linear in the input: near misses repeated over 400 KB --------------------------------
 
 
