@@ -544,7 +544,9 @@ def _audit_input(settings: AuditSettings, begin_audit: BeginAudit, spec: CheckSp
     """
     assert settings.input is not None
     workers = _workers(settings, spec)
-    path = _existing_baseline(settings.baseline, None) if settings.baseline is not None else None
+    path = None  # --filter, or no baseline: none walked beside the input
+    if settings.baseline is not None and not settings.filters:
+        path = _existing_baseline(settings.baseline, None)
     if workers is not None:
         from auditor.parallel import Unparallel
         from auditor.slices import Unsliced
@@ -557,7 +559,7 @@ def _audit_input(settings: AuditSettings, begin_audit: BeginAudit, spec: CheckSp
             _log.info("%s is read again in one process: %s", settings.input, why)
             workers = None
     read = partial(_read_input, settings.input, workers=workers)
-    if path is None or settings.filters:
+    if path is None:
         return read(begin_audit)
     from auditor.drift import OutOfOrder, SortedRecords
     from auditor.errors import SnapshotError
