@@ -89,9 +89,26 @@ def _usage_error(exc: click.UsageError) -> NoReturn:
     from auditor.report.sanitize import terminal
 
     where = exc.ctx.command_path if exc.ctx is not None else "auditor"
+    _blame_the_environment(exc)
     message = " ".join(exc.format_message().split())
     click.echo(terminal(f"error: {message} (see '{where} --help')"), err=True)
     raise click.exceptions.Exit(EXIT_USAGE)
+
+
+def _blame_the_environment(exc: click.UsageError) -> None:
+    """A bad value that came from an environment variable is named by that variable, not
+    by an option the user never typed: ``Invalid value for AUDITOR_JOBS (from the
+    environment): …``."""
+    if not isinstance(exc, click.BadParameter) or exc.ctx is None or exc.param is None:
+        return
+    param = exc.param
+    if param.name is None or not param.envvar:
+        return
+    if exc.ctx.get_parameter_source(param.name) is not ParameterSource.ENVIRONMENT:
+        return
+    names = [param.envvar] if isinstance(param.envvar, str) else list(param.envvar)
+    given = [name for name in names if os.environ.get(name)] or names
+    exc.param_hint = f"{given[0]} (from the environment)"
 
 
 def _stdout_closed(ctx: click.Context) -> NoReturn:

@@ -515,6 +515,50 @@ def test_a_usage_mistake_is_one_line_and_exit_2(
     assert result.stdout == ""
 
 
+@pytest.mark.parametrize(
+    ("env", "args", "line"),
+    [
+        (
+            {"AUDITOR_JOBS": "abc"},
+            ["audit", "--input", "fleet.json"],
+            "error: Invalid value for AUDITOR_JOBS (from the environment): 'abc' is not a "
+            "valid integer range. (see 'auditor audit --help')",
+        ),
+        (
+            {"AUDITOR_CONCURRENCY": "0"},
+            ["audit"],
+            "error: Invalid value for AUDITOR_CONCURRENCY (from the environment): 0 is not "
+            "in the range 1<=x<=64. (see 'auditor --help')",
+        ),
+        (
+            {"AUDITOR_TIMEOUT": "soon"},
+            ["audit"],
+            "error: Invalid value for AUDITOR_TIMEOUT (from the environment): soon is not a "
+            "number of seconds (see 'auditor --help')",
+        ),
+    ],
+)
+def test_a_bad_value_from_the_environment_names_the_variable(
+    env: dict[str, str], args: list[str], line: str
+) -> None:
+    """The user never typed ``--jobs``: the line names what to fix, the variable."""
+    result = CliRunner().invoke(cli, args, prog_name="auditor", env=env)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [line]
+
+
+def test_the_option_given_beside_a_bad_variable_wins_and_is_used(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["audit", "--jobs", "1", "--input", str(tmp_path / "none.json")],
+        prog_name="auditor",
+        env={"AUDITOR_JOBS": "abc"},
+    )
+    assert result.exit_code == 2
+    assert "AUDITOR_JOBS" not in result.stderr
+    assert "none.json does not exist" in result.stderr
+
+
 def test_a_bare_command_group_still_shows_its_help() -> None:
     result = CliRunner().invoke(cli, [], prog_name="auditor")
     assert "Commands:" in result.output
