@@ -5,7 +5,16 @@ from __future__ import annotations
 import dataclasses
 from html.parser import HTMLParser
 
-from auditor.model import AssistantChanges, AssistantRef, Change, Drift, Report
+from auditor.model import (
+    AssistantChanges,
+    AssistantRef,
+    Change,
+    Drift,
+    FrameworkScore,
+    Report,
+    RequirementScore,
+    WaiverNote,
+)
 from auditor.report import render
 from auditor.report.html import MAX_DIFF_LINES, MAX_DRIFT, MAX_ROWS
 from tests.unit.report.conftest import NASTY, RECORDING, violation
@@ -163,3 +172,54 @@ def test_ten_thousand_findings_stay_a_readable_page(full_report: Report) -> None
     assert ' open style="margin' not in html  # big reports start with groups closed
     assert "… and 9000 more; see the JSON report." in "".join(page.text)
     assert len(html.encode("utf-8")) < 1_000_000
+
+
+class _Anchors(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.contents: list[str] = []
+        self._in_contents = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("id"):
+            self.ids.add(found["id"] or "")
+        self._in_contents = self._in_contents or found.get("id") == "contents"
+        if self._in_contents and tag == "a":
+            self.contents.append((found.get("href") or "").removeprefix("#"))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "nav":
+            self._in_contents = False
+
+
+def _anchors(report: Report) -> _Anchors:
+    page = _Anchors()
+    page.feed(render(report, "html"))
+    return page
+
+
+def test_every_contents_link_lands_on_its_section(any_report: Report) -> None:
+    page = _anchors(any_report)
+    assert page.contents
+    assert set(page.contents) <= page.ids
+
+
+def test_the_contents_name_frameworks_and_waiver_notes_when_there_are_some(
+    full_report: Report,
+) -> None:
+    scored = dataclasses.replace(
+        full_report,
+        frameworks=(
+            FrameworkScore(
+                "eu-ai-act",
+                "EU AI Act",
+                (RequirementScore("Art. 50(1)", "Told it is an AI", "fail", (RECORDING.id,), 1),),
+            ),
+        ),
+        waiver_notes=(WaiverNote("stale", "waivers.yaml:3", RECORDING.id, "ops", None, "old"),),
+    )
+    page = _anchors(scored)
+    assert {"frameworks", "waiver-notes"} <= set(page.contents) <= page.ids
+    assert "frameworks" not in _anchors(dataclasses.replace(scored, frameworks=())).contents
