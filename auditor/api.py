@@ -39,6 +39,7 @@ Environment (for tests and impatient people, not documented in ``--help``):
 
 from __future__ import annotations
 
+import http.client
 import itertools
 import json
 import logging
@@ -420,7 +421,7 @@ class ApiClient(AbstractContextManager["ApiClient"]):
                 requests.exceptions.ContentDecodingError,
             ) as exc:
                 last_status = None
-                last_problem = f"the answer was cut off ({_reason(exc)})"
+                last_problem = _cut_off(exc)
                 statuses.append(-2)
                 delay = self.retry.backoff(attempt, self._rng)
                 self._note_retry(what, attempt, last_problem, delay)
@@ -583,6 +584,11 @@ class ApiClient(AbstractContextManager["ApiClient"]):
             return FetchError(
                 f"{what}: no complete answer within {self.settings.timeout:g} s ({times}); "
                 "try again later or raise --timeout"
+            )
+        if problem.startswith(_CUT_OFF):  # it connected: the answer stopped short
+            return FetchError(
+                f"{what}: {problem} ({times}); try again later, and check the network and "
+                f"any proxy between auditor and {self.base_url}"
             )
         return FetchError(
             f"cannot connect to {self.base_url}: {problem} ({times}); "
@@ -1178,6 +1184,28 @@ def _retry_after(value: str | None) -> float | None:
     if not math.isfinite(seconds):
         return None
     return max(0.0, seconds)
+
+
+_CUT_OFF = "the answer was cut off"
+
+
+def _cut_off(exc: BaseException) -> str:
+    """A body that ended before its end: how much of it came, where that is known."""
+    seen: set[int] = set()
+    stack: list[Any] = [exc]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen or not isinstance(current, BaseException):
+            continue
+        seen.add(id(current))
+        if isinstance(current, http.client.IncompleteRead):
+            got = current.partial
+            size = len(got) if isinstance(got, bytes | bytearray) else int(got)
+            if isinstance(current.expected, int):
+                return f"{_CUT_OFF} after {size:,} of {size + current.expected:,} bytes"
+            return f"{_CUT_OFF} after {size:,} bytes"
+        stack.extend([current.__cause__, current.__context__, *current.args])
+    return f"{_CUT_OFF} ({_reason(exc)})"
 
 
 def _reason(exc: BaseException) -> str:

@@ -338,6 +338,16 @@ FAULT_CASES: tuple[FaultCase, ...] = (
         notes="refused from the header, before any of the body is read",
     ),
     FaultCase(
+        "content-length-then-hang-up",
+        {"count": PAGES_3, "faults": ("content-length=2:9999999",)},
+        EXIT_FETCH,
+        r"^error: page 2 of \S+: the answer was cut off after [\d,]+ of 9,999,999 bytes "
+        r"\(\d+ times\); try again later, and check the network and any proxy between "
+        r"auditor and http://127\.0\.0\.1:\d+/api$",
+        args=("--retry-budget", "600"),
+        notes="it connected, so not 'cannot connect'; how much of the answer came is said",
+    ),
+    FaultCase(
         "redirect-to-another-origin",
         {"faults": ("redirect=http://localhost:9",)},
         EXIT_FETCH,
