@@ -186,24 +186,34 @@ def _without_userinfo(url: str) -> str:
     return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@", r"\1***@", url)
 
 
-def userinfo_problem(url: str, where: str) -> str | None:
-    """The error for a base URL that carries credentials (``https://user:pass@host``);
-    the URL is not shown, its password is registered as a secret."""
-    from urllib.parse import urlsplit
+def base_url_problem(url: str, where: str) -> str | None:
+    """The error for a base URL that carries credentials (``https://user:pass@host``) or
+    a query or fragment (``…/api?token=…``): the URL is not shown, and what it carried
+    is registered as a secret (a token in a query is one more often than not)."""
+    from urllib.parse import parse_qsl, urlsplit
 
     try:
         parts = urlsplit(url)
-        has_userinfo = "@" in parts.netloc
     except ValueError:
         return None
-    if not has_userinfo:
-        return None
-    register_secret(parts.netloc.rpartition("@")[0].partition(":")[2])
-    register_secret(parts.netloc.rpartition("@")[0])
-    return (
-        f"{where}: the base URL must not hold a user name or password (user:pass@host); "
-        "remove it: the API key goes in --api-key, INTELLIXENT_API_KEY or api_key_env"
-    )
+    if "@" in parts.netloc:
+        register_secret(parts.netloc.rpartition("@")[0].partition(":")[2])
+        register_secret(parts.netloc.rpartition("@")[0])
+        return (
+            f"{where}: the base URL must not hold a user name or password (user:pass@host); "
+            "remove it: the API key goes in --api-key, INTELLIXENT_API_KEY or api_key_env"
+        )
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        for carried in (parts.query, parts.fragment):
+            register_secret(carried)
+            for _, value in parse_qsl(carried, keep_blank_values=True):
+                register_secret(value)
+        return (
+            f"{where}: the base URL must not have a query or fragment (?… or #…); give the "
+            "API's address alone, e.g. https://portal.intellixent.ai/api (the API key goes "
+            "in --api-key, INTELLIXENT_API_KEY or api_key_env)"
+        )
+    return None
 
 
 def _secret_problems(document: Mapping[str, Any], line_of: LineOf) -> list[tuple[int, str]]:
@@ -227,7 +237,7 @@ def _secret_problems(document: Mapping[str, Any], line_of: LineOf) -> list[tuple
         url = entry.get("base_url")
         if isinstance(url, str):
             dotted = f"{where}.base_url" if where else "base_url"
-            problem = userinfo_problem(url, dotted)
+            problem = base_url_problem(url, dotted)
             if problem:
                 problems.append((line_of((*keys, "base_url")), problem))
     return problems

@@ -21,7 +21,7 @@ from typing import Any
 
 from auditor.choices import COLOR_MODES, EXTENSION_FORMATS, FORMATS
 from auditor.config import ACCOUNT_WHERE, find_config, load_config
-from auditor.configcheck import format_mismatch, userinfo_problem
+from auditor.configcheck import base_url_problem, format_mismatch
 from auditor.errors import ConfigError
 from auditor.model import Severity
 from auditor.redact import register_secret
@@ -143,7 +143,7 @@ def _api_settings(options: Mapping[str, Sourced], progress: bool) -> ApiSettings
     else:
         _check_api_key(api_key, f"{key_env} (the variable api_key_env names)")
     base_url = str(_get(options, "base_url") or default_of("base_url")).rstrip("/")
-    problem = userinfo_problem(base_url, _given_at(options, "base_url"))
+    problem = base_url_problem(base_url, _given_at(options, "base_url"))
     if problem:
         raise ConfigError(problem)
     return ApiSettings(

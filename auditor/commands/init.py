@@ -179,10 +179,10 @@ def planned_files(settings: InitSettings) -> dict[Path, str]:
 
 def run(settings: InitSettings) -> int:
     """Write the starter files; ``ConfigError`` (exit 2) naming any that already exist."""
-    from auditor.configcheck import userinfo_problem
+    from auditor.configcheck import base_url_problem
 
     given_by = settings.base_url_from
-    problem = userinfo_problem(settings.base_url, given_by)
+    problem = base_url_problem(settings.base_url, given_by)
     if problem:
         raise ConfigError(problem)
     if any(ch.isspace() or not ch.isprintable() for ch in settings.base_url):

@@ -133,9 +133,17 @@ def test_init_refuses_a_base_url_it_could_not_use(tmp_path: Path, url: str, mess
 
 
 def test_a_hostile_base_url_cannot_add_keys_to_the_config(tmp_path: Path) -> None:
-    url = "https://v.example/api#x:{gate:{fail_on_violation:false}}"
+    url = "https://v.example/api/x:{gate:{fail_on_violation:false}}"
     written = CliRunner().invoke(cli, ["init", "--dir", str(tmp_path), "--base-url", url])
     assert written.exit_code == 0, written.output
     document = yaml.safe_load((tmp_path / "auditor.yaml").read_text())
     assert document["base_url"] == url
     assert document["gate"]["fail_on_violation"] is True
+
+
+def test_init_refuses_a_base_url_with_a_fragment_and_writes_nothing(tmp_path: Path) -> None:
+    url = "https://v.example/api#x:{gate:{fail_on_violation:false}}"
+    written = CliRunner().invoke(cli, ["init", "--dir", str(tmp_path), "--base-url", url])
+    assert written.exit_code == 2, written.output
+    assert "must not have a query or fragment" in written.stderr
+    assert not (tmp_path / "auditor.yaml").exists()

@@ -450,6 +450,42 @@ def test_a_base_url_with_a_password_is_refused_unseen(tmp_path: Path, how: str) 
     assert not (tmp_path / "s.json").exists()
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://portal.example/api?token=Qu3ry-t0ken-canary",
+        "https://portal.example/api?a=1&key=Qu3ry-t0ken-canary",
+        "https://portal.example/api#Qu3ry-t0ken-canary",
+        "https://portal.example/api?",
+    ],
+    ids=["query", "second-parameter", "fragment", "bare-question-mark"],
+)
+@pytest.mark.parametrize("how", ["flag", "env", "config"])
+def test_a_base_url_with_a_query_or_fragment_is_refused_unseen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str, how: str
+) -> None:
+    """``…/api?token=…`` would be joined into nonsense (``api?token=…/user/…``) and shown
+    back in every error: it is refused before any request, and never shown."""
+    monkeypatch.chdir(tmp_path)
+    env = {"INTELLIXENT_BASE_URL": url} if how == "env" else {}
+    flag = ["--base-url", url] if how == "flag" else []
+    if how == "config":
+        (tmp_path / "auditor.yaml").write_text(f'base_url: "{url}"\n', encoding="utf-8")
+    where = {
+        "flag": "--base-url",
+        "env": "INTELLIXENT_BASE_URL",
+        "config": "auditor.yaml:1: base_url",
+    }
+    for command in (["config", "show"], ["fetch", "-o", str(tmp_path / "s.json")], ["audit"]):
+        result = invoke([*flag, "-v", *command], **env)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.splitlines()[-1].startswith(
+            f"error: {where[how]}: the base URL must not have a query or fragment"
+        )
+        assert "Qu3ry-t0ken-canary" not in result.output
+    assert not (tmp_path / "s.json").exists()
+
+
 # -- secret scanning stays linear on what the API sends --------------------------------------
 
 
