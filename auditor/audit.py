@@ -64,11 +64,14 @@ class AuditOutcome:
     """Where the run is to be recorded, after the reports (``record_history``)."""
     read: tuple[str | None, ...] = ()
     """The accounts read completely (the others are in ``report.errors``)."""
+    unchecked: tuple[FixedFinding, ...] = ()
+    """The findings of the history's last run that this run did not check (a rule not
+    in force, an assistant a ``--filter`` left out): recorded as still open."""
 
     def record_history(self) -> None:
         """Add this run to ``--history`` (one transaction); nothing without one."""
         if self.history is not None:
-            self.history.record(self.report, self.read)
+            self.history.record(self.report, self.read, self.unchecked)
 
 
 _BATCH = 100
@@ -396,7 +399,9 @@ def _build(
             approved[audit.account] = audit.approved
         drift = merge_drifts(drifts)
     read = tuple(audit.account for audit in audits)
-    evaluation, fixed = _with_status(tonight, read, history, approved, now)
+    evaluation, fixed, unchecked = _with_status(
+        tonight, read, history, approved, now, narrowed=bool(settings.filters)
+    )
     if not fleet.errors:
         _check_assistants_for_gate(settings, evaluation)
     gate = decide_gate(settings.gate, evaluation.violations, drift)
@@ -438,7 +443,7 @@ def _build(
         trend = (*history.runs(last=TREND_RUNS - 1), run_summary(report))
         report = replace(report, trend=trend)
     code = EXIT_FETCH if fleet.errors else EXIT_GATE if gate.failed else EXIT_OK
-    return AuditOutcome(report, code, history, read)
+    return AuditOutcome(report, code, history, read, unchecked)
 
 
 def _with_status(
@@ -447,10 +452,13 @@ def _with_status(
     history: History | None,
     approved: Mapping[str | None, ApprovedFindings] | None,
     now: str,
-) -> tuple[Evaluation, tuple[FixedFinding, ...] | None]:
+    *,
+    narrowed: bool,
+) -> tuple[Evaluation, tuple[FixedFinding, ...] | None, tuple[FixedFinding, ...]]:
     """New, standing and fixed against the baseline's findings (``approved``, per account
-    read), or else against the last run of the history that read each account (SPEC §8)."""
-    from auditor.status import Earlier, compare
+    read), or else against the last run of the history that read each account (SPEC §8);
+    and the history's findings that this run did not check (``status.unchecked``)."""
+    from auditor.status import Earlier, compare, unchecked
 
     past: dict[str | None, dict[Identity, Earlier]] = {}
     if history is not None:
@@ -461,17 +469,26 @@ def _with_status(
                 )
                 for identity, f in last.findings.items()
             }
+    rules = [rule.id for rule in evaluation.rules]
     compared = compare(
         evaluation.violations,
         evaluation.waived,
         evaluation.assistants,
-        [rule.id for rule in evaluation.rules],
+        rules,
         past if approved is None else {a: found.result() for a, found in approved.items()},
         first_seen=past if history is not None else None,
         now=now,
         unchanged=None if approved is None else {a: f.unchanged for a, f in approved.items()},
+        narrowed=narrowed,
     )
-    return replace(evaluation, violations=compared.violations), compared.fixed
+    open_still = unchecked(compared.fixed)
+    if approved is not None and past:  # the status came from the baseline: ask the history
+        against = compare(
+            evaluation.violations, evaluation.waived, evaluation.assistants, rules, past,
+            narrowed=narrowed,
+        )  # fmt: skip
+        open_still = unchecked(against.fixed)
+    return replace(evaluation, violations=compared.violations), compared.fixed, open_still
 
 
 def _union(first: Sequence[str], second: Sequence[str]) -> tuple[str, ...]:

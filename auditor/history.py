@@ -9,7 +9,10 @@ the run its current streak began with (``first_seen``).
 
 A run that could not read an account records it as failed, with no findings: the next
 run then compares that account with the last run that did read it, so an outage never
-makes findings "fixed" nor breaks a streak.
+makes findings "fixed" nor breaks a streak. A narrower run (``--select``, ``--ignore``,
+``--framework``, ``--filter``) keeps the last run's findings it did not check among its
+own, streaks and all, so the next full run finds them standing, not new. ``findings``
+is therefore what was open as of a run; ``runs.violations`` is what the run itself found.
 
 The file is checked before any request (``open_history``): it must be a regular file
 holding an auditor history (``PRAGMA application_id``) of a schema this version knows;
@@ -32,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import ConfigError
-from auditor.model import AssistantRef, Report, RunSummary, Severity
+from auditor.model import AssistantRef, FixedFinding, Report, RunSummary, Severity
 from auditor.status import Identity
 
 APPLICATION_ID = 0x41554454
@@ -283,9 +286,16 @@ class History:
 
     # -- writing ---------------------------------------------------------------------
 
-    def record(self, report: Report, read: Sequence[str | None]) -> None:
+    def record(
+        self,
+        report: Report,
+        read: Sequence[str | None],
+        unchecked: Sequence[FixedFinding] = (),
+    ) -> None:
         """Add ``report`` as one run, in one transaction: ``read`` are the accounts read
-        completely; those in ``report.errors`` are recorded as failed, without findings."""
+        completely; those in ``report.errors`` are recorded as failed, without findings.
+        ``unchecked`` are findings of the last run that this one did not check: they
+        stay open in this run's findings, with their streaks."""
         self.check()  # it may have changed since the audit began
         try:
             db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
@@ -299,7 +309,7 @@ class History:
                     if statement.strip():
                         db.execute(statement)
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            self._insert(db, report, read)
+            self._insert(db, report, read, unchecked)
             db.execute("COMMIT")
         except sqlite3.Error as exc:
             if db.in_transaction:
@@ -311,7 +321,13 @@ class History:
         finally:
             db.close()
 
-    def _insert(self, db: sqlite3.Connection, report: Report, read: Sequence[str | None]) -> None:
+    def _insert(
+        self,
+        db: sqlite3.Connection,
+        report: Report,
+        read: Sequence[str | None],
+        unchecked: Sequence[FixedFinding],
+    ) -> None:
         summary = report.summary()
         by_rule = Counter(v.rule for v in report.violations)
         cursor = db.execute(
@@ -354,8 +370,9 @@ class History:
                 else {}
             )
         rows: list[tuple[int, int, int, int]] = []
-        for violation in report.violations:
-            who = violation.assistant
+        found = [(v.assistant, v.rule, v.path, v.severity) for v in report.violations]
+        kept = [(f.assistant, f.rule, f.path, f.severity) for f in unchecked]
+        for who, rule, path, severity in (*found, *kept):
             if who.account in failed:
                 continue
             key = _account_key(who.account)
@@ -364,10 +381,10 @@ class History:
                 "INSERT INTO finding_keys (account, uuid, rule, path, assistant_id, name) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account, uuid, rule, path) DO UPDATE "
                 "SET assistant_id = excluded.assistant_id, name = excluded.name RETURNING id",
-                (key, who.uuid, violation.rule, violation.path, ident, who.name),
+                (key, who.uuid, rule, path, ident, who.name),
             ).fetchone()[0]
             since = streaks.get(key, {}).get(finding, run)
-            rows.append((run, finding, since, int(violation.severity)))
+            rows.append((run, finding, since, int(severity)))
         db.executemany(
             "INSERT OR IGNORE INTO findings (run, finding, since, severity) VALUES (?, ?, ?, ?)",
             rows,

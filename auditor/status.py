@@ -4,7 +4,9 @@ A finding's identity is (account, assistant uuid, rule id, path). The earlier ni
 the baseline (the same policies, selection, filters and waivers applied to its records)
 or, without a baseline, the last run of the history that read the account. An account
 with nothing to compare with leaves its findings' status ``None``; an account that
-could not be read tonight has no findings and none of its earlier ones is "fixed".
+could not be read tonight has no findings and none of its earlier ones is "fixed"; an
+earlier finding of a rule not in force tonight, or of an assistant a ``--filter`` left
+out, is ``not_checked`` (and the history carries it forward: ``unchecked``).
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ def compare(
     first_seen: Mapping[str | None, Mapping[Identity, Earlier]] | None = None,
     now: str | None = None,
     unchanged: Mapping[str | None, Callable[[AssistantRef], bool]] | None = None,
+    narrowed: bool = False,
 ) -> Compared:
     """Status for each violation against ``earlier`` (per account read tonight), and the
     earlier findings that are gone, with why.
@@ -68,6 +71,9 @@ def compare(
     baseline exactly as tonight: their baseline findings are tonight's, so they are
     left out of ``earlier`` (nothing to look up, and none of them can be gone) and
     their violations are standing.
+
+    ``narrowed`` (a ``--filter`` chose tonight's assistants): an earlier finding whose
+    assistant is not among them was not checked, not removed.
     """
     tonight = list(violations)
     present = {v.identity for v in tonight}
@@ -106,7 +112,7 @@ def compare(
         if gone.rule not in in_force:
             why = "not_checked"
         elif (account, gone.assistant.uuid) not in kept:
-            why = "removed"
+            why = "not_checked" if narrowed else "removed"
         elif identity in waived_now:
             why = "waived"
         else:
@@ -135,3 +141,8 @@ def _still_here(
 
 def _fixed_order(f: FixedFinding) -> tuple[object, ...]:
     return (-f.severity, f.rule, f.assistant.account or "", f.assistant.uuid, f.path)
+
+
+def unchecked(fixed: Iterable[FixedFinding] | None) -> tuple[FixedFinding, ...]:
+    """The earlier findings tonight did not check: the history keeps them open."""
+    return tuple(f for f in fixed or () if f.why == "not_checked")

@@ -306,6 +306,55 @@ def test_history_gives_status_first_seen_and_fixed_run_after_run(files: Path) ->
         assert db.execute("SELECT count(*) FROM finding_keys").fetchone() == (6,)  # 4 + B, D
 
 
+def test_a_narrower_run_fixes_nothing_it_did_not_check_and_breaks_no_streak(
+    files: Path,
+) -> None:
+    """``--select`` and ``--filter`` check part of the fleet: what they leave out is
+    ``not_checked`` (not fixed, not removed), and the next full run finds it standing,
+    open since the first night, not new."""
+    one = report_of(audit_input("base.json", "--history", "h.db"))
+    time.sleep(1.1)  # report times are to the second
+    selected = report_of(audit_input("base.json", "--history", "h.db", "--select", "rec"))
+    assert set(statuses(selected).values()) == {"standing"}
+    assert fixed_of(selected) == {("u-1", "dur", "not_checked"), ("u-5", "dur", "not_checked")}
+    time.sleep(1.1)
+    filtered = report_of(audit_input("base.json", "--history", "h.db", "--filter", "name=A"))
+    assert statuses(filtered) == {("u-1", "rec"): "standing", ("u-1", "dur"): "standing"}
+    assert fixed_of(filtered) == {("u-3", "rec", "not_checked"), ("u-5", "dur", "not_checked")}
+    time.sleep(1.1)
+    both = report_of(
+        audit_input("base.json", "--history", "h.db", "--filter", "name=C", "--select", "dur")
+    )
+    assert both["violations"] == []
+    time.sleep(1.1)
+    full = report_of(audit_input("base.json", "--history", "h.db"))
+    assert set(statuses(full).values()) == {"standing"}
+    assert full["summary"]["new"] == 0
+    assert full["fixed"] == []
+    assert {v["first_seen"] for v in full["violations"]} == {one["generated_at"]}
+    # against a baseline the status is the baseline's; the streaks are still the history's
+    time.sleep(1.1)
+    audit_input("base.json", "--history", "h.db", "--baseline", "base.json", "--select", "rec")
+    time.sleep(1.1)
+    last = report_of(audit_input("base.json", "--history", "h.db", "--baseline", "base.json"))
+    assert {v["first_seen"] for v in last["violations"]} == {one["generated_at"]}
+    with sqlite3.connect("h.db") as db:  # what each run itself found, not what it carried
+        assert [n for (n,) in db.execute("SELECT violations FROM runs ORDER BY id")] == [
+            4, 2, 2, 0, 4, 2, 4,
+        ]  # fmt: skip
+
+
+def test_an_assistant_gone_from_a_filtered_run_is_not_checked_not_removed(files: Path) -> None:
+    """Against a baseline: A matched the filter on the baseline and, renamed, no longer
+    does tonight. It was not checked; it was not removed."""
+    renamed = [{**r, "name": "Z"} if r["uuid"] == "u-1" else r for r in BASELINE]
+    _snapshot(files / "renamed.json", renamed)
+    report = report_of(audit_input("renamed.json", "--baseline", "base.json", "--filter", "name=A"))
+    assert fixed_of(report) == {("u-1", "rec", "not_checked"), ("u-1", "dur", "not_checked")}
+    plain = report_of(audit_input("tonight.json", "--baseline", "base.json"))
+    assert ("u-3", "rec", "removed") in fixed_of(plain)  # without a filter, gone is removed
+
+
 def test_the_history_comes_from_the_environment_and_the_config_file(
     files: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
