@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -149,6 +150,7 @@ class HtmlFormat(ReportFormat):
             overview=rule_groups(report, report.violations),
             new_violations=new[:MAX_ROWS],
             hidden_new=max(0, len(new) - MAX_ROWS),
+            gone=_gone(report),
             groups=rule_groups(report, report.violations if standing is None else standing),
             open_groups=len(report.violations) < OPEN_BELOW,
             waived=report.waived[:MAX_ROWS],
@@ -161,6 +163,24 @@ class HtmlFormat(ReportFormat):
             short=lambda value: value_text(value, 300),
             diff_lines=_diff_lines,
         )
+
+
+_GONE_WORDS = {
+    "fixed": "fixed",
+    "removed": "removed",
+    "waived": "waived now",
+    "not_checked": "not checked",
+}
+
+
+def _gone(report: Report) -> str:
+    """What became of the earlier findings not found tonight, by why: ``fixed 2 · not
+    checked 8`` (``fixed 0`` when nothing is gone, so the line always says it)."""
+    counts = Counter(f.why for f in report.fixed or ())
+    parts = [
+        f"{_GONE_WORDS.get(why, why)} {n}" for why, n in sorted(counts.items()) if why != "fixed"
+    ]
+    return " · ".join([f"fixed {counts.get('fixed', 0)}", *parts])
 
 
 @functools.lru_cache(maxsize=1)

@@ -233,7 +233,8 @@ def _fingerprint(identity: tuple[str | None, str, str, str]) -> str:
 
 def _absent(f: FixedFinding, index: dict[str, int]) -> dict[str, Any]:
     """A finding of the baseline (or the last run) that is gone: ``baselineState``
-    ``absent``, ``kind`` ``pass``, with the same fingerprint it had."""
+    ``absent``, with the same fingerprint it had; ``kind`` ``pass``, or
+    ``notApplicable`` when this run did not check it (never a pass it was not given)."""
     ref = f.assistant
     prefix = f"accounts/{ref.account}/" if ref.account is not None else ""
     who = ref.label + (f", account {ref.account}" if ref.account else "")
@@ -241,16 +242,21 @@ def _absent(f: FixedFinding, index: dict[str, int]) -> dict[str, Any]:
         "fixed": "the setting was fixed",
         "removed": "the assistant was removed",
         "waived": "a waiver now covers it",
-        "not_checked": "its rule is no longer checked",
     }
+    if f.why == "not_checked":
+        kind = "notApplicable"
+        text = (
+            f"{who}: {f.path} was not checked this run "
+            "(--select, --ignore, --framework or --filter left it out)"
+        )
+    else:
+        kind, text = "pass", f"{who}: {f.path} no longer fails ({gone.get(f.why, f.why)})"
     result: dict[str, Any] = {
         "ruleId": f.rule,
-        "kind": "pass",
+        "kind": kind,
         "level": "none",
         "baselineState": "absent",
-        "message": {
-            "text": sarif_text(f"{who}: {f.path} no longer fails ({gone.get(f.why, f.why)})")
-        },
+        "message": {"text": sarif_text(text)},
         "locations": [
             {
                 "logicalLocations": [

@@ -195,6 +195,23 @@ def test_sarif_baseline_state_and_fingerprints_follow_the_identity(files: Path) 
     # the same finding keeps its fingerprint from night to night, fixed or not
     assert before[("u-1", "dur")] == tonight[("u-1", "dur")]
     assert before[("u-3", "rec")] == tonight[("u-3", "rec")]
+    kinds = {(r["properties"]["assistant"]["uuid"], r["ruleId"]): r.get("kind") for r in results}
+    assert kinds[("u-1", "rec")] == "pass"  # fixed: checked tonight and passed
+
+
+def test_sarif_never_calls_a_finding_it_did_not_check_a_pass(files: Path) -> None:
+    first = audit_input("tonight.json", "--history", "h.db")  # dur of u-1 and u-5 open
+    assert first.exit_code == 0, first.output
+    narrowed = invoke(
+        "audit", "--policy", "pol.yaml", "--input", "tonight.json", "--format", "sarif",
+        "--select", "rec", "--history", "h.db",
+    )  # fmt: skip
+    results = json.loads(narrowed.stdout)["runs"][0]["results"]
+    unchecked = [r for r in results if r["properties"].get("why") == "not_checked"]
+    assert {r["properties"]["assistant"]["uuid"] for r in unchecked} == {"u-1", "u-5"}  # dur
+    for r in unchecked:
+        assert (r["kind"], r["baselineState"], r["level"]) == ("notApplicable", "absent", "none")
+        assert "was not checked this run" in r["message"]["text"]
 
 
 # -- the gate on new violations ------------------------------------------------------------

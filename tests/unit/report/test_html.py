@@ -10,9 +10,11 @@ from auditor.model import (
     AssistantRef,
     Change,
     Drift,
+    FixedFinding,
     FrameworkScore,
     Report,
     RequirementScore,
+    Severity,
     WaiverNote,
 )
 from auditor.report import render
@@ -223,3 +225,17 @@ def test_the_contents_name_frameworks_and_waiver_notes_when_there_are_some(
     page = _anchors(scored)
     assert {"frameworks", "waiver-notes"} <= set(page.contents) <= page.ids
     assert "frameworks" not in _anchors(dataclasses.replace(scored, frameworks=())).contents
+
+
+def test_the_what_changed_line_counts_fixed_apart_from_not_checked(full_report: Report) -> None:
+    """A narrower run (``--select``) did not fix what it did not look at: the line says
+    so instead of adding those to "fixed"."""
+    who = AssistantRef(7, "u-7", "Seven")
+    gone = tuple(
+        FixedFinding(RECORDING.id, Severity.HIGH, who, f"p{i}", why)
+        for i, why in enumerate(["fixed", "not_checked", "not_checked", "removed"])
+    )
+    text = "".join(parse(render(dataclasses.replace(full_report, fixed=gone), "html")).text)
+    assert "· fixed 1 · not checked 2 · removed 1" in text
+    nothing = "".join(parse(render(dataclasses.replace(full_report, fixed=()), "html")).text)
+    assert "· fixed 0" in nothing
