@@ -456,16 +456,28 @@ def _timed_search(pattern: regex.Pattern[str]) -> Callable[[str], bool | None]:
     search = pattern.search
     quick = _quick_search(pattern.pattern)
     limit = REGEX_TIMEOUT_MS / 1000
+    timed_out: dict[str, None] = {}  # texts the search ran out of time on, lately
 
     def found(text: str) -> bool | None:
         if quick is not None and len(text) <= QUICK_TEXT_MAX:
             return quick(text) is not None
+        if timed_out and text in timed_out:  # the finding asks again: once is enough
+            return None
         try:
             return search(text, timeout=limit) is not None
         except TimeoutError:
+            if len(timed_out) >= _TIMED_OUT_KEPT:
+                timed_out.clear()
+            timed_out[text] = None
             return None
 
     return found
+
+
+_TIMED_OUT_KEPT = 256
+"""Texts a pattern ran out of time on that it remembers (``_timed_search``): a record the
+fast path found broken is checked again for its finding and worded, and each would
+search again for the whole time limit. As many as the engine checks at once (a chunk)."""
 
 
 def _regex_found(found: Callable[[str], bool | None]) -> Callable[[Any], str]:

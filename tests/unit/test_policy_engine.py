@@ -601,6 +601,38 @@ def test_a_runaway_regex_is_a_finding_within_its_time_bound(tmp_path: Path) -> N
     assert found["unnamed", 2] == "name must not match '^(a|a)+$', is 'aaa'"
 
 
+def test_a_runaway_regex_searches_each_text_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fast path finds the record broken, the engine checks it again for the finding
+    and words it: a search that ran out of time is not run again for those (it cost the
+    whole limit each time: three times the limit a record)."""
+    from auditor.policy import operators
+
+    searched: list[str] = []
+    real = operators.compile_regex
+
+    class Counted:
+        def __init__(self, pattern: Any) -> None:
+            self.pattern = pattern.pattern
+            self._search = pattern.search
+
+        def search(self, text: str, **kwargs: Any) -> Any:
+            searched.append(text)
+            return self._search(text, **kwargs)
+
+    monkeypatch.setattr(operators, "compile_regex", lambda *a: Counted(real(*a)))
+    path = tmp_path / "p.yaml"
+    path.write_text(REDOS, encoding="utf-8")
+    names = ["a" * 400 + "!", "a" * 401 + "!"]  # longer than the quick path takes
+    result = evaluate(
+        load_policies([path]), [listing(*(assistant(i, name=n) for i, n in enumerate(names)))]
+    )
+    assert len(result.violations) == 4  # named and unnamed, each undecided for both
+    assert all("pattern too expensive" in v.message for v in result.violations)
+    assert sorted(searched) == sorted(names * 2)  # once per text and rule, no more
+
+
 UNDECIDED = """
 version: 1
 rules:
