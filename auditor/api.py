@@ -1189,8 +1189,9 @@ def _retry_after(value: str | None) -> float | None:
 _CUT_OFF = "the answer was cut off"
 
 
-def _cut_off(exc: BaseException) -> str:
-    """A body that ended before its end: how much of it came, where that is known."""
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what it was raised from, wraps or holds (``__cause__``,
+    ``__context__``, ``reason``, ``args``), each once, depth first."""
     seen: set[int] = set()
     stack: list[Any] = [exc]
     while stack:
@@ -1198,25 +1199,26 @@ def _cut_off(exc: BaseException) -> str:
         if id(current) in seen or not isinstance(current, BaseException):
             continue
         seen.add(id(current))
+        yield current
+        stack.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
+        stack.extend(current.args)
+
+
+def _cut_off(exc: BaseException) -> str:
+    """A body that ended before its end: how much of it came, where that is known."""
+    for current in _chain(exc):
         if isinstance(current, http.client.IncompleteRead):
             got = current.partial
             size = len(got) if isinstance(got, bytes | bytearray) else int(got)
             if isinstance(current.expected, int):
                 return f"{_CUT_OFF} after {size:,} of {size + current.expected:,} bytes"
             return f"{_CUT_OFF} after {size:,} bytes"
-        stack.extend([current.__cause__, current.__context__, *current.args])
     return f"{_CUT_OFF} ({_reason(exc)})"
 
 
 def _reason(exc: BaseException) -> str:
     """A short, human reason for a network error ("connection refused")."""
-    seen: set[int] = set()
-    stack: list[Any] = [exc]
-    while stack:
-        current = stack.pop()
-        if id(current) in seen or not isinstance(current, BaseException):
-            continue
-        seen.add(id(current))
+    for current in _chain(exc):
         if isinstance(current, ConnectionRefusedError):
             return "connection refused"
         if isinstance(current, OSError) and current.strerror:
@@ -1224,8 +1226,6 @@ def _reason(exc: BaseException) -> str:
             return "host not found" if "Name or service not known" in text else text.lower()
         if isinstance(current, requests.exceptions.ConnectTimeout):
             return "connection timed out"
-        stack.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
-        stack.extend(current.args)
     text = str(exc)
     for marker in ("Failed to resolve", "Name or service not known", "nodename nor servname"):
         if marker in text:
