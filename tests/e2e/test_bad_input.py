@@ -137,6 +137,11 @@ def damaged(kind: str, good: bytes) -> bytes:
         return b"<html>this is not a snapshot</html>\n"
     if kind == "empty":
         return b""
+    if kind == "uuid-twice":  # a second copy of the first record, changed: which is meant?
+        start = good.index(b'\n    "', good.index(b'"assistants": {'))
+        end = good.index(b"\n    },", start) + len(b"\n    },")
+        copy = good[start:end].replace(b'"max_duration": ', b'"max_duration": 9', 1)
+        return good[:start] + copy + good[start:]
     document = json.loads(good)
     document["schema_version"] = 2
     return json.dumps(document).encode()
@@ -146,6 +151,8 @@ DAMAGE = {
     "truncated": r"is truncated \(line \d+, column \d+: it ends early\); restore it",
     "not-json": r"is not valid JSON \(line 1, column 1: expecting value\); restore it",
     "empty": r"is empty; restore it",
+    "uuid-twice": r"gives the assistant uuid '[0-9a-f-]{36}' twice, and JSON gives no way to "
+    r"tell which is meant; restore it",
     "wrong-schema": r"has schema_version 2; this auditor \(\S+\) reads schema_version 1; "
     r"upgrade auditor to read it$",
 }

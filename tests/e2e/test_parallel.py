@@ -143,6 +143,27 @@ def test_a_record_the_reader_refuses_is_said_as_one_process_says_it(
     assert "Traceback" not in results[1].output
 
 
+def test_a_uuid_given_twice_in_the_middle_is_refused_with_workers_too(
+    tmp_path: Path, night: tuple[Path, Path], checked_in_workers: list[int]
+) -> None:
+    """A second, different copy of a record in the middle of a big input (or baseline):
+    no stretch takes it, and the file read whole names the uuid."""
+    _, tonight = night
+    text = tonight.read_text(encoding="utf-8")
+    uuid = sorted(json.loads(text)["assistants"])[100]
+    start = text.index(f'\n    "{uuid}": {{')
+    end = text.index("\n    },", start) + len("\n    },")
+    twice = tmp_path / "twice.json"
+    copy = text[start:end].replace('"max_duration": ', '"max_duration": 9', 1)
+    twice.write_text(text[:end] + copy + text[end:], encoding="utf-8")
+    for args in (["--input", str(twice)], ["--input", str(tonight), "--baseline", str(twice)]):
+        for jobs in ("1", "2"):
+            result = _audit(*args, "--jobs", jobs, "-o", str(tmp_path / "r.json"))
+            assert result.exit_code == 2, result.output
+            assert f"gives the assistant uuid '{uuid}' twice" in result.stderr
+            assert "Traceback" not in result.output
+
+
 @pytest.mark.skipif(os.name != "posix", reason="sends SIGINT like a terminal does")
 def test_ctrl_c_stops_the_workers_too(tmp_path: Path) -> None:
     """A real file over the threshold, a real SIGINT while the workers check it: exit
