@@ -246,8 +246,8 @@ def _absent(f: FixedFinding, index: dict[str, int]) -> dict[str, Any]:
     if f.why == "not_checked":
         kind = "notApplicable"
         text = (
-            f"{who}: {f.path} was not checked this run "
-            "(--select, --ignore, --framework or --filter left it out)"
+            f"{who}: {f.path} was not checked this run (its rule is not in force, or a "
+            "--filter left the assistant out)"
         )
     else:
         kind, text = "pass", f"{who}: {f.path} no longer fails ({gone.get(f.why, f.why)})"
