@@ -226,7 +226,8 @@ SETTINGS: tuple[Setting, ...] = (
     # -- global options: before and after every command ------------------------------------
     Setting("base_url", ("--base-url",), env="INTELLIXENT_BASE_URL", key=("base_url",), type="url",
         default="https://portal.intellixent.ai/api", metavar="URL", commands=(EVERY_COMMAND,),
-        shown="base_url", help="API base URL", help_default=True),
+        shown="base_url", help="API base URL (no user:pass@, query or fragment)",
+        help_default=True),
     Setting("api_key", ("--api-key",), env="INTELLIXENT_API_KEY", secret=True, metavar="KEY",
         commands=(EVERY_COMMAND,), shown="api_key",
         help="API key, sent as a Bearer token; never printed or stored"),
@@ -277,7 +278,8 @@ SETTINGS: tuple[Setting, ...] = (
             "history": "The history file (as given to audit --history)  "
             "[default: the config file's]",
             EVERY_COMMAND: "SQLite file every run is recorded in: new/standing/fixed against "
-            "the last run, first_seen, trends (`auditor history`).",
+            "the last run, first_seen, trends (`auditor history`). What a narrower run "
+            "(--select, --filter) did not check stays open.",
         }),
     Setting("last", ("--last",), type="int", low=1, metavar="N", commands=("history",),
         help="Only the last N runs."),
