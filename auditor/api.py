@@ -823,19 +823,11 @@ def _assistant(record: Any, position: int, what: str) -> str:
 
 def _find_repeated_key(body: bytes, data: list[Any], what: str) -> None:
     """Decode ``body`` again, noting every object with a key twice; raise for the first."""
+    noted: list[tuple[dict[str, Any], str]] = []  # holds the objects: their ids stay theirs
+    again = json.loads(body, object_pairs_hook=partial(jsoncodec.noting_repeats, noted))
     repeated: dict[int, str] = {}
-
-    def note(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        obj = dict(pairs)
-        if len(obj) != len(pairs):
-            seen: set[str] = set()
-            for key, _ in pairs:
-                if key in seen:
-                    repeated.setdefault(id(obj), key)
-                seen.add(key)
-        return obj
-
-    again = json.loads(body, object_pairs_hook=note)
+    for obj, key in noted:
+        repeated.setdefault(id(obj), key)
     if not repeated:
         return  # the count was off for another reason (spacing, escapes): no key twice
     records = again.get("data") if isinstance(again, dict) else None

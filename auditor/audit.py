@@ -457,8 +457,8 @@ def _with_status(
 ) -> tuple[Evaluation, tuple[FixedFinding, ...] | None, tuple[FixedFinding, ...]]:
     """New, standing and fixed against the baseline's findings (``approved``, per account
     read), or else against the last run of the history that read each account (SPEC §8);
-    and the history's findings that this run did not check (``status.unchecked``)."""
-    from auditor.status import Earlier, compare, unchecked
+    and the history's findings that this run did not check (``not_checked``)."""
+    from auditor.status import Earlier, compare, gone
 
     past: dict[str | None, dict[Identity, Earlier]] = {}
     if history is not None:
@@ -481,14 +481,14 @@ def _with_status(
         unchanged=None if approved is None else {a: f.unchanged for a, f in approved.items()},
         narrowed=narrowed,
     )
-    open_still = unchecked(compared.fixed)
+    from_history = compared.fixed if approved is None else ()
     if approved is not None and past:  # the status came from the baseline: ask the history
-        against = compare(
-            evaluation.violations, evaluation.waived, evaluation.assistants, rules, past,
-            narrowed=narrowed,
-        )  # fmt: skip
-        open_still = unchecked(against.fixed)
-    return replace(evaluation, violations=compared.violations), compared.fixed, open_still
+        present = {v.identity for v in evaluation.violations}
+        from_history = gone(
+            past, present, (), evaluation.assistants, rules, narrowed=narrowed, unchecked_only=True
+        )
+    unchecked = tuple(f for f in from_history or () if f.why == "not_checked")
+    return replace(evaluation, violations=compared.violations), compared.fixed, unchecked
 
 
 def _union(first: Sequence[str], second: Sequence[str]) -> tuple[str, ...]:

@@ -140,6 +140,20 @@ def _escaped(match: re.Match[str]) -> str:
     return f"\\u{ord(match.group()):04x}"
 
 
+def noting_repeats(noted: list[tuple[dict[str, Any], str]], pairs: list[Any]) -> dict[str, Any]:
+    """An ``object_pairs_hook`` (with ``functools.partial``): the object ``json`` makes
+    (the last of a key given twice wins), each key it was given twice noted in ``noted``
+    with it, to be refused by whoever decodes (an API page, a snapshot)."""
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                noted.append((found, key))
+            seen.add(key)
+    return found
+
+
 def unusable(exc: ValueError) -> str:
     """What json says of a value it reads but cannot convert (an integer of more than
     4,300 digits), without its advice on ``sys.set_int_max_str_digits``."""

@@ -30,11 +30,13 @@ import os
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
+from functools import partial
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from auditor.errors import SnapshotError
+from auditor.jsoncodec import noting_repeats
 from auditor.localfile import open_regular
 from auditor.model import Listing
 from auditor.snapshot import checked_listing
@@ -168,18 +170,15 @@ def _fields(before: bytes, after: bytes) -> dict[str, Any]:
     if _TAGGED in text:
         raise Unsliced("tagged fields")  # the reader untags them; leave it to the reader
 
-    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        keys = [key for key, _ in pairs]
-        if len(set(keys)) != len(keys):
-            raise Unsliced("a field twice")
-        return dict(pairs)
-
+    twice: list[tuple[dict[str, Any], str]] = []
     try:
         # Members of the top object alone before and after: ``assistants`` is its own.
         members = [json.loads(opened), json.loads(closed)]
-        document = json.loads(text, object_pairs_hook=unique)
+        document = json.loads(text, object_pairs_hook=partial(noting_repeats, twice))
     except ValueError:
         raise Unsliced("the fields around the records are not JSON") from None
+    if twice:
+        raise Unsliced("a field twice")
     if not all(isinstance(part, dict) for part in members):
         raise Unsliced("the records are not the assistants")
     if not isinstance(document, dict) or document.get("assistants") != {}:

@@ -370,7 +370,7 @@ def read_snapshot(path: Path) -> Listing:
         raise SnapshotError(f"snapshot {path} is not UTF-8 text; {hint}") from None
     twice: list[tuple[dict[str, Any], str]] = []
     try:
-        document = json.loads(text, object_pairs_hook=partial(_noting_twice, twice))
+        document = json.loads(text, object_pairs_hook=partial(jsoncodec.noting_repeats, twice))
     except json.JSONDecodeError as exc:
         cut = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
         # json's own words ("Invalid control character at") read oddly out of context.
@@ -384,8 +384,11 @@ def read_snapshot(path: Path) -> Listing:
         raise SnapshotError(f"snapshot {path} is not usable JSON ({reason}); {hint}") from None
     except RecursionError:  # json's own parser recurses once per level
         raise SnapshotError(_too_deep_message(str(path), None)) from None
+    # A second copy of an assistant would hide the first: fields and uuids given twice
+    # are refused; inside a record json decides, as the streaming reader's decoder does
+    # (auditor never writes a record with a key twice; checking each costs a walk).
     records = document.get("assistants") if isinstance(document, dict) else None
-    for holder, key in twice:  # a second copy of an assistant would hide the first
+    for holder, key in twice:
         if holder is document or (holder is records and records is not None):
             what = "the field" if holder is document else "the assistant uuid"
             raise SnapshotError(
@@ -395,22 +398,6 @@ def read_snapshot(path: Path) -> Listing:
     if _TAGGED in text:  # a number JSON has no word for, or a string starting with U+0000
         untag(document)
     return listing_from_document(document, str(path))
-
-
-def _noting_twice(twice: list[tuple[dict[str, Any], str]], pairs: list[Any]) -> dict[str, Any]:
-    """An object of the file as ``json`` makes it (the last of a key given twice), each
-    key it holds twice noted in ``twice`` with it. ``read_snapshot`` refuses a snapshot
-    whose fields or uuids repeat; inside a record ``json`` decides, as the streaming
-    reader's decoder does (a record is checked as it is: it never comes from auditor
-    with a key twice)."""
-    found = dict(pairs)
-    if len(found) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                twice.append((found, key))
-            seen.add(key)
-    return found
 
 
 def listing_from_document(document: Any, where: str) -> Listing:

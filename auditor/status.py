@@ -6,7 +6,7 @@ or, without a baseline, the last run of the history that read the account. An ac
 with nothing to compare with leaves its findings' status ``None``; an account that
 could not be read tonight has no findings and none of its earlier ones is "fixed"; an
 earlier finding of a rule not in force tonight, or of an assistant a ``--filter`` left
-out, is ``not_checked`` (and the history carries it forward: ``unchecked``).
+out, is ``not_checked`` (and the history carries it forward: ``AuditOutcome.unchecked``).
 """
 
 from __future__ import annotations
@@ -95,12 +95,32 @@ def compare(
         out.append(violation._replace(status=status, first_seen=since))
     if not earlier:
         return Compared(tuple(out), None)
+    fixed = gone(earlier, present, waived, assistants, rules, narrowed=narrowed)
+    return Compared(tuple(out), fixed)
+
+
+def gone(
+    earlier: Mapping[str | None, Mapping[Identity, Earlier]],
+    present: set[Identity],
+    waived: Iterable[Violation],
+    assistants: Iterable[AssistantRef],
+    rules: Iterable[str],
+    *,
+    narrowed: bool,
+    unchecked_only: bool = False,
+) -> tuple[FixedFinding, ...]:
+    """The earlier findings not ``present`` tonight, each with why (``compare``).
+
+    ``unchecked_only``: only those tonight did not check (``not_checked``), which the
+    history keeps open; without ``narrowed`` that is a rule not in force alone, and
+    the assistants are not looked through."""
     in_force = set(rules)
     missing = [
         (account, identity, past)
         for account, findings in earlier.items()
         for identity, past in findings.items()
         if identity not in present
+        and not (unchecked_only and not narrowed and past.gone.rule in in_force)
     ]
     kept = _still_here(
         assistants, {(a, p.gone.assistant.uuid) for a, _, p in missing if p.gone.rule in in_force}
@@ -108,18 +128,19 @@ def compare(
     waived_now = {v.identity for v in waived}
     fixed: list[FixedFinding] = []
     for account, identity, past in missing:
-        gone = past.gone
-        if gone.rule not in in_force:
+        was = past.gone
+        if was.rule not in in_force:
             why = "not_checked"
-        elif (account, gone.assistant.uuid) not in kept:
+        elif (account, was.assistant.uuid) not in kept:
             why = "not_checked" if narrowed else "removed"
         elif identity in waived_now:
             why = "waived"
         else:
             why = "fixed"
-        fixed.append(replace(gone, assistant=gone.assistant._replace(account=account), why=why))
+        if why == "not_checked" or not unchecked_only:
+            fixed.append(replace(was, assistant=was.assistant._replace(account=account), why=why))
     fixed.sort(key=_fixed_order)
-    return Compared(tuple(out), tuple(fixed))
+    return tuple(fixed)
 
 
 def _still_here(
@@ -141,8 +162,3 @@ def _still_here(
 
 def _fixed_order(f: FixedFinding) -> tuple[object, ...]:
     return (-f.severity, f.rule, f.assistant.account or "", f.assistant.uuid, f.path)
-
-
-def unchecked(fixed: Iterable[FixedFinding] | None) -> tuple[FixedFinding, ...]:
-    """The earlier findings tonight did not check: the history keeps them open."""
-    return tuple(f for f in fixed or () if f.why == "not_checked")
