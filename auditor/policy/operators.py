@@ -457,8 +457,10 @@ def _timed_search(pattern: regex.Pattern[str]) -> Callable[[str], bool | None]:
     quick = _quick_search(pattern.pattern)
     limit = REGEX_TIMEOUT_MS / 1000
     timed_out: dict[str, None] = {}  # texts the search ran out of time on, lately
+    held = 0  # their characters
 
     def found(text: str) -> bool | None:
+        nonlocal held
         if quick is not None and len(text) <= QUICK_TEXT_MAX:
             return quick(text) is not None
         if timed_out and text in timed_out:  # the finding asks again: once is enough
@@ -466,9 +468,12 @@ def _timed_search(pattern: regex.Pattern[str]) -> Callable[[str], bool | None]:
         try:
             return search(text, timeout=limit) is not None
         except TimeoutError:
-            if len(timed_out) >= _TIMED_OUT_KEPT:
+            if len(timed_out) >= _TIMED_OUT_KEPT or held + len(text) > _TIMED_OUT_CHARS:
                 timed_out.clear()
-            timed_out[text] = None
+                held = 0
+            if len(text) <= _TIMED_OUT_CHARS:
+                timed_out[text] = None
+                held += len(text)
             return None
 
     return found
@@ -478,6 +483,9 @@ _TIMED_OUT_KEPT = 256
 """Texts a pattern ran out of time on that it remembers (``_timed_search``): a record the
 fast path found broken is checked again for its finding and worded, and each would
 search again for the whole time limit. As many as the engine checks at once (a chunk)."""
+_TIMED_OUT_CHARS = 4 << 20
+"""The most characters those texts may hold between them (they would otherwise be
+freed with their records): a longer text is searched again instead."""
 
 
 def _regex_found(found: Callable[[str], bool | None]) -> Callable[[Any], str]:
